@@ -1,0 +1,40 @@
+/* cpu_job.c -- the CPU job the D3B and mixed labs run, and its calibration. */
+#include "cpu_job.h"
+#include "lab.h"
+
+__attribute__((noinline)) uint64_t lab_cpu_job(uint64_t iters)
+{
+    /* xorshift64* with each round depending on the last: no vectorising, no shortcut. */
+    uint64_t x = 0x9E3779B97F4A7C15ULL, acc = 0;
+    for (uint64_t i = 0; i < iters; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        acc += x * 0x2545F4914F6CDD1DULL;
+        __asm__ volatile("" : "+r"(acc)); /* keeps the loop real at any optimisation level */
+    }
+    return acc;
+}
+
+static double time_ms(uint64_t iters)
+{
+    double best = 1e30;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t0 = lab_now_ns();
+        lab_cpu_job(iters);
+        double ms = (double)(lab_now_ns() - t0) / 1e6;
+        if (ms < best) best = ms;
+    }
+    return best;
+}
+
+uint64_t lab_cpu_calibrate(double target_ms, double *cost_ms)
+{
+    uint64_t probe = 1000000;
+    double ms = time_ms(probe);
+    if (ms <= 0) ms = 0.001;
+    uint64_t iters = (uint64_t)((double)probe * target_ms / ms);
+    if (iters < 1000) iters = 1000;
+    *cost_ms = time_ms(iters);
+    return iters;
+}

@@ -1,0 +1,16 @@
+/* cpu_job.h -- a fixed, deterministic CPU job (about 10 ms) and its calibration. */
+#ifndef LAB_CPU_JOB_H
+#define LAB_CPU_JOB_H
+
+#include <stdint.h>
+
+/* Runs iters rounds of integer mixing and returns the checksum. Never inlined, so that a stack
+ * taken while it runs names it: loopstall's report must show lab_cpu_job as the culprit. */
+uint64_t lab_cpu_job(uint64_t iters);
+
+/* Picks the iteration count that takes about target_ms on this machine, taking the fastest of
+ * several tries so that a noisy neighbour does not make the job shorter than asked; stores the
+ * measured cost of one job in *cost_ms. */
+uint64_t lab_cpu_calibrate(double target_ms, double *cost_ms);
+
+#endif

@@ -1,0 +1,246 @@
+/* d3b.c -- lab D3B: a CPU job in the loop (bad), on a thread pool (threads), on the same pool
+ * behind one global lock (gil), and on a pool of processes with async IPC (procpool). */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_job.h"
+#include "lab.h"
+#include "procpool.h"
+
+enum variant { BAD, THREADS, GIL, PROCPOOL };
+
+struct client {
+    struct lab *lab;
+    uv_idle_t kick; /* bad: runs the job from a loop callback, next iteration */
+    uv_work_t work; /* threads, gil: runs the job on the pool */
+    uint64_t t0;
+};
+
+struct lab {
+    enum variant v;
+    uv_loop_t *loop;
+    unsigned jobs, issued, done;
+    uint64_t iters, checksum;
+    struct lab_stats lat;
+    struct procpool *pool;
+    uint64_t end_ns;
+};
+
+/* Python's GIL in one line: every thread must hold it to run Python code. */
+static pthread_mutex_t gil = PTHREAD_MUTEX_INITIALIZER;
+
+static void next_job(struct client *c);
+
+static void finish(struct client *c, uint64_t sum)
+{
+    struct lab *l = c->lab;
+    l->checksum ^= sum;
+    lab_stats_add(&l->lat, lab_now_ns() - c->t0);
+    if (++l->done == l->jobs) {
+        l->end_ns = lab_now_ns();
+        uv_stop(l->loop);
+        return;
+    }
+    next_job(c);
+}
+
+/* The anti-pattern: CPU work in a loop callback. Nothing else on this loop runs meanwhile. */
+static void bad_job(uv_idle_t *h)
+{
+    struct client *c = h->data;
+    uv_idle_stop(h);
+    finish(c, lab_cpu_job(c->lab->iters));
+}
+
+static void pool_job(uv_work_t *w)
+{
+    struct client *c = w->data;
+    if (c->lab->v == GIL) pthread_mutex_lock(&gil);
+    uint64_t sum = lab_cpu_job(c->lab->iters);
+    if (c->lab->v == GIL) pthread_mutex_unlock(&gil);
+    /* Folded in here rather than in pool_done: the checksum only keeps the job honest. */
+    __atomic_xor_fetch(&c->lab->checksum, sum, __ATOMIC_RELAXED);
+}
+
+static void pool_done(uv_work_t *w, int status)
+{
+    (void)status;
+    finish(w->data, 0);
+}
+
+static void proc_done(void *ctx, uint64_t sum)
+{
+    finish(ctx, sum);
+}
+
+static void next_job(struct client *c)
+{
+    struct lab *l = c->lab;
+    if (l->issued == l->jobs) return;
+    l->issued++;
+    c->t0 = lab_now_ns();
+    switch (l->v) {
+    case BAD:
+        uv_idle_start(&c->kick, bad_job);
+        break;
+    case THREADS:
+    case GIL:
+        uv_queue_work(l->loop, &c->work, pool_job, pool_done);
+        break;
+    case PROCPOOL:
+        lab_procpool_submit(l->pool, c);
+        break;
+    }
+}
+
+static void close_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: lab-d3b bad|threads|gil|procpool [--jobs N] [--concurrency C]\n"
+               "               [--workers W] [--job-ms MS] [--quick] [--json FILE]\n"
+               "  bad: the CPU job in a loop callback; threads: on a pool of W threads; gil: the\n"
+               "  same pool, one global lock per job; procpool: W forked processes fed over\n"
+               "  pipes. Defaults: 400 jobs, C=32, W=cores, job 10 ms. --quick: 150 jobs.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        int help = argc > 1 && !strcmp(argv[1], "--help");
+        usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    struct lab l = {0};
+    const char *variant = argv[1];
+    static const char *const names[] = {"bad", "threads", "gil", "procpool"};
+    unsigned vi = 0;
+    while (vi < 4 && strcmp(variant, names[vi]))
+        vi++;
+    if (vi == 4) {
+        fprintf(stderr, "lab-d3b: unknown variant '%s' (bad, threads, gil, procpool)\n", variant);
+        return 2;
+    }
+    l.v = (enum variant)vi;
+    unsigned jobs = 400, conc = 32, workers = lab_ncpus(), quick = 0, jobs_set = 0;
+    double job_ms = 10;
+    const char *json = NULL;
+    static const struct option opts[] = {
+        {"jobs", required_argument, NULL, 'n'},    {"concurrency", required_argument, NULL, 'c'},
+        {"workers", required_argument, NULL, 'w'}, {"job-ms", required_argument, NULL, 'm'},
+        {"quick", no_argument, NULL, 'q'},         {"json", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "n:c:w:m:qj:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            jobs = lab_parse_uint("--jobs", optarg, 1, 1000000), jobs_set = 1;
+            break;
+        case 'c':
+            conc = lab_parse_uint("--concurrency", optarg, 1, 4096);
+            break;
+        case 'w':
+            workers = lab_parse_uint("--workers", optarg, 1, 256);
+            break;
+        case 'm':
+            job_ms = lab_parse_double("--job-ms", optarg, 0.01, 1000);
+            break;
+        case 'q':
+            quick = 1;
+            break;
+        case 'j':
+            json = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (quick && !jobs_set) jobs = 150;
+    l.jobs = jobs;
+    char ws[16];
+    snprintf(ws, sizeof(ws), "%u", workers);
+    setenv("UV_THREADPOOL_SIZE", ws, 1);
+
+    double cost_ms;
+    l.iters = lab_cpu_calibrate(job_ms, &cost_ms);
+    fprintf(stderr, "lab-d3b: lab_cpu_job(%llu) takes %.2f ms here\n", (unsigned long long)l.iters,
+            cost_ms);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    l.loop = &loop;
+    if (l.v == PROCPOOL) {
+        int rc = lab_procpool_start(&l.pool, &loop, workers, l.iters, proc_done);
+        if (rc < 0) {
+            fprintf(stderr, "lab-d3b: process pool: %s\n", strerror(-rc));
+            return 1;
+        }
+    }
+    struct client *cl = calloc(conc, sizeof(*cl));
+    if (!cl) return 1;
+    for (unsigned i = 0; i < conc; i++) {
+        cl[i].lab = &l;
+        uv_idle_init(&loop, &cl[i].kick);
+        cl[i].kick.data = cl[i].work.data = &cl[i];
+    }
+    struct lab_lag lag = {0};
+    lab_lag_start(&loop, &lag, 10);
+
+    uint64_t t0 = lab_now_ns();
+    for (unsigned i = 0; i < conc; i++)
+        next_job(&cl[i]);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    struct lab_result r = {.lab = "d3b", .variant = variant, .unit = "jobs"};
+    switch (l.v) {
+    case BAD:
+        snprintf(r.title, sizeof(r.title), "D3B-bad CPU in loop c=%u", conc);
+        break;
+    case THREADS:
+        snprintf(r.title, sizeof(r.title), "D3B-threads thread pool c=%u threads=%u", conc,
+                 workers);
+        break;
+    case GIL:
+        snprintf(r.title, sizeof(r.title), "D3B-gil thread pool behind one lock c=%u threads=%u",
+                 conc, workers);
+        break;
+    case PROCPOOL:
+        snprintf(r.title, sizeof(r.title), "D3B-good processpool c=%u procs=%u", conc, workers);
+        break;
+    }
+    r.wall_s = (double)(l.end_ns - t0) / 1e9;
+    r.count = l.done;
+    lab_stats_summary(&l.lat, &r.latency);
+    lab_stats_summary(&lag.lag, &r.lag);
+    lab_result_param(&r, "concurrency", conc);
+    lab_result_param(&r, "workers", l.v == BAD ? 0 : workers);
+    lab_result_param(&r, "job_ms", cost_ms);
+    lab_result_param(&r, "job_iters", (double)l.iters);
+    lab_result_print(&r, stdout);
+    int rc;
+    if (json && (rc = lab_result_write_json(&r, json)) < 0)
+        fprintf(stderr, "lab-d3b: %s: %s\n", json, strerror(-rc));
+
+    if (l.pool) lab_procpool_stop(l.pool);
+    lab_lag_stop(&lag);
+    uv_walk(&loop, close_cb, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    if (l.pool) lab_procpool_free(l.pool);
+    free(cl);
+    lab_stats_free(&l.lat);
+    lab_stats_free(&lag.lag);
+    return 0;
+}

@@ -1,0 +1,76 @@
+/* lab.h -- what every lab shares: clock, latency statistics, the loop-lag probe, result output. */
+#ifndef LAB_H
+#define LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#define LAB_MS 1000000ULL /* nanoseconds in a millisecond */
+
+/* Monotonic time in nanoseconds; safe from any thread. */
+uint64_t lab_now_ns(void);
+
+/* A growing set of samples in nanoseconds, summarised once at the end. */
+struct lab_stats {
+    uint64_t *v;   /* samples, sorted by lab_stats_summary */
+    size_t n, cap; /* used and allocated */
+};
+
+struct lab_summary {
+    size_t n;                         /* samples */
+    double mean, p50, p99, p999, max; /* milliseconds */
+};
+
+int lab_stats_add(struct lab_stats *s, uint64_t ns);
+void lab_stats_summary(struct lab_stats *s, struct lab_summary *out);
+void lab_stats_free(struct lab_stats *s);
+
+/* Loop-lag probe: a timer every period that records how late it fired. Unreferenced, so it
+ * never keeps the loop alive on its own. */
+struct lab_lag {
+    uv_timer_t timer;
+    uint64_t period_ns, last_ns;
+    struct lab_stats lag;
+};
+
+int lab_lag_start(uv_loop_t *loop, struct lab_lag *p, unsigned period_ms);
+void lab_lag_stop(struct lab_lag *p);
+
+/* One named number that describes a run (concurrency, tcap, procs ...). */
+struct lab_param {
+    const char *name;
+    double value;
+};
+
+/* What a lab prints and writes as JSON. The title is the chapter's first line. */
+struct lab_result {
+    const char *lab, *variant;
+    char title[128];
+    const char *unit; /* "req" or "jobs" */
+    double wall_s;
+    size_t count, errors;       /* completed, failed */
+    struct lab_summary latency; /* per request or job, from submit to completion */
+    struct lab_summary lag;     /* loop lag from the probe */
+    struct lab_param params[12];
+    size_t nparams;
+};
+
+void lab_result_param(struct lab_result *r, const char *name, double value);
+/* Prints the chapter's two lines plus latency and loop lag to out. */
+void lab_result_print(const struct lab_result *r, FILE *out);
+/* Writes the result as one JSON object; returns 0 or a negative errno. */
+int lab_result_write_json(const struct lab_result *r, const char *path);
+
+/* Parses a positive integer option value or exits with a message naming the option. */
+unsigned lab_parse_uint(const char *opt, const char *arg, unsigned min, unsigned max);
+double lab_parse_double(const char *opt, const char *arg, double min, double max);
+
+/* Number of online CPUs, at least 1. */
+unsigned lab_ncpus(void);
+
+/* Resident set size of this process in bytes (from /proc/self/statm), 0 when unknown. */
+size_t lab_rss_bytes(void);
+
+#endif

@@ -1,0 +1,176 @@
+/* procpool.c -- forked CPU workers behind socket pairs watched by the loop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cpu_job.h"
+#include "procpool.h"
+
+struct msg {
+    uint64_t tag;   /* index of the job slot, echoed back */
+    uint64_t value; /* iterations on the way out, checksum on the way back */
+};
+
+struct pending {
+    void *ctx;
+    struct pending *next;
+};
+
+struct worker {
+    uv_pipe_t pipe;
+    struct procpool *pool;
+    pid_t pid;
+    int fd;    /* the parent's end */
+    void *ctx; /* the job in progress, NULL when idle */
+    struct msg out, in;
+    size_t in_len;
+    uv_write_t wr;
+};
+
+struct procpool {
+    uv_loop_t *loop;
+    unsigned n;
+    uint64_t iters;
+    lab_procpool_done_fn done;
+    struct pending *head, *tail; /* jobs waiting for an idle worker */
+    struct worker w[];
+};
+
+/* The worker's whole life: blocking reads and writes on its end, no loop at all. */
+static void worker_main(int fd, uint64_t iters)
+{
+    struct msg m;
+    for (;;) {
+        size_t got = 0;
+        while (got < sizeof(m)) {
+            ssize_t r = read(fd, (char *)&m + got, sizeof(m) - got);
+            if (r <= 0) {
+                if (r < 0 && errno == EINTR) continue;
+                _exit(0);
+            }
+            got += (size_t)r;
+        }
+        m.value = lab_cpu_job(m.value ? m.value : iters);
+        if (write(fd, &m, sizeof(m)) != (ssize_t)sizeof(m)) _exit(1);
+    }
+}
+
+static void on_sent(uv_write_t *w, int status)
+{
+    (void)w;
+    (void)status; /* a failed send shows as the worker's EOF on the read side */
+}
+
+static void send_job(struct worker *w, void *ctx)
+{
+    w->ctx = ctx;
+    w->out = (struct msg){.tag = (uint64_t)(w - w->pool->w), .value = w->pool->iters};
+    uv_buf_t b = uv_buf_init((char *)&w->out, sizeof(w->out));
+    uv_write(&w->wr, (uv_stream_t *)&w->pipe, &b, 1, on_sent);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    (void)hint;
+    struct worker *w = h->data;
+    *b = uv_buf_init((char *)&w->in + w->in_len, (unsigned)(sizeof(w->in) - w->in_len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    (void)b;
+    struct worker *w = s->data;
+    struct procpool *p = w->pool;
+    if (n < 0) {
+        uv_read_stop(s);
+        return;
+    }
+    w->in_len += (size_t)n;
+    if (w->in_len < sizeof(w->in)) return;
+    w->in_len = 0;
+    void *ctx = w->ctx;
+    w->ctx = NULL;
+    struct pending *next = p->head;
+    if (next) {
+        p->head = next->next;
+        if (!p->head) p->tail = NULL;
+        send_job(w, next->ctx);
+        free(next);
+    }
+    p->done(ctx, w->in.value);
+}
+
+int lab_procpool_start(struct procpool **out, uv_loop_t *loop, unsigned n, uint64_t iters,
+                       lab_procpool_done_fn done)
+{
+    struct procpool *p = calloc(1, sizeof(*p) + n * sizeof(p->w[0]));
+    int fds[2];
+    if (!p) return -ENOMEM;
+    p->loop = loop;
+    p->n = n;
+    p->iters = iters;
+    p->done = done;
+    for (unsigned i = 0; i < n; i++) {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
+        pid_t pid = fork();
+        if (pid < 0) return -errno;
+        if (pid == 0) {
+            /* Drop the parent's ends, ours and the earlier workers', so EOF reaches everyone. */
+            close(fds[0]);
+            for (unsigned j = 0; j < i; j++)
+                close(p->w[j].fd);
+            worker_main(fds[1], iters);
+        }
+        close(fds[1]);
+        struct worker *w = &p->w[i];
+        w->pool = p;
+        w->pid = pid;
+        w->fd = fds[0];
+        uv_pipe_init(loop, &w->pipe, 0);
+        uv_pipe_open(&w->pipe, fds[0]);
+        w->pipe.data = w;
+        uv_read_start((uv_stream_t *)&w->pipe, on_alloc, on_read);
+    }
+    *out = p;
+    return 0;
+}
+
+int lab_procpool_submit(struct procpool *p, void *ctx)
+{
+    for (unsigned i = 0; i < p->n; i++) {
+        if (!p->w[i].ctx) {
+            send_job(&p->w[i], ctx);
+            return 0;
+        }
+    }
+    struct pending *q = malloc(sizeof(*q));
+    if (!q) return -ENOMEM;
+    *q = (struct pending){.ctx = ctx};
+    if (p->tail)
+        p->tail->next = q;
+    else
+        p->head = q;
+    p->tail = q;
+    return 0;
+}
+
+void lab_procpool_stop(struct procpool *p)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        uv_close((uv_handle_t *)&p->w[i].pipe, NULL);
+}
+
+void lab_procpool_free(struct procpool *p)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        waitpid(p->w[i].pid, NULL, 0);
+    while (p->head) {
+        struct pending *q = p->head;
+        p->head = q->next;
+        free(q);
+    }
+    free(p);
+}

@@ -1,0 +1,57 @@
+/* util.c -- small helpers the labs share: clock, option numbers, CPU count, RSS. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+uint64_t lab_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+unsigned lab_parse_uint(const char *opt, const char *arg, unsigned min, unsigned max)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        fprintf(stderr, "%s: expected an integer from %u to %u, got '%s'\n", opt, min, max, arg);
+        exit(2);
+    }
+    return (unsigned)v;
+}
+
+double lab_parse_double(const char *opt, const char *arg, double min, double max)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || v < min || v > max) {
+        fprintf(stderr, "%s: expected a number from %g to %g, got '%s'\n", opt, min, max, arg);
+        exit(2);
+    }
+    return v;
+}
+
+unsigned lab_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+size_t lab_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "re");
+    unsigned long size, resident;
+    size_t rss = 0;
+    if (!f) return 0;
+    if (fscanf(f, "%lu %lu", &size, &resident) == 2)
+        rss = (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+    fclose(f);
+    return rss;
+}
