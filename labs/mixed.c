@@ -1,0 +1,330 @@
+/* mixed.c -- lab MIXED: async I/O stage (curl multi on libuv), CPU stage on a pool, and a queue
+ * between them that is bounded (the fetchers wait when it is full) or not. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_job.h"
+#include "curl_uv.h"
+#include "lab.h"
+#include "server.h"
+
+struct item {
+    char *buf; /* the fetched body, held until the CPU stage is done with it */
+    size_t len, cap;
+    uint64_t t0; /* when its fetch started */
+    uint64_t sum;
+    struct item *next;
+    uv_work_t work;
+    struct lab *lab;
+};
+
+struct fetcher {
+    CURL *easy;
+    struct item *cur; /* the item being fetched */
+    struct fetcher *next_parked;
+};
+
+struct lab {
+    int bounded;
+    uv_loop_t *loop;
+    struct lab_curl_uv multi;
+    unsigned items, fetched_issued, done, errors, queue_cap, workers, in_flight;
+    unsigned fetching; /* fetches in flight */
+    uint64_t iters;
+    struct item *qhead, *qtail;
+    unsigned qlen, peak_qlen;
+    size_t held_bytes, peak_held; /* bodies fetched and not yet processed */
+    struct fetcher *parked;       /* fetchers waiting for room in the queue */
+    struct lab_stats lat;
+    size_t peak_rss;
+    uv_timer_t rss_timer;
+    uint64_t end_ns;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct item *it = arg;
+    size_t add = size * n;
+    if (it->len + add > it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 16384;
+        while (cap < it->len + add)
+            cap *= 2;
+        char *b = realloc(it->buf, cap);
+        if (!b) return 0;
+        it->buf = b;
+        it->cap = cap;
+    }
+    memcpy(it->buf + it->len, p, add);
+    it->len += add;
+    return add;
+}
+
+/* Starts f's next fetch, or parks f when the bound says no: a fetch in flight holds a place
+ * in the queue from its start, so the bound holds however many fetchers there are. */
+static void start_fetch(struct lab *l, struct fetcher *f)
+{
+    if (l->fetched_issued == l->items) return;
+    if (l->bounded && l->qlen + l->fetching >= l->queue_cap) {
+        f->next_parked = l->parked;
+        l->parked = f;
+        return;
+    }
+    l->fetching++;
+    l->fetched_issued++;
+    struct item *it = calloc(1, sizeof(*it));
+    it->lab = l;
+    it->t0 = lab_now_ns();
+    f->cur = it;
+    curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, it);
+    lab_curl_uv_add(&l->multi, f->easy);
+}
+
+static void cpu_job(uv_work_t *w)
+{
+    struct item *it = w->data;
+    uint64_t s = lab_cpu_job(it->lab->iters);
+    for (size_t i = 0; i < it->len; i += 64)
+        s += (unsigned char)it->buf[i];
+    it->sum = s;
+}
+
+static void dispatch(struct lab *l);
+
+static void cpu_done(uv_work_t *w, int status)
+{
+    (void)status;
+    struct item *it = w->data;
+    struct lab *l = it->lab;
+    lab_stats_add(&l->lat, lab_now_ns() - it->t0);
+    l->held_bytes -= it->len;
+    free(it->buf);
+    free(it);
+    l->in_flight--;
+    if (++l->done == l->items) {
+        l->end_ns = lab_now_ns();
+        uv_stop(l->loop);
+        return;
+    }
+    dispatch(l);
+}
+
+/* Moves items from the queue to the pool while it has a free thread; room in the queue lets
+ * one parked fetcher go again. The queue is ours, not the pool's, so its size is visible. */
+static void dispatch(struct lab *l)
+{
+    while (l->in_flight < l->workers && l->qhead) {
+        struct item *it = l->qhead;
+        l->qhead = it->next;
+        if (!l->qhead) l->qtail = NULL;
+        l->qlen--;
+        l->in_flight++;
+        it->work.data = it;
+        uv_queue_work(l->loop, &it->work, cpu_job, cpu_done);
+    }
+    while (l->parked && l->fetched_issued < l->items && l->qlen + l->fetching < l->queue_cap) {
+        struct fetcher *f = l->parked;
+        l->parked = f->next_parked;
+        start_fetch(l, f);
+    }
+}
+
+static void fetch_done(CURL *easy, CURLcode rc, void *arg)
+{
+    struct lab *l = arg;
+    struct fetcher *f;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&f);
+    struct item *it = f->cur;
+    f->cur = NULL;
+    l->fetching--;
+    if (rc != CURLE_OK) l->errors++;
+    if (l->qtail)
+        l->qtail->next = it;
+    else
+        l->qhead = it;
+    l->qtail = it;
+    if (++l->qlen > l->peak_qlen) l->peak_qlen = l->qlen;
+    l->held_bytes += it->len;
+    if (l->held_bytes > l->peak_held) l->peak_held = l->held_bytes;
+    dispatch(l);
+    start_fetch(l, f); /* parks f when the queue has no room: that is the backpressure */
+}
+
+static void sample_rss(uv_timer_t *t)
+{
+    struct lab *l = t->data;
+    size_t rss = lab_rss_bytes();
+    if (rss > l->peak_rss) l->peak_rss = rss;
+}
+
+static void close_cb(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lab-mixed bounded|unbounded [--items N] [--io-concurrency C] [--queue Q]\n"
+            "       [--workers W] [--job-ms MS] [--payload-kb KB] [--delay-ms D] [--quick]\n"
+            "       [--json FILE]\n"
+            "  C async fetches from the lab server feed a queue; W pool threads run a CPU job\n"
+            "  per item. bounded: fetchers wait while Q items are queued; unbounded: they never\n"
+            "  wait. Defaults: 2000 items, C=64, Q=16, W=cores, job 4 ms, 32 KB, delay 2 ms.\n"
+            "  --quick: 300 items.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        int help = argc > 1 && !strcmp(argv[1], "--help");
+        usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    struct lab l = {0};
+    const char *variant = argv[1];
+    if (!strcmp(variant, "bounded"))
+        l.bounded = 1;
+    else if (strcmp(variant, "unbounded")) {
+        fprintf(stderr, "lab-mixed: unknown variant '%s' (bounded, unbounded)\n", variant);
+        return 2;
+    }
+    unsigned items = 2000, conc = 64, quick = 0, items_set = 0, payload_kb = 32;
+    double job_ms = 4;
+    struct lab_server_opts so = {.delay_ms = 2};
+    const char *json = NULL;
+    l.queue_cap = 16;
+    l.workers = lab_ncpus();
+    static const struct option opts[] = {{"items", required_argument, NULL, 'n'},
+                                         {"io-concurrency", required_argument, NULL, 'c'},
+                                         {"queue", required_argument, NULL, 'Q'},
+                                         {"workers", required_argument, NULL, 'w'},
+                                         {"job-ms", required_argument, NULL, 'm'},
+                                         {"payload-kb", required_argument, NULL, 'p'},
+                                         {"delay-ms", required_argument, NULL, 'd'},
+                                         {"quick", no_argument, NULL, 'q'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "n:c:Q:w:m:p:d:qj:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            items = lab_parse_uint("--items", optarg, 1, 1000000), items_set = 1;
+            break;
+        case 'c':
+            conc = lab_parse_uint("--io-concurrency", optarg, 1, 4096);
+            break;
+        case 'Q':
+            l.queue_cap = lab_parse_uint("--queue", optarg, 1, 1000000);
+            break;
+        case 'w':
+            l.workers = lab_parse_uint("--workers", optarg, 1, 256);
+            break;
+        case 'm':
+            job_ms = lab_parse_double("--job-ms", optarg, 0.01, 1000);
+            break;
+        case 'p':
+            payload_kb = lab_parse_uint("--payload-kb", optarg, 0, 1024);
+            break;
+        case 'd':
+            so.delay_ms = lab_parse_uint("--delay-ms", optarg, 0, 10000);
+            break;
+        case 'q':
+            quick = 1;
+            break;
+        case 'j':
+            json = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (quick && !items_set) items = 300;
+    l.items = items;
+    char ws[16];
+    snprintf(ws, sizeof(ws), "%u", l.workers);
+    setenv("UV_THREADPOOL_SIZE", ws, 1);
+    double cost_ms;
+    l.iters = lab_cpu_calibrate(job_ms, &cost_ms);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    struct lab_server *srv;
+    unsigned port;
+    int rc = lab_server_start(&so, &srv, &port);
+    if (rc < 0) {
+        fprintf(stderr, "lab-mixed: lab server: %s\n", uv_strerror(rc));
+        return 1;
+    }
+    char url[80];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/bytes/%u", port, payload_kb * 1024);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    l.loop = &loop;
+    lab_curl_uv_init(&l.multi, &loop, fetch_done, &l);
+    struct fetcher *fs = calloc(conc, sizeof(*fs));
+    if (!fs) return 1;
+    for (unsigned i = 0; i < conc; i++) {
+        fs[i].easy = lab_curl_easy(url);
+        curl_easy_setopt(fs[i].easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(fs[i].easy, CURLOPT_PRIVATE, &fs[i]);
+    }
+    struct lab_lag lag = {0};
+    lab_lag_start(&loop, &lag, 10);
+    uv_timer_init(&loop, &l.rss_timer);
+    l.rss_timer.data = &l;
+    uv_timer_start(&l.rss_timer, sample_rss, 5, 5);
+    uv_unref((uv_handle_t *)&l.rss_timer);
+
+    uint64_t t0 = lab_now_ns();
+    for (unsigned i = 0; i < conc; i++)
+        start_fetch(&l, &fs[i]);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    struct lab_result r = {.lab = "mixed", .variant = variant, .unit = "req"};
+    if (l.bounded)
+        snprintf(r.title, sizeof(r.title), "MIXED-bounded async fetch + pool CPU c=%u queue=%u",
+                 conc, l.queue_cap);
+    else
+        snprintf(r.title, sizeof(r.title), "MIXED-unbounded async fetch + pool CPU c=%u", conc);
+    r.wall_s = (double)(l.end_ns - t0) / 1e9;
+    r.count = l.done;
+    r.errors = l.errors;
+    lab_stats_summary(&l.lat, &r.latency);
+    lab_stats_summary(&lag.lag, &r.lag);
+    lab_result_param(&r, "io_concurrency", conc);
+    lab_result_param(&r, "queue", l.bounded ? l.queue_cap : 0);
+    lab_result_param(&r, "workers", l.workers);
+    lab_result_param(&r, "job_ms", cost_ms);
+    lab_result_param(&r, "payload_kb", payload_kb);
+    lab_result_param(&r, "peak_queue", l.peak_qlen);
+    lab_result_param(&r, "peak_held_mb", (double)l.peak_held / 1048576.0);
+    lab_result_param(&r, "peak_rss_mb", (double)l.peak_rss / 1048576.0);
+    lab_result_print(&r, stdout);
+    printf("queue peak %u items, %.1f MB of bodies held; RSS peak %.1f MB\n", l.peak_qlen,
+           (double)l.peak_held / 1048576.0, (double)l.peak_rss / 1048576.0);
+    if (json && (rc = lab_result_write_json(&r, json)) < 0)
+        fprintf(stderr, "lab-mixed: %s: %s\n", json, strerror(-rc));
+
+    lab_curl_uv_close(&l.multi);
+    lab_lag_stop(&lag);
+    uv_walk(&loop, close_cb, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    for (unsigned i = 0; i < conc; i++)
+        curl_easy_cleanup(fs[i].easy);
+    free(fs);
+    lab_stats_free(&l.lat);
+    lab_stats_free(&lag.lag);
+    lab_server_stop(srv);
+    curl_global_cleanup();
+    return l.errors ? 1 : 0;
+}
