@@ -1,0 +1,47 @@
+/* duration.c -- parse durations with units; shared by rules and command options. */
+#include "duration.h"
+
+#include <errno.h>
+#include <string.h>
+
+int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
+{
+    size_t i = 0;
+    uint64_t whole = 0, frac = 0, frac_scale = 1;
+    int digits = 0;
+
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (whole > (UINT64_MAX - 9) / 10)
+            return -ERANGE;
+        whole = whole * 10 + (uint64_t)(s[i++] - '0');
+        digits++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (frac_scale < 1000000000ULL) { /* deeper than 1e-9 cannot matter */
+                frac = frac * 10 + (uint64_t)(s[i] - '0');
+                frac_scale *= 10;
+            }
+            i++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return -EINVAL;
+
+    static const struct {
+        const char *unit;
+        uint64_t ns;
+    } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t ulen = strlen(units[u].unit);
+        if (len - i == ulen && memcmp(s + i, units[u].unit, ulen) == 0) {
+            if (whole > UINT64_MAX / units[u].ns)
+                return -ERANGE;
+            *ns = whole * units[u].ns + frac * units[u].ns / frac_scale;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}

@@ -1,0 +1,69 @@
+/* main.c -- `loopstall`: dispatch to run, report and diff. */
+#include <stdio.h>
+#include <string.h>
+
+#include "calls.h"
+#include "commands.h"
+
+void ls_print_help(FILE *out)
+{
+    fputs("loopstall " LOOPSTALL_VERSION " -- find what blocks an event loop\n"
+          "\n"
+          "loopstall run [OPTIONS] -- COMMAND [ARG...]\n"
+          "  -t, --threshold MS     stall threshold in milliseconds (default 20)\n"
+          "  --json FILE            write the merged report (schema loopstall/1) to FILE\n"
+          "  -o, --output FILE      write a rendered report; --format or the extension picks it\n"
+          "                         (.txt text, .md markdown, .json json; - for stdout)\n"
+          "  --format FMT           text | markdown | json\n"
+          "  --inject RULE          fault-injection rule, repeatable:\n"
+          "                         FUNCS:delay=DUR|errno=NAME|short=BYTES[,p=PROB][,after=N][,count=N]\n"
+          "                         [,jitter=DUR][,thread=loop|other|any][,path=GLOB][,peer=HOST[:PORT]]\n"
+          "                         [,host=GLOB][,seed=N]   e.g. getaddrinfo:delay=100ms\n"
+          "  --strict               also flag blocking-category calls on a loop thread, however short\n"
+          "  -q, --quiet            no summary on stderr\n"
+          "loopstall report FILE.json|DIR... [--format FMT] [-o FILE]\n"
+          "loopstall diff BASE.json HEAD.json [--format text|markdown]\n"
+          "loopstall --list-calls   the intercepted functions and the errors each can be made to fail with\n"
+          "loopstall --help | --version\n"
+          "\n"
+          "Direct use: LD_PRELOAD=/path/libloopstall.so LOOPSTALL_OUT=DIR service, then\n"
+          "loopstall report DIR. Variables: LOOPSTALL_OUT, LOOPSTALL_THRESHOLD_MS,\n"
+          "LOOPSTALL_INJECT (rules separated by ';'), LOOPSTALL_STRICT, LOOPSTALL_LOOP (auto|epoll|poll).\n",
+          out);
+}
+
+static void list_calls(void)
+{
+    for (int i = 0; i < LS_FN_COUNT; i++)
+        printf("%-16s %-6s %s\n", ls_calls[i].name, ls_family_name(ls_calls[i].family),
+               ls_calls[i].errnos[0] ? ls_calls[i].errnos : "(cannot fail)");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        ls_print_help(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        return ls_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return ls_cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff"))
+        return ls_cmd_diff(argc - 1, argv + 1);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        ls_print_help(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("loopstall %s\n", LOOPSTALL_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "--list-calls")) {
+        list_calls();
+        return 0;
+    }
+    fprintf(stderr, "loopstall: unknown command \"%s\": accepted are run, report, diff, --help, --version, --list-calls\n", cmd);
+    return 2;
+}

@@ -1,0 +1,184 @@
+/* merge.c -- merge per-process reports, then give sites their stable ids. */
+#include "merge.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "site_id.h"
+
+static int add_document(json_t *out, const char *path)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(path, 0, &e);
+    if (!doc) {
+        fprintf(stderr, "loopstall: %s is not a report: %s (line %d)\n", path, e.text, e.line);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(doc, "schema"));
+    if (!schema || strcmp(schema, "loopstall/1") != 0) {
+        fprintf(stderr, "loopstall: %s is not a report: schema is %s, expected loopstall/1\n",
+                path, schema ? schema : "missing");
+        json_decref(doc);
+        return -1;
+    }
+    json_t *procs = json_object_get(out, "processes");
+    if (json_array_size(procs) == 0) {
+        /* The first document gives the report's command and threshold. */
+        json_object_set(out, "command", json_object_get(doc, "command"));
+        json_object_set(out, "threshold_ns", json_object_get(doc, "threshold_ns"));
+        json_object_set(out, "exit_status", json_object_get(doc, "exit_status"));
+    }
+    json_array_extend(procs, json_object_get(doc, "processes"));
+    json_decref(doc);
+    return 0;
+}
+
+static json_t *empty_report(void)
+{
+    return json_pack("{s:s, s:s, s:[], s:n, s:I, s:[]}", "schema", "loopstall/1", "tool_version",
+                     LOOPSTALL_VERSION, "command", "exit_status", "threshold_ns", (json_int_t)20000000,
+                     "processes");
+}
+
+static int by_pid(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "pid"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "pid"));
+    return (x > y) - (x < y);
+}
+
+/* Processes in pid order, so parents (usually) come before their children. */
+static void sort_processes(json_t *report)
+{
+    json_t *procs = json_object_get(report, "processes");
+    size_t n = json_array_size(procs);
+    json_t **v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(procs, i));
+    qsort(v, n, sizeof *v, by_pid);
+    json_array_clear(procs);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(procs, v[i]);
+    free(v);
+}
+
+json_t *ls_merge_files(char *const *paths, int n)
+{
+    json_t *out = empty_report();
+    for (int i = 0; i < n; i++)
+        if (add_document(out, paths[i]) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    sort_processes(out);
+    return out;
+}
+
+json_t *ls_merge_dir(const char *dir, int *count)
+{
+    json_t *out = empty_report();
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return out;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "loopstall.", 10) != 0 || len < 15 ||
+            strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (add_document(out, path) == 0)
+            (*count)++;
+    }
+    closedir(d);
+    sort_processes(out);
+    return out;
+}
+
+/* A frame's name for identity: its symbol, or the base name of its module. */
+static const char *frame_name(json_t *frame)
+{
+    const char *s = json_string_value(json_object_get(frame, "symbol"));
+    if (s)
+        return s;
+    const char *m = json_string_value(json_object_get(frame, "module"));
+    if (!m)
+        return NULL;
+    const char *slash = strrchr(m, '/');
+    return slash ? slash + 1 : m;
+}
+
+static void site_id(json_t *site, char id[LS_SITE_ID_LEN])
+{
+    json_t *stack = json_object_get(site, "stack");
+    size_t n = json_array_size(stack);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = frame_name(json_array_get(stack, i));
+    ls_site_id(json_string_value(json_object_get(site, "class")),
+               json_string_value(json_object_get(site, "fn")), names, n, id);
+    free(names);
+}
+
+static void add_u64(json_t *into, json_t *from, const char *key, int take_max)
+{
+    json_int_t a = json_integer_value(json_object_get(into, key));
+    json_int_t b = json_integer_value(json_object_get(from, key));
+    json_object_set_new(into, key, json_integer(take_max ? (a > b ? a : b) : a + b));
+}
+
+static void finish_sites(json_t *proc)
+{
+    json_t *sites = json_object_get(proc, "sites");
+    json_t *merged = json_array();
+    size_t i, k;
+    json_t *s, *m;
+    json_array_foreach(sites, i, s) {
+        char id[LS_SITE_ID_LEN];
+        site_id(s, id);
+        json_object_set_new(s, "id", json_string(id));
+        int joined = 0;
+        json_array_foreach(merged, k, m) {
+            if (!strcmp(json_string_value(json_object_get(m, "id")), id)) {
+                add_u64(m, s, "count", 0);
+                add_u64(m, s, "total_ns", 0);
+                add_u64(m, s, "max_ns", 1);
+                joined = 1;
+                break;
+            }
+        }
+        if (!joined)
+            json_array_append(merged, s);
+    }
+    json_object_set_new(proc, "sites", merged);
+}
+
+static int by_start(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "start_ns"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "start_ns"));
+    return (x > y) - (x < y);
+}
+
+void ls_finish_report(json_t *report)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(report, "processes"), i, p) {
+        finish_sites(p);
+        json_t *stalls = json_object_get(p, "stalls");
+        size_t n = json_array_size(stalls);
+        json_t **v = malloc((n ? n : 1) * sizeof *v);
+        for (size_t k = 0; k < n; k++)
+            v[k] = json_incref(json_array_get(stalls, k));
+        qsort(v, n, sizeof *v, by_start);
+        json_array_clear(stalls);
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(stalls, v[k]);
+        free(v);
+    }
+}

@@ -1,0 +1,20 @@
+/* output.h -- finishing a merged report: symbolize, ids, and write what the options asked for. */
+#ifndef LS_OUTPUT_H
+#define LS_OUTPUT_H
+
+#include <jansson.h>
+
+#include "render.h"
+
+struct ls_outputs {
+    const char *json_path;   /* --json FILE, or NULL */
+    const char *out_path;    /* -o FILE ("-" is stdout), or NULL */
+    const struct ls_renderer *format; /* --format, or picked by -o's extension */
+};
+
+/* Validates -o/--format together; returns 0 or prints one line and returns -1. */
+int ls_outputs_check(struct ls_outputs *o);
+/* Symbolizes, assigns site ids, then writes --json and -o. 0 or -1 (message printed). */
+int ls_outputs_write(json_t *report, const struct ls_outputs *o);
+
+#endif

@@ -1,0 +1,80 @@
+/* report_cmd.c -- `loopstall report`: merge per-process files (or directories of them) and render. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "merge.h"
+#include "output.h"
+
+int ls_cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    struct ls_outputs out = {0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!(out.format = ls_renderer_find(optarg))) {
+                fprintf(stderr, "loopstall report: unknown format \"%s\": accepted formats are %s\n", optarg, ls_renderer_names());
+                return 2;
+            }
+            break;
+        case 'o':
+            out.out_path = optarg;
+            break;
+        case 'j':
+            out.json_path = optarg;
+            break;
+        default:
+            fprintf(stderr, "loopstall report: bad option %s: accepted are --format FMT, -o FILE, --json FILE\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "loopstall report: no report given: loopstall report FILE.json|DIR... [--format FMT] [-o FILE]\n");
+        return 2;
+    }
+    if (ls_outputs_check(&out) != 0)
+        return 2;
+    if (!out.out_path && !out.json_path)
+        out.out_path = "-";
+    if (!out.format)
+        out.format = ls_renderer_find("text");
+
+    /* Files are merged as they are; a directory stands for the loopstall.*.json in it. */
+    json_t *report = NULL;
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        json_t *part;
+        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            int n = 0;
+            part = ls_merge_dir(argv[i], &n);
+            if (n == 0) {
+                fprintf(stderr, "loopstall report: %s holds no loopstall.*.json file\n", argv[i]);
+                json_decref(part);
+                json_decref(report);
+                return 1;
+            }
+        } else if (!(part = ls_merge_files(&argv[i], 1))) {
+            json_decref(report);
+            return 1;
+        }
+        if (!report)
+            report = part;
+        else {
+            json_array_extend(json_object_get(report, "processes"), json_object_get(part, "processes"));
+            json_decref(part);
+        }
+    }
+    int rc = ls_outputs_write(report, &out);
+    json_decref(report);
+    return rc ? 1 : 0;
+}

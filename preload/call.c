@@ -1,0 +1,111 @@
+/* call.c -- the steps every wrapper takes around a real call on a loop thread or under injection. */
+#include <errno.h>
+#include <string.h>
+
+#include "agent.h"
+#include "inject.h"
+#include "ticks.h"
+
+/* Decides whether the call is timed, applies any injection, and starts the
+ * clock. Runs only off the wrappers' fast path (a loop thread, or a rule for
+ * this function). Returns 1 when the wrapper must fail with *err instead of
+ * calling the real function. */
+int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
+                  uint64_t *short_bytes)
+{
+    struct ls_tls *t = &ls_tls;
+    c->loop = NULL;
+    c->fn = fn;
+    c->rule = -1;
+    c->injected_ns = 0;
+    if (t->guard)
+        return 0;
+    c->errno_saved = errno;
+    struct ls_loop *l = t->loop;
+    /* Only calls made inside an iteration count towards a stall. */
+    if (l && !atomic_load_explicit(&l->iter_start, memory_order_relaxed))
+        l = NULL;
+
+    uint64_t start = ls_ticks();
+    if (ls_inject_on && ls_inject_wants(fn)) {
+        struct ls_inject_action act;
+        t->guard = 1;
+        int fired = ls_inject_decide(fn, t->loop != NULL, tkind, target, &act);
+        t->guard = 0;
+        if (fired) {
+            c->rule = act.rule;
+            if (act.fail) {
+                *err = act.err;
+                errno = c->errno_saved;
+                return 1;
+            }
+            if (act.delay_ns) {
+                ls_inject_sleep(act.delay_ns);
+                c->injected_ns = act.delay_ns;
+            }
+            if (act.short_bytes)
+                *short_bytes = act.short_bytes;
+        }
+    }
+    if (l) {
+        c->loop = l;
+        c->start = start;
+        l->cur_tkind = tkind;
+        l->cur_target = target;
+        if (tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR)
+            ls_target_copy_text(tkind, target, l->cur_target_text, sizeof l->cur_target_text);
+        atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
+        atomic_store_explicit(&l->cur_fn, fn, memory_order_release);
+    }
+    errno = c->errno_saved;
+    return 0;
+}
+
+/* Slot for a call worth keeping: a free one, or the shortest kept if shorter. */
+static struct ls_call_rec *keep_slot(struct ls_loop *l, uint64_t wall_ns)
+{
+    if (l->ncalls < LS_STALL_CALLS)
+        return &l->calls[l->ncalls++];
+    struct ls_call_rec *min = &l->calls[0];
+    for (int i = 1; i < LS_STALL_CALLS; i++)
+        if (l->calls[i].wall_ns < min->wall_ns)
+            min = &l->calls[i];
+    return min->wall_ns < wall_ns ? min : NULL;
+}
+
+/* Stops the clock and, for a call long enough to matter, keeps it with its
+ * target and stack. Preserves errno as the real call left it. */
+void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
+{
+    struct ls_loop *l = c->loop;
+    if (!l)
+        return;
+    uint64_t end = ls_ticks();
+    int saved = errno;
+    uint64_t dt = end - c->start;
+    atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->blocked_ticks, dt, memory_order_relaxed);
+    l->call_count++;
+    if (c->injected_ns)
+        l->injected_ticks += ls_ns_to_ticks(c->injected_ns);
+    if (LS_UNLIKELY(dt >= ls_cfg.record_min_ticks)) {
+        uint64_t wall_ns = ls_ticks_to_ns(dt);
+        struct ls_call_rec *r = keep_slot(l, wall_ns);
+        if (r) {
+            struct ls_tls *t = &ls_tls;
+            t->guard = 1;
+            r->fn = (int16_t)c->fn;
+            r->rule = (int16_t)c->rule;
+            r->start_ns = ls_ticks_to_ns(c->start - atomic_load_explicit(&l->iter_start, memory_order_relaxed));
+            r->wall_ns = wall_ns;
+            r->injected_ns = c->injected_ns;
+            if (tkind == LS_T_FD || tkind == LS_T_PID || tkind == LS_T_EPOLL || tkind == LS_T_NONE)
+                ls_target_name(tkind, target, r->target, sizeof r->target);
+            else
+                memcpy(r->target, l->cur_target_text, sizeof r->target);
+            ls_stack_capture(&r->stack);
+            t->guard = 0;
+        }
+    }
+    errno = saved;
+}

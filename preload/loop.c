@@ -1,0 +1,167 @@
+/* loop.c -- loop threads and their iterations: adoption, timing, and the stalls they finish. */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "ticks.h"
+
+LS_HIDDEN struct ls_loop ls_loops[LS_MAX_LOOPS];
+LS_HIDDEN _Atomic uint64_t ls_dropped;
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void make_exit_key(void)
+{
+    pthread_key_create(&exit_key, ls_loop_forget_thread);
+}
+
+/* Called by pthread when a loop thread exits: its statistics stay in the
+ * report, but it no longer has an iteration in progress. */
+void ls_loop_forget_thread(void *slot)
+{
+    struct ls_loop *l = slot;
+    atomic_store(&l->iter_start, 0);
+    atomic_store(&l->state, LS_SLOT_GONE);
+}
+
+/* Makes the calling thread a loop thread waiting on fd. Called from a loop
+ * wait the first time a thread makes one; claims a preallocated slot without
+ * locks. Returns NULL when every slot is taken (counted as dropped). */
+struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
+{
+    for (int i = 0; i < LS_MAX_LOOPS; i++) {
+        int expect = LS_SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&ls_loops[i].state, &expect, LS_SLOT_CLAIMED))
+            continue;
+        struct ls_loop *l = &ls_loops[i];
+        l->tid = (pid_t)syscall(SYS_gettid);
+        l->thread = pthread_self();
+        l->loop_fd = fd;
+        l->adopted_ticks = ls_ticks();
+        atomic_store(&l->cur_fn, -1);
+        atomic_store(&l->state, LS_SLOT_ACTIVE);
+        t->loop = l;
+        pthread_once(&exit_key_once, make_exit_key);
+        int saved = errno;
+        pthread_setspecific(exit_key, l);
+        errno = saved;
+        ls_watchdog_ensure();
+        return l;
+    }
+    t->not_loop = 1;
+    atomic_fetch_add(&ls_dropped, 1);
+    return NULL;
+}
+
+static unsigned hist_bucket(uint64_t ns)
+{
+    if (ns < (1u << LS_HIST_SUB_BITS))
+        return (unsigned)ns;
+    unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
+    unsigned sub = (unsigned)(ns >> (msb - LS_HIST_SUB_BITS)) & ((1u << LS_HIST_SUB_BITS) - 1);
+    return ((msb - LS_HIST_SUB_BITS + 1) << LS_HIST_SUB_BITS) + sub;
+}
+
+void ls_iteration_begin(struct ls_loop *l, uint64_t now)
+{
+    l->ncalls = 0;
+    l->call_count = 0;
+    l->injected_ticks = 0;
+    atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->iter_seq, 1, memory_order_relaxed);
+    atomic_store_explicit(&l->iter_start, now, memory_order_release);
+}
+
+enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t blocked)
+{
+    /* The thread CPU clock decides: a loop thread that was off the CPU most of
+     * the stall was blocked (in a call we saw, or one we did not), one that ran
+     * was computing. In between, or when both are large, it is mixed. */
+    if (cpu * 10 >= wall * 6 && blocked * 10 < wall * 3)
+        return LS_CLASS_CPU;
+    if (blocked * 10 >= wall * 6 || cpu * 4 <= wall)
+        return LS_CLASS_BLOCKING;
+    return LS_CLASS_MIXED;
+}
+
+const char *ls_class_name(enum ls_class c)
+{
+    static const char *const names[] = {"blocking", "cpu", "mixed"};
+    return names[c];
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Hands a finished stall to the watchdog through the loop's ring. Runs on the
+ * loop thread at the end of an iteration longer than the threshold: the only
+ * place it reads its own CPU clock. */
+static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, uint64_t seq)
+{
+    uint64_t cpu_end = thread_cpu_ns();
+    uint64_t blocked_ns = ls_ticks_to_ns(atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed));
+    uint64_t cpu;
+    if (atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq && cpu_end >= l->snap_cpu_ns)
+        cpu = cpu_end - l->snap_cpu_ns + l->snap_pre_ns;
+    else
+        cpu = wall_ns > blocked_ns ? wall_ns - blocked_ns : 0; /* no snapshot: best estimate */
+    if (cpu > wall_ns)
+        cpu = wall_ns;
+
+    uint32_t head = atomic_load_explicit(&l->ring_head, memory_order_relaxed);
+    uint32_t tail = atomic_load_explicit(&l->ring_tail, memory_order_acquire);
+    if (head - tail >= LS_RING) {
+        atomic_fetch_add(&l->ring_dropped, 1);
+        return;
+    }
+    struct ls_stall_rec *s = &l->ring[head % LS_RING];
+    s->tid = l->tid;
+    s->ongoing = 0;
+    s->start_ns = ls_ticks_to_ns(start - ls_start_ticks);
+    s->wall_ns = wall_ns;
+    s->cpu_ns = cpu;
+    s->blocked_ns = blocked_ns > wall_ns ? wall_ns : blocked_ns;
+    s->injected_ns = ls_ticks_to_ns(l->injected_ticks);
+    s->call_count = l->call_count;
+    s->nsamples = 0;
+    /* Calls longest first; there are at most LS_STALL_CALLS, so insertion sort. */
+    s->ncalls = (uint8_t)l->ncalls;
+    for (uint32_t i = 0; i < l->ncalls; i++) {
+        uint32_t j = i;
+        while (j > 0 && s->calls[j - 1].wall_ns < l->calls[i].wall_ns) {
+            s->calls[j] = s->calls[j - 1];
+            j--;
+        }
+        s->calls[j] = l->calls[i];
+    }
+    atomic_store_explicit(&l->ring_head, head + 1, memory_order_release);
+}
+
+/* Called when the loop thread enters its wait again: the iteration is over. */
+void ls_iteration_end(struct ls_loop *l, uint64_t now)
+{
+    uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
+    if (!start)
+        return;
+    uint64_t ns = ls_ticks_to_ns(now - start);
+    l->iterations++;
+    l->busy_ns += ns;
+    if (ns > l->max_ns)
+        l->max_ns = ns;
+    l->hist[hist_bucket(ns)]++;
+    if (LS_UNLIKELY(now - start >= ls_cfg.threshold_ticks)) {
+        int saved = errno;
+        finish_stall(l, start, ns, atomic_load_explicit(&l->iter_seq, memory_order_relaxed));
+        errno = saved;
+    }
+    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+}

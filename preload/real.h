@@ -1,0 +1,43 @@
+/* real.h -- the one table of real libc functions behind the wrappers (real_<fn>). */
+#ifndef LS_REAL_H
+#define LS_REAL_H
+
+#include <dirent.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "calls.h"
+
+/* One pointer type per function, from the table. */
+#define LS_CALL(how, name, ret, params, ...) typedef ret(*ls_real_##name##_t) params;
+#include "calls.def"
+#undef LS_CALL
+
+extern void *ls_real_table[LS_FN_COUNT];
+
+/* Resolves fn with dlsym(RTLD_NEXT); used for calls that arrive before the constructor. */
+void *ls_real_resolve(int fn);
+void ls_real_resolve_all(void);
+
+static inline void *ls_real_get(int fn)
+{
+    void *p = __atomic_load_n(&ls_real_table[fn], __ATOMIC_RELAXED);
+    return __builtin_expect(p != NULL, 1) ? p : ls_real_resolve(fn);
+}
+
+/* real(name) is the typed real function, e.g. real(read)(fd, buf, n). */
+#define real(name) ((ls_real_##name##_t)ls_real_get(LS_FN_##name))
+
+#endif

@@ -1,0 +1,19 @@
+/* format.h -- how the human-readable formats write durations, frames and calls. */
+#ifndef LS_FORMAT_H
+#define LS_FORMAT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* "151.0 ms", "820 us", "2.31 s" */
+const char *ls_fmt_ns(long long ns, char *buf, size_t len);
+/* "time_sleep (timemodule.c:2071)" or "libpython3.11.so.1.0+0x315ad9" */
+const char *ls_fmt_frame(json_t *frame, char *buf, size_t len);
+/* The stall's culprit: "clock_nanosleep" or "read on /var/lib/x" ; NULL for none. */
+const char *ls_fmt_culprit(json_t *stall, char *buf, size_t len);
+/* The first frame worth showing to a person: named, outside libc and the agent. */
+json_t *ls_first_interesting_frame(json_t *stack);
+/* Stalls of a process ordered worst first (a new array; decref it). */
+json_t *ls_stalls_worst_first(json_t *proc);
+
+#endif

@@ -1,0 +1,72 @@
+/* render_markdown.c -- a report for a pull request or CI summary: tables of loops, stalls and sites. */
+#include <stdio.h>
+
+#include "advice.h"
+#include "format.h"
+#include "render.h"
+
+int render_markdown(json_t *report, FILE *out)
+{
+    char a[32], b[32], c[32], d[512], e[512];
+    fprintf(out, "## loopstall report\n\nStall threshold: %s\n",
+            ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), a, sizeof a));
+    size_t i, k;
+    json_t *p, *x;
+    json_array_foreach(json_object_get(report, "processes"), i, p) {
+        json_t *argv = json_object_get(p, "argv");
+        fprintf(out, "\n### Process %lld `%s`\n\n", (long long)json_integer_value(json_object_get(p, "pid")),
+                json_string_value(json_array_get(argv, 0)));
+        json_t *loops = json_object_get(p, "loops");
+        if (json_array_size(loops)) {
+            fprintf(out, "| loop thread | iterations | p50 | p99 | max |\n|---|---:|---:|---:|---:|\n");
+            json_array_foreach(loops, k, x) {
+                json_t *it = json_object_get(x, "iteration_ns");
+                fprintf(out, "| %lld %s | %lld | %s | %s | %s |\n",
+                        (long long)json_integer_value(json_object_get(x, "tid")),
+                        json_string_value(json_object_get(x, "name")),
+                        (long long)json_integer_value(json_object_get(x, "iterations")),
+                        ls_fmt_ns(json_integer_value(json_object_get(it, "p50")), a, sizeof a),
+                        ls_fmt_ns(json_integer_value(json_object_get(it, "p99")), b, sizeof b),
+                        ls_fmt_ns(json_integer_value(json_object_get(it, "max")), c, sizeof c));
+            }
+        } else {
+            fprintf(out, "No event loop seen.\n");
+        }
+        json_t *stalls = ls_stalls_worst_first(p);
+        if (json_array_size(stalls)) {
+            fprintf(out, "\n| stall | class | blocked | cpu | culprit | where |\n|---:|---|---:|---:|---|---|\n");
+            json_array_foreach(stalls, k, x) {
+                if (k == 20)
+                    break;
+                json_t *call = json_array_get(json_object_get(x, "calls"), 0);
+                json_t *stack = call ? json_object_get(call, "stack") : json_object_get(x, "stack");
+                json_t *where = ls_first_interesting_frame(stack);
+                const char *culprit = ls_fmt_culprit(x, d, sizeof d);
+                fprintf(out, "| %s%s | %s | %s | %s | `%s` | %s |\n",
+                        ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),
+                        json_is_true(json_object_get(x, "ongoing")) ? " (ongoing)" : "",
+                        json_string_value(json_object_get(x, "class")),
+                        ls_fmt_ns(json_integer_value(json_object_get(x, "blocked_ns")), b, sizeof b),
+                        ls_fmt_ns(json_integer_value(json_object_get(x, "cpu_ns")), c, sizeof c),
+                        culprit ? culprit : "-", where ? ls_fmt_frame(where, e, sizeof e) : "-");
+            }
+        } else if (json_array_size(loops)) {
+            fprintf(out, "\nNo stalls.\n");
+        }
+        json_decref(stalls);
+        json_t *sites = json_object_get(p, "sites");
+        if (json_array_size(sites)) {
+            fprintf(out, "\n| site | class | call | count | total | advice |\n|---|---|---|---:|---:|---|\n");
+            json_array_foreach(sites, k, x) {
+                const char *cls = json_string_value(json_object_get(x, "class"));
+                const char *fn = json_string_value(json_object_get(x, "fn"));
+                fprintf(out, "| `%s` | %s | %s | %lld | %s | %s |\n",
+                        json_string_value(json_object_get(x, "id")), cls, fn ? fn : "(cpu)",
+                        (long long)json_integer_value(json_object_get(x, "count")),
+                        ls_fmt_ns(json_integer_value(json_object_get(x, "total_ns")), a, sizeof a),
+                        ls_advice(cls, fn));
+            }
+        }
+    }
+    return ferror(out) ? -1 : 0;
+}

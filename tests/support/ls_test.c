@@ -1,0 +1,287 @@
+/* ls_test.c -- run programs and read loopstall reports for the integration tests. */
+#include "ls_test.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct buf {
+    char *data;
+    size_t len, cap;
+};
+
+static void buf_append(struct buf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = realloc(b->data, b->cap);
+        cr_assert_not_null(b->data);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static char **build_env(char *const extra[])
+{
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    while (extra && extra[k])
+        k++;
+    char **env = calloc(n + k + 1, sizeof *env);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* An extra entry replaces the inherited one of the same name. */
+        const char *eq = strchr(environ[i], '=');
+        size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        int replaced = 0;
+        for (size_t j = 0; j < k; j++)
+            if (strncmp(extra[j], environ[i], nl) == 0 && extra[j][nl] == '=')
+                replaced = 1;
+        if (!replaced)
+            env[m++] = environ[i];
+    }
+    for (size_t j = 0; j < k; j++)
+        env[m++] = extra[j];
+    env[m] = NULL;
+    return env;
+}
+
+struct ls_proc_result ls_run_argv(char *const argv[], char *const env_extra[], int timeout_s)
+{
+    int out[2], err[2];
+    cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
+    cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
+    char **env = build_env(env_extra);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork failed");
+    if (pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        setpgid(0, 0);
+        execvpe(argv[0], argv, env);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    free(env);
+    close(out[1]);
+    close(err[1]);
+    struct buf bo = {0}, be = {0};
+    buf_append(&bo, "", 0);
+    buf_append(&be, "", 0);
+    struct pollfd pf[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
+    uint64_t deadline = now_ms() + (uint64_t)timeout_s * 1000;
+    int open_fds = 2, timed_out = 0;
+    while (open_fds > 0) {
+        uint64_t now = now_ms();
+        if (now >= deadline) {
+            timed_out = 1;
+            kill(-pid, SIGKILL);
+            break;
+        }
+        int r = poll(pf, 2, (int)(deadline - now));
+        if (r < 0 && errno == EINTR)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char tmp[4096];
+            ssize_t n = read(pf[i].fd, tmp, sizeof tmp);
+            if (n <= 0) {
+                close(pf[i].fd);
+                pf[i].fd = -1;
+                open_fds--;
+            } else {
+                buf_append(i == 0 ? &bo : &be, tmp, (size_t)n);
+            }
+        }
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    for (int i = 0; i < 2; i++)
+        if (pf[i].fd >= 0)
+            close(pf[i].fd);
+    cr_assert(!timed_out, "%s ran past %d s; stderr so far:\n%s", argv[0], timeout_s, be.data);
+    struct ls_proc_result r = {.out = bo.data, .err = be.data};
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+void ls_proc_result_free(struct ls_proc_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+char *ls_tmpdir(void)
+{
+    char *dir = strdup("/tmp/loopstall-test.XXXXXX");
+    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    return dir;
+}
+
+void ls_tmpdir_cleanup(char *dir)
+{
+    if (!dir)
+        return;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    free(dir);
+}
+
+const char *ls_loopstall_bin(void)
+{
+    return LS_BIN_DIR "/loopstall";
+}
+
+const char *ls_agent_path(void)
+{
+    return LS_LIB_DIR "/libloopstall.so";
+}
+
+char *ls_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+char *ls_target(const char *name)
+{
+    return ls_path_join(LS_TARGETS_DIR, name);
+}
+
+json_t *ls_load_json(const char *path)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    cr_assert_not_null(j, "cannot load %s: %s (line %d)", path, e.text, e.line);
+    return j;
+}
+
+json_t *ls_report_process(json_t *report, int index)
+{
+    return json_array_get(json_object_get(report, "processes"), (size_t)index);
+}
+
+static json_t *nth_in_processes(json_t *report, const char *field, size_t index, size_t *count)
+{
+    json_t *procs = json_object_get(report, "processes");
+    size_t i, seen = 0;
+    json_t *p;
+    json_array_foreach(procs, i, p) {
+        json_t *arr = json_object_get(p, field);
+        size_t n = json_array_size(arr);
+        if (index < seen + n)
+            return json_array_get(arr, index - seen);
+        seen += n;
+    }
+    if (count)
+        *count = seen;
+    return NULL;
+}
+
+size_t ls_report_stall_count(json_t *report)
+{
+    size_t n = 0;
+    nth_in_processes(report, "stalls", SIZE_MAX, &n);
+    return n;
+}
+
+json_t *ls_report_stall(json_t *report, size_t index)
+{
+    return nth_in_processes(report, "stalls", index, NULL);
+}
+
+size_t ls_report_loop_count(json_t *report)
+{
+    size_t n = 0;
+    nth_in_processes(report, "loops", SIZE_MAX, &n);
+    return n;
+}
+
+uint64_t ls_json_u64(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+const char *ls_json_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+const char *ls_stall_culprit(json_t *stall)
+{
+    return ls_json_str(json_array_get(json_object_get(stall, "calls"), 0), "fn");
+}
+
+static int stack_has(json_t *stack, const char *sym)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(stack, i, f) {
+        const char *s = ls_json_str(f, "symbol");
+        if (s && strstr(s, sym))
+            return 1;
+    }
+    return 0;
+}
+
+int ls_stall_has_symbol(json_t *stall, const char *sym)
+{
+    if (stack_has(json_object_get(stall, "stack"), sym))
+        return 1;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(stall, "calls"), i, c) {
+        if (stack_has(json_object_get(c, "stack"), sym))
+            return 1;
+    }
+    json_array_foreach(json_object_get(stall, "samples"), i, c) {
+        if (stack_has(c, sym))
+            return 1;
+    }
+    return 0;
+}
+
+const char *ls_require_program(const char *name)
+{
+    static char found[4096];
+    const char *path = getenv("PATH");
+    cr_assert_not_null(path);
+    char *copy = strdup(path), *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(found, sizeof found, "%s/%s", d, name);
+        if (access(found, X_OK) == 0) {
+            free(copy);
+            return found;
+        }
+    }
+    free(copy);
+    cr_assert_fail("%s is required by this test and is not installed: run scripts/setup.sh", name);
+    return NULL;
+}
