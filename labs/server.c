@@ -69,7 +69,6 @@ static void on_written(uv_write_t *w, int status)
     struct lab_server *s = c->srv;
     c->state = IDLE;
     s->in_service--;
-    atomic_fetch_add(&s->served, 1);
     admit_next(s);
     if (status < 0 || c->close_after || c->closing) {
         conn_close(c);
@@ -82,6 +81,8 @@ static void on_service_done(uv_timer_t *t)
 {
     struct conn *c = t->data;
     c->state = WRITING;
+    /* Counted before the write: the client may have its answer before the write callback. */
+    atomic_fetch_add(&c->srv->served, 1);
     int n = snprintf(c->head, sizeof(c->head),
                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n",
                      c->body, c->close_after ? "Connection: close\r\n" : "");

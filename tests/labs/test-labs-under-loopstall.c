@@ -1,0 +1,137 @@
+/* test-labs-under-loopstall.c -- run under loopstall, the bad labs show stalls naming the right
+ * call and the good ones show none on the loop thread. */
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ls_test.h"
+
+/* Runs `loopstall run -q -t 20 --json DIR/r.json -- LAB VARIANT --quick`; returns the report. */
+static json_t *under_loopstall(const char *lab, const char *variant)
+{
+    char *dir = ls_tmpdir();
+    char *json = ls_path_join(dir, "report.json");
+    char *bin = ls_path_join(LS_BIN_DIR, lab);
+    const char *argv[] = {ls_loopstall_bin(), "run", "-q", "-t", "20",
+                          "--json",           json,  "--", bin,  variant,
+                          "--quick",          NULL};
+    struct ls_proc_result pr = ls_run_argv((char *const *)argv, NULL, 120);
+    cr_assert_eq(pr.status, 0, "%s %s under loopstall exited %d:\n%s%s", lab, variant, pr.status,
+                 pr.out, pr.err);
+    json_t *report = ls_load_json(json);
+    ls_proc_result_free(&pr);
+    ls_tmpdir_cleanup(dir);
+    free(json);
+    free(bin);
+    return report;
+}
+
+/* The lab's own process: the one whose parent is not in the report (workers are its children). */
+static json_t *lab_process(json_t *report)
+{
+    json_t *procs = json_object_get(report, "processes"), *p, *q;
+    size_t i, j;
+    json_array_foreach(procs, i, p)
+    {
+        int child = 0;
+        json_array_foreach(procs, j, q) if (ls_json_u64(q, "pid") == ls_json_u64(p, "ppid")) child =
+            1;
+        if (!child) return p;
+    }
+    cr_assert_fail("no process in the report");
+    return NULL;
+}
+
+/* Stalls of process p on its main thread (tid == pid), the thread that runs the lab's loop. */
+static size_t main_loop_stalls(json_t *p, json_t **first)
+{
+    size_t i, n = 0;
+    json_t *s;
+    *first = NULL;
+    json_array_foreach(json_object_get(p, "stalls"), i, s)
+    {
+        if (ls_json_u64(s, "tid") != ls_json_u64(p, "pid")) continue;
+        if (!n++) *first = s;
+    }
+    return n;
+}
+
+static int main_loop_is_known(json_t *p)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(p, "loops"), i,
+                       l) if (ls_json_u64(l, "tid") == ls_json_u64(p, "pid")) return 1;
+    return 0;
+}
+
+static int is_blocking_wait(const char *fn)
+{
+    static const char *const names[] = {"poll",    "ppoll",    "select",  "pselect",
+                                        "recv",    "recvfrom", "recvmsg", "read",
+                                        "connect", "send",     "sendto",  NULL};
+    for (int i = 0; fn && names[i]; i++)
+        if (!strcmp(fn, names[i])) return 1;
+    return 0;
+}
+
+Test(labs_under_loopstall, blocking_http_in_the_loop_is_reported_as_stalls_in_curls_poll)
+{
+    json_t *r = under_loopstall("lab-d3a", "bad");
+    json_t *p = lab_process(r), *s, *first;
+    cr_expect(main_loop_is_known(p), "the main thread is not listed as a loop");
+    cr_assert_gt(main_loop_stalls(p, &first), 0, "no stall on the main loop");
+    size_t i, named = 0;
+    json_array_foreach(json_object_get(p, "stalls"), i, s)
+    {
+        if (ls_json_u64(s, "tid") != ls_json_u64(p, "pid")) continue;
+        const char *fn = ls_stall_culprit(s);
+        cr_log_info("stall %.1f ms, class %s, culprit %s", ls_json_u64(s, "wall_ns") / 1e6,
+                    ls_json_str(s, "class"), fn ? fn : "(none)");
+        named += is_blocking_wait(fn);
+    }
+    cr_expect_gt(named, 0, "no main-loop stall names poll, recv or connect as its culprit");
+    json_decref(r);
+}
+
+Test(labs_under_loopstall, cpu_work_in_the_loop_is_reported_as_cpu_stalls_in_the_job)
+{
+    json_t *r = under_loopstall("lab-d3b", "bad");
+    json_t *p = lab_process(r), *s, *first;
+    cr_assert_gt(main_loop_stalls(p, &first), 0, "no stall on the main loop");
+    size_t i, cpu = 0, named = 0;
+    json_array_foreach(json_object_get(p, "stalls"), i, s)
+    {
+        if (ls_json_u64(s, "tid") != ls_json_u64(p, "pid")) continue;
+        const char *cls = ls_json_str(s, "class");
+        cpu += cls && !strcmp(cls, "cpu");
+        named += ls_stall_has_symbol(s, "lab_cpu_job");
+    }
+    cr_expect_gt(cpu, 0, "no main-loop stall of class cpu");
+    cr_expect_gt(named, 0, "no main-loop stall has lab_cpu_job in its stacks");
+    json_decref(r);
+}
+
+Test(labs_under_loopstall, offloaded_blocking_http_leaves_the_loop_without_stalls)
+{
+    json_t *r = under_loopstall("lab-d3a", "good");
+    json_t *p = lab_process(r), *first;
+    cr_expect(main_loop_is_known(p), "the main thread is not listed as a loop");
+    size_t n = main_loop_stalls(p, &first);
+    cr_expect_eq(n, 0, "%zu stalls on the main loop, the first %.1f ms in %s", n,
+                 first ? ls_json_u64(first, "wall_ns") / 1e6 : 0.0,
+                 first && ls_stall_culprit(first) ? ls_stall_culprit(first) : "?");
+    json_decref(r);
+}
+
+Test(labs_under_loopstall, cpu_work_on_a_process_pool_leaves_the_loop_without_stalls)
+{
+    json_t *r = under_loopstall("lab-d3b", "procpool");
+    json_t *p = lab_process(r), *first;
+    cr_expect(main_loop_is_known(p), "the main thread is not listed as a loop");
+    size_t n = main_loop_stalls(p, &first);
+    cr_expect_eq(n, 0, "%zu stalls on the main loop, the first %.1f ms", n,
+                 first ? ls_json_u64(first, "wall_ns") / 1e6 : 0.0);
+    json_decref(r);
+}
