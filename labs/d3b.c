@@ -21,6 +21,8 @@ struct client {
 
 struct lab {
     enum variant v;
+    struct client *clients; /* all of them, nclients long */
+    unsigned nclients;
     uv_loop_t *loop;
     unsigned jobs, issued, done;
     uint64_t iters, checksum;
@@ -100,6 +102,13 @@ static void close_cb(uv_handle_t *h, void *arg)
 {
     (void)arg;
     if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+static void start_all(void *arg)
+{
+    struct lab *l = arg;
+    for (unsigned i = 0; i < l->nclients; i++)
+        next_job(&l->clients[i]);
 }
 
 static void usage(FILE *f)
@@ -198,10 +207,10 @@ int main(int argc, char **argv)
     struct lab_lag lag = {0};
     lab_lag_start(&loop, &lag, 10);
 
-    uint64_t t0 = lab_now_ns();
-    for (unsigned i = 0; i < conc; i++)
-        next_job(&cl[i]);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    uint64_t t0;
+    l.clients = cl;
+    l.nclients = conc;
+    lab_run_loop(&loop, start_all, &l, &t0);
 
     struct lab_result r = {.lab = "d3b", .variant = variant, .unit = "jobs"};
     switch (l.v) {

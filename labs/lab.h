@@ -38,6 +38,11 @@ struct lab_lag {
 int lab_lag_start(uv_loop_t *loop, struct lab_lag *p, unsigned period_ms);
 void lab_lag_stop(struct lab_lag *p);
 
+/* Runs start(arg) from a 1 ms timer, then the loop until something stops it; *t0 receives the
+ * time the work started. The work begins after the loop has waited once, as a server's requests
+ * arrive once its loop runs; it is also when loopstall learns that a thread is a loop. */
+void lab_run_loop(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t0);
+
 /* One named number that describes a run (concurrency, tcap, procs ...). */
 struct lab_param {
     const char *name;

@@ -1,4 +1,5 @@
-/* lagprobe.c -- loop lag: how late a periodic timer fires, the loop's own view of a stall. */
+/* lagprobe.c -- loop lag (how late a periodic timer fires, the loop's own view of a stall), and
+ * how a lab starts its work on a running loop. */
 #include "lab.h"
 
 static void on_tick(uv_timer_t *t)
@@ -29,4 +30,30 @@ void lab_lag_stop(struct lab_lag *p)
 {
     uv_timer_stop(&p->timer);
     uv_close((uv_handle_t *)&p->timer, NULL);
+}
+
+struct starter {
+    uv_timer_t timer;
+    void (*start)(void *);
+    void *arg;
+    uint64_t *t0;
+};
+
+static void on_start(uv_timer_t *t)
+{
+    struct starter *s = t->data;
+    *s->t0 = lab_now_ns();
+    s->start(s->arg);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+void lab_run_loop(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t0)
+{
+    struct starter s = {.start = start, .arg = arg, .t0 = t0};
+    uv_timer_init(loop, &s.timer);
+    s.timer.data = &s;
+    uv_timer_start(&s.timer, on_start, 1, 0);
+    uv_run(loop, UV_RUN_DEFAULT);
+    if (!uv_is_closing((uv_handle_t *)&s.timer)) uv_close((uv_handle_t *)&s.timer, NULL);
+    uv_run(loop, UV_RUN_NOWAIT); /* finishes the close: s lives on this stack */
 }

@@ -36,7 +36,9 @@ struct lab {
     struct item *qhead, *qtail;
     unsigned qlen, peak_qlen;
     size_t held_bytes, peak_held; /* bodies fetched and not yet processed */
-    struct fetcher *parked;       /* fetchers waiting for room in the queue */
+    struct fetcher *fetchers;     /* all of them, nfetchers long */
+    unsigned nfetchers;
+    struct fetcher *parked; /* fetchers waiting for room in the queue */
     struct lab_stats lat;
     size_t peak_rss;
     uv_timer_t rss_timer;
@@ -164,6 +166,13 @@ static void close_cb(uv_handle_t *h, void *arg)
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
+static void start_all(void *arg)
+{
+    struct lab *l = arg;
+    for (unsigned i = 0; i < l->nfetchers; i++)
+        start_fetch(l, &l->fetchers[i]);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -284,10 +293,10 @@ int main(int argc, char **argv)
     uv_timer_start(&l.rss_timer, sample_rss, 5, 5);
     uv_unref((uv_handle_t *)&l.rss_timer);
 
-    uint64_t t0 = lab_now_ns();
-    for (unsigned i = 0; i < conc; i++)
-        start_fetch(&l, &fs[i]);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    uint64_t t0;
+    l.fetchers = fs;
+    l.nfetchers = conc;
+    lab_run_loop(&loop, start_all, &l, &t0);
 
     struct lab_result r = {.lab = "mixed", .variant = variant, .unit = "req"};
     if (l.bounded)
