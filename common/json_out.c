@@ -139,13 +139,13 @@ static void put_u64(struct ls_json *j, uint64_t v)
     put(j, tmp + i, sizeof tmp - (size_t)i);
 }
 
-void ls_json_u64(struct ls_json *j, const char *key, uint64_t v)
+void ls_json_uint(struct ls_json *j, const char *key, uint64_t v)
 {
     member(j, key);
     put_u64(j, v);
 }
 
-void ls_json_i64(struct ls_json *j, const char *key, int64_t v)
+void ls_json_int(struct ls_json *j, const char *key, int64_t v)
 {
     member(j, key);
     if (v < 0) {

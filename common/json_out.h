@@ -27,8 +27,8 @@ void ls_json_end_object(struct ls_json *j);
 void ls_json_begin_array(struct ls_json *j, const char *key);
 void ls_json_end_array(struct ls_json *j);
 void ls_json_string(struct ls_json *j, const char *key, const char *s); /* NULL writes null */
-void ls_json_u64(struct ls_json *j, const char *key, uint64_t v);
-void ls_json_i64(struct ls_json *j, const char *key, int64_t v);
+void ls_json_uint(struct ls_json *j, const char *key, uint64_t v);
+void ls_json_int(struct ls_json *j, const char *key, int64_t v);
 void ls_json_bool(struct ls_json *j, const char *key, int v);
 void ls_json_null(struct ls_json *j, const char *key);
 void ls_json_hex(struct ls_json *j, const char *key, uint64_t v); /* "0x..." string */

@@ -52,6 +52,7 @@ struct ls_stall_rec {
     uint64_t start_ns;   /* relative to process start */
     uint64_t wall_ns;
     uint64_t cpu_ns;
+    uint64_t runq_ns;    /* runnable but waiting for a CPU (a busy machine) */
     uint64_t blocked_ns; /* inside intercepted calls */
     uint64_t injected_ns;
     uint32_t call_count; /* intercepted calls made during the iteration */
@@ -100,9 +101,18 @@ struct ls_loop {
      * loop thread never reads its CPU clock except at the end of a long one. */
     _Atomic uint64_t snap_seq;
     uint64_t snap_cpu_ns;
+    uint64_t snap_runq_ns;
     uint64_t snap_pre_ns; /* estimated CPU between the iteration's start and the snapshot */
 
+    /* Stack samples of the current iteration, written by the signal handler
+     * (sampler.c) on this thread; the count is reset when an iteration begins. */
+    struct ls_frames live_samples[LS_SAMPLES];
+    _Atomic uint32_t live_nsamples;
+    uint32_t sample_next; /* slot the next sample goes to (set by the watchdog) */
+
     /* Watchdog's own view. */
+    uint64_t wd_sample_next_ns; /* when the next sample of this iteration is due */
+    uint32_t wd_samples;        /* samples requested in this iteration */
     uint64_t wd_seen_seq;
     uint64_t wd_ongoing_seq; /* iteration last reported as ongoing */
     uint64_t wd_ongoing_next_ns;
@@ -143,7 +153,9 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd);
 void ls_loop_forget_thread(void *slot);
 void ls_iteration_end(struct ls_loop *l, uint64_t now);
 void ls_iteration_begin(struct ls_loop *l, uint64_t now);
-enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t blocked);
+enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t blocked);
+/* A thread's time on the CPU and waiting for one, from /proc (schedstat); 0 or -1. */
+int ls_sched_times(pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
 const char *ls_class_name(enum ls_class c);
 
 /* call.c: what every wrapper does around the real call. */
@@ -160,6 +172,10 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
                   uint64_t *short_bytes);
 void ls_call_end(struct ls_call *c, int tkind, intptr_t target);
 
+/* sampler.c */
+void ls_sampler_init(void);
+int ls_sampler_request(struct ls_loop *l, uint32_t slot);
+
 /* stack.c */
 void ls_stack_init(void);
 void ls_stack_capture(struct ls_frames *f);
@@ -171,6 +187,7 @@ void ls_target_copy_text(int tkind, intptr_t target, char *out, size_t len);
 /* watchdog.c */
 void ls_watchdog_ensure(void);
 void ls_watchdog_after_fork_child(void);
+void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns);
 void ls_report_final(void);
 
 /* report.c */

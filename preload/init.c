@@ -124,6 +124,7 @@ __attribute__((constructor)) static void ls_init(void)
     ls_start_ticks = ls_ticks();
     ls_real_resolve_all();
     ls_stack_init();
+    ls_sampler_init();
     read_threshold();
     read_mode();
     read_strict();
@@ -163,9 +164,11 @@ __attribute__((destructor)) static void ls_fini(void)
 {
     int saved = errno;
     ls_tls.guard = 1;
-    /* The exiting thread is leaving its loop, not stalling in it. */
+    /* The exiting thread ends its iteration here: if it ran past the threshold
+     * it was a stall (the loop never got back to its wait), otherwise it was
+     * just the way out. */
     if (ls_tls.loop)
-        atomic_store(&ls_tls.loop->iter_start, 0);
+        ls_iteration_end(ls_tls.loop, ls_ticks());
     if (worth_a_report())
         ls_report_final();
     ls_tls.guard = 0;

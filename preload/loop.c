@@ -1,5 +1,6 @@
 /* loop.c -- loop threads and their iterations: adoption, timing, and the stalls they finish. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -71,21 +72,64 @@ void ls_iteration_begin(struct ls_loop *l, uint64_t now)
     l->ncalls = 0;
     l->call_count = 0;
     l->injected_ticks = 0;
+    atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
     atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->iter_seq, 1, memory_order_relaxed);
     atomic_store_explicit(&l->iter_start, now, memory_order_release);
 }
 
-enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t blocked)
+enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t blocked)
 {
-    /* The thread CPU clock decides: a loop thread that was off the CPU most of
-     * the stall was blocked (in a call we saw, or one we did not), one that ran
-     * was computing. In between, or when both are large, it is mixed. */
-    if (cpu * 10 >= wall * 6 && blocked * 10 < wall * 3)
+    /* The scheduler's accounting decides: a loop thread that wanted the CPU
+     * (running, or runnable on a busy machine) most of the stall was computing;
+     * one that was off the CPU was blocked, in a call we saw or one we did not.
+     * In between, or when both are large, it is mixed. */
+    uint64_t compute = cpu + runq;
+    if (compute * 10 >= wall * 6 && blocked * 10 < wall * 3)
         return LS_CLASS_CPU;
-    if (blocked * 10 >= wall * 6 || cpu * 4 <= wall)
+    if (blocked * 10 >= wall * 6 || compute * 4 <= wall)
         return LS_CLASS_BLOCKING;
     return LS_CLASS_MIXED;
+}
+
+/* Parses "exec_ns runq_ns slices" from a schedstat file. The loop thread reads
+ * its own only at the end of a stall; the watchdog reads it for snapshots. */
+int ls_sched_times(pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    char path[64] = "/proc/self/task/";
+    char *p = path + strlen(path);
+    char digits[16];
+    int n = 0;
+    unsigned v = (unsigned)tid;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = digits[--n];
+    memcpy(p, "/schedstat", 11);
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[96];
+    ssize_t len = syscall(SYS_read, fd, buf, sizeof buf - 1);
+    syscall(SYS_close, fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    uint64_t vals[2] = {0, 0};
+    const char *s = buf;
+    for (int i = 0; i < 2; i++) {
+        while (*s == ' ')
+            s++;
+        if (*s < '0' || *s > '9')
+            return -1;
+        while (*s >= '0' && *s <= '9')
+            vals[i] = vals[i] * 10 + (uint64_t)(*s++ - '0');
+    }
+    *cpu_ns = vals[0];
+    *runq_ns = vals[1];
+    return 0;
 }
 
 const char *ls_class_name(enum ls_class c)
@@ -94,28 +138,27 @@ const char *ls_class_name(enum ls_class c)
     return names[c];
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Hands a finished stall to the watchdog through the loop's ring. Runs on the
  * loop thread at the end of an iteration longer than the threshold: the only
  * place it reads its own CPU clock. */
 static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, uint64_t seq)
 {
-    uint64_t cpu_end = thread_cpu_ns();
+    uint64_t cpu_end = 0, runq_end = 0;
+    int have = ls_sched_times(l->tid, &cpu_end, &runq_end) == 0;
     uint64_t blocked_ns = ls_ticks_to_ns(atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed));
-    uint64_t cpu;
-    if (atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq && cpu_end >= l->snap_cpu_ns)
+    uint64_t cpu, runq = 0;
+    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
+        cpu_end >= l->snap_cpu_ns && runq_end >= l->snap_runq_ns) {
         cpu = cpu_end - l->snap_cpu_ns + l->snap_pre_ns;
-    else
+        runq = runq_end - l->snap_runq_ns;
+    } else {
         cpu = wall_ns > blocked_ns ? wall_ns - blocked_ns : 0; /* no snapshot: best estimate */
+    }
     if (cpu > wall_ns)
         cpu = wall_ns;
+    if (runq > wall_ns - cpu)
+        runq = wall_ns - cpu;
 
     uint32_t head = atomic_load_explicit(&l->ring_head, memory_order_relaxed);
     uint32_t tail = atomic_load_explicit(&l->ring_tail, memory_order_acquire);
@@ -129,10 +172,14 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->start_ns = ls_ticks_to_ns(start - ls_start_ticks);
     s->wall_ns = wall_ns;
     s->cpu_ns = cpu;
+    s->runq_ns = runq;
     s->blocked_ns = blocked_ns > wall_ns ? wall_ns : blocked_ns;
     s->injected_ns = ls_ticks_to_ns(l->injected_ticks);
     s->call_count = l->call_count;
-    s->nsamples = 0;
+    uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
+    s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);
+    for (uint32_t i = 0; i < s->nsamples; i++)
+        s->samples[i] = l->live_samples[i];
     /* Calls longest first; there are at most LS_STALL_CALLS, so insertion sort. */
     s->ncalls = (uint8_t)l->ncalls;
     for (uint32_t i = 0; i < l->ncalls; i++) {

@@ -111,45 +111,46 @@ static void write_loop(struct ls_json *j, const struct ls_loop *l, uint64_t now)
         strcpy(name, "?");
     name[strcspn(name, "\n")] = '\0';
     ls_json_begin_object(j, NULL);
-    ls_json_i64(j, "tid", l->tid);
+    ls_json_int(j, "tid", l->tid);
     ls_json_string(j, "name", name);
-    ls_json_i64(j, "fd", l->loop_fd);
-    ls_json_u64(j, "iterations", l->iterations);
-    ls_json_u64(j, "busy_ns", l->busy_ns);
-    ls_json_u64(j, "observed_ns", ls_ticks_to_ns(now - l->adopted_ticks));
+    ls_json_int(j, "fd", l->loop_fd);
+    ls_json_uint(j, "iterations", l->iterations);
+    ls_json_uint(j, "busy_ns", l->busy_ns);
+    ls_json_uint(j, "observed_ns", ls_ticks_to_ns(now - l->adopted_ticks));
     ls_json_begin_object(j, "iteration_ns");
-    ls_json_u64(j, "p50", percentile(l, 0.50));
-    ls_json_u64(j, "p99", percentile(l, 0.99));
-    ls_json_u64(j, "max", l->max_ns);
+    ls_json_uint(j, "p50", percentile(l, 0.50));
+    ls_json_uint(j, "p99", percentile(l, 0.99));
+    ls_json_uint(j, "max", l->max_ns);
     ls_json_end_object(j);
     ls_json_bool(j, "exited", atomic_load(&l->state) == LS_SLOT_GONE);
-    ls_json_u64(j, "dropped", atomic_load(&l->ring_dropped));
+    ls_json_uint(j, "dropped", atomic_load(&l->ring_dropped));
     ls_json_end_object(j);
 }
 
 static void write_stall(struct ls_json *j, const struct ls_stall_rec *s)
 {
     ls_json_begin_object(j, NULL);
-    ls_json_i64(j, "tid", s->tid);
-    ls_json_u64(j, "start_ns", s->start_ns);
-    ls_json_u64(j, "wall_ns", s->wall_ns);
-    ls_json_u64(j, "cpu_ns", s->cpu_ns);
-    ls_json_u64(j, "blocked_ns", s->blocked_ns);
-    ls_json_u64(j, "injected_ns", s->injected_ns);
+    ls_json_int(j, "tid", s->tid);
+    ls_json_uint(j, "start_ns", s->start_ns);
+    ls_json_uint(j, "wall_ns", s->wall_ns);
+    ls_json_uint(j, "cpu_ns", s->cpu_ns);
+    ls_json_uint(j, "runq_ns", s->runq_ns);
+    ls_json_uint(j, "blocked_ns", s->blocked_ns);
+    ls_json_uint(j, "injected_ns", s->injected_ns);
     ls_json_string(j, "class", ls_class_name(ls_stall_class(s)));
     ls_json_bool(j, "ongoing", s->ongoing);
-    ls_json_u64(j, "call_count", s->call_count);
+    ls_json_uint(j, "call_count", s->call_count);
     ls_json_begin_array(j, "calls");
     for (int i = 0; i < s->ncalls; i++) {
         const struct ls_call_rec *c = &s->calls[i];
         ls_json_begin_object(j, NULL);
         ls_json_string(j, "fn", ls_calls[c->fn].name);
         ls_json_string(j, "family", ls_family_name(ls_calls[c->fn].family));
-        ls_json_u64(j, "wall_ns", c->wall_ns);
-        ls_json_u64(j, "offset_ns", c->start_ns);
+        ls_json_uint(j, "wall_ns", c->wall_ns);
+        ls_json_uint(j, "offset_ns", c->start_ns);
         ls_json_string(j, "target", c->target[0] ? c->target : NULL);
         if (c->rule >= 0) {
-            ls_json_u64(j, "injected_ns", c->injected_ns);
+            ls_json_uint(j, "injected_ns", c->injected_ns);
             ls_json_string(j, "rule", ls_inject_rule(c->rule)->text);
         }
         write_frames(j, "stack", &c->stack);
@@ -206,21 +207,27 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
         s->ncalls++;
         blocked += now - cur;
     }
+    uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
+    s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);
+    for (uint32_t i = 0; i < s->nsamples; i++)
+        s->samples[i] = l->live_samples[i];
     s->blocked_ns = ls_ticks_to_ns(blocked);
     if (s->blocked_ns > s->wall_ns)
         s->blocked_ns = s->wall_ns;
     uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
-    uint64_t cpu_now = 0;
-    struct timespec ts;
-    clockid_t clk = (clockid_t)((~(unsigned)l->tid << 3) | 6);
-    if (clock_gettime(clk, &ts) == 0)
-        cpu_now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-    if (atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq && cpu_now >= l->snap_cpu_ns)
+    uint64_t cpu_now = 0, runq_now = 0;
+    int have = ls_sched_times(l->tid, &cpu_now, &runq_now) == 0;
+    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
+        cpu_now >= l->snap_cpu_ns && runq_now >= l->snap_runq_ns) {
         s->cpu_ns = cpu_now - l->snap_cpu_ns + l->snap_pre_ns;
-    else
+        s->runq_ns = runq_now - l->snap_runq_ns;
+    } else {
         s->cpu_ns = s->wall_ns - s->blocked_ns;
+    }
     if (s->cpu_ns > s->wall_ns)
         s->cpu_ns = s->wall_ns;
+    if (s->runq_ns > s->wall_ns - s->cpu_ns)
+        s->runq_ns = s->wall_ns - s->cpu_ns;
     return 1;
 }
 
@@ -241,9 +248,9 @@ static void write_site(struct ls_json *j, const struct ls_site *site)
     ls_json_string(j, "id", id);
     ls_json_string(j, "class", cls);
     ls_json_string(j, "fn", fn);
-    ls_json_u64(j, "count", site->count);
-    ls_json_u64(j, "total_ns", site->total_ns);
-    ls_json_u64(j, "max_ns", site->max_ns);
+    ls_json_uint(j, "count", site->count);
+    ls_json_uint(j, "total_ns", site->total_ns);
+    ls_json_uint(j, "max_ns", site->max_ns);
     write_frames(j, "stack", &site->stack);
     ls_json_end_object(j);
 }
@@ -256,17 +263,17 @@ static void write_document(struct ls_json *j)
     ls_json_string(j, "tool_version", LOOPSTALL_VERSION);
     write_argv(j, "command");
     ls_json_null(j, "exit_status");
-    ls_json_u64(j, "threshold_ns", ls_cfg.threshold_ns);
+    ls_json_uint(j, "threshold_ns", ls_cfg.threshold_ns);
     ls_json_begin_array(j, "processes");
     ls_json_begin_object(j, NULL);
-    ls_json_i64(j, "pid", ls_pid);
-    ls_json_i64(j, "ppid", getppid());
+    ls_json_int(j, "pid", ls_pid);
+    ls_json_int(j, "ppid", getppid());
     write_argv(j, "argv");
     char exe[512];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
     ls_json_string(j, "exe", exe);
-    ls_json_u64(j, "uptime_ns", ls_ticks_to_ns(now - ls_start_ticks));
+    ls_json_uint(j, "uptime_ns", ls_ticks_to_ns(now - ls_start_ticks));
 
     ls_json_begin_array(j, "loops");
     for (int i = 0; i < LS_MAX_LOOPS; i++)
@@ -292,14 +299,14 @@ static void write_document(struct ls_json *j)
     for (int i = 0; i < ls_inject_rule_count(); i++) {
         ls_json_begin_object(j, NULL);
         ls_json_string(j, "rule", ls_inject_rule(i)->text);
-        ls_json_u64(j, "fired", ls_inject_fired(i));
+        ls_json_uint(j, "fired", ls_inject_fired(i));
         ls_json_end_object(j);
     }
     ls_json_end_array(j);
     uint64_t dropped = ls_store.dropped + atomic_load(&ls_dropped);
     for (int i = 0; i < LS_MAX_LOOPS; i++)
         dropped += atomic_load(&ls_loops[i].ring_dropped);
-    ls_json_u64(j, "dropped", dropped);
+    ls_json_uint(j, "dropped", dropped);
     ls_json_end_object(j);
     ls_json_end_array(j);
     ls_json_end_object(j);

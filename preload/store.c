@@ -17,7 +17,7 @@ const struct ls_frames *ls_stall_stack(const struct ls_stall_rec *s)
 
 enum ls_class ls_stall_class(const struct ls_stall_rec *s)
 {
-    return ls_classify(s->wall_ns, s->cpu_ns, s->blocked_ns);
+    return ls_classify(s->wall_ns, s->cpu_ns, s->runq_ns, s->blocked_ns);
 }
 
 static int same_key(const struct ls_site *site, int fn, enum ls_class cls,

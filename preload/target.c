@@ -81,7 +81,7 @@ static void name_fd(int fd, char *out, size_t len)
             char local[LS_TARGET_MAX];
             format_sockaddr((struct sockaddr *)&ss, sl, local, sizeof local);
             if (local[0]) {
-                size_t p = put_str(out, len, 0, "listening ");
+                size_t p = put_str(out, len, 0, "local ");
                 put_str(out, len, p, local);
                 return;
             }

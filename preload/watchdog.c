@@ -8,7 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include "agent.h"
+#include "modules.h"
 #include "report.h"
 #include "store.h"
 #include "ticks.h"
@@ -19,17 +22,8 @@ static _Atomic int exiting;
 static uint64_t last_write_ns;
 
 #define WRITE_INTERVAL_NS 250000000ULL /* news is written at most four times a second */
+#define LS_HANG_FACTOR 10               /* a stall this many thresholds long is a hang: say so */
 
-/* A thread's CPU clock from its tid, as the kernel builds it: valid for any
- * thread of this process and harmless (EINVAL) once the thread is gone. */
-static uint64_t tid_cpu_ns(pid_t tid)
-{
-    clockid_t clk = (clockid_t)((~(unsigned)tid << 3) | 6);
-    struct timespec ts;
-    if (clock_gettime(clk, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t tick_ns(void)
 {
@@ -70,7 +64,8 @@ static int drain_rings(void)
 /* Takes the CPU snapshot for an iteration the first time the watchdog sees it. */
 static void snapshot_cpu(struct ls_loop *l, uint64_t seq, uint64_t start, uint64_t now)
 {
-    uint64_t cpu = tid_cpu_ns(l->tid);
+    uint64_t cpu = 0, runq = 0;
+    ls_sched_times(l->tid, &cpu, &runq);
     uint64_t blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
     uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
     if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0 && cur >= start && cur < now)
@@ -78,6 +73,7 @@ static void snapshot_cpu(struct ls_loop *l, uint64_t seq, uint64_t start, uint64
     uint64_t span = now - start;
     /* Before the snapshot, time not spent in calls is taken as CPU. */
     l->snap_cpu_ns = cpu;
+    l->snap_runq_ns = runq;
     l->snap_pre_ns = span > blocked ? ls_ticks_to_ns(span - blocked) : 0;
     atomic_store_explicit(&l->snap_seq, seq, memory_order_release);
 }
@@ -98,19 +94,72 @@ static int watch_loop(struct ls_loop *l, uint64_t now)
     uint64_t ran = ls_ticks_to_ns(now - start);
     if (ran < ls_cfg.threshold_ns)
         return 0;
-    /* Still running past the threshold: report it as ongoing now, and again as
-     * it doubles, so a hung loop's report is never far behind. */
+    int news = 0;
     if (l->wd_ongoing_seq != seq) {
+        /* Newly past the threshold: reported as ongoing at once, then each time
+         * its duration doubles, so a hung loop's report is never far behind. */
         l->wd_ongoing_seq = seq;
         l->wd_ongoing_next_ns = ran * 2;
         l->wd_hang_told = 0;
-        return 2;
-    }
-    if (ran >= l->wd_ongoing_next_ns) {
+        l->wd_samples = 0;
+        l->wd_sample_next_ns = 0;
+        news = 2;
+    } else if (ran >= l->wd_ongoing_next_ns) {
         l->wd_ongoing_next_ns = ran * 2;
-        return 2;
+        news = 2;
     }
-    return 0;
+    /* Samples: every half threshold at first, then less often as it drags on;
+     * past the cap, the last slots are reused so a hang shows where it is now. */
+    if (ran >= l->wd_sample_next_ns) {
+        uint32_t n = l->wd_samples;
+        uint32_t slot = n < LS_SAMPLES ? n : LS_SAMPLES / 2 + (n - LS_SAMPLES) % (LS_SAMPLES / 2);
+        if (ls_sampler_request(l, slot))
+            l->wd_samples++;
+        uint64_t step = ls_cfg.threshold_ns / 2 > ran / 4 ? ls_cfg.threshold_ns / 2 : ran / 4;
+        l->wd_sample_next_ns = ran + step;
+    }
+    if (!l->wd_hang_told && ran >= LS_HANG_FACTOR * ls_cfg.threshold_ns) {
+        l->wd_hang_told = 1;
+        ls_tell_hang(l, ran);
+    }
+    return news;
+}
+
+/* One line on stderr while a loop hangs: which thread, for how long, in what. */
+void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns)
+{
+    char what[256] = "running code outside any intercepted call";
+    int fn = atomic_load_explicit(&l->cur_fn, memory_order_acquire);
+    if (fn >= 0) {
+        char target[LS_TARGET_MAX];
+        if (l->cur_tkind == LS_T_FD || l->cur_tkind == LS_T_PID || l->cur_tkind == LS_T_EPOLL)
+            ls_target_name(l->cur_tkind, l->cur_target, target, sizeof target);
+        else
+            memcpy(target, l->cur_target_text, sizeof target);
+        target[sizeof target - 1] = '\0';
+        snprintf(what, sizeof what, "blocked in %s%s%s", ls_calls[fn].name, target[0] ? " on " : "",
+                 target);
+    } else {
+        uint32_t n = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
+        if (n) {
+            ls_modules_refresh();
+            struct ls_frames *f = &l->live_samples[n - 1];
+            for (uint32_t i = 0; i < f->n; i++) {
+                struct ls_frame_info fi;
+                ls_modules_lookup(f->ip[i], &fi);
+                if (fi.symbol) {
+                    snprintf(what, sizeof what, "running in %s", fi.symbol);
+                    break;
+                }
+            }
+        }
+    }
+    char line[512];
+    int len = snprintf(line, sizeof line,
+                       "loopstall: pid %d: event loop thread %d has been stuck for %.1f s, %s\n",
+                       (int)ls_pid, (int)l->tid, (double)ran_ns / 1e9, what);
+    if (len > 0)
+        syscall(SYS_write, 2, line, (size_t)(len < (int)sizeof line ? len : (int)sizeof line - 1));
 }
 
 static void write_report(void)

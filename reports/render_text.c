@@ -1,5 +1,6 @@
 /* render_text.c -- the text report: per process, per loop, stalls worst first, then sites with advice. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "advice.h"
@@ -28,6 +29,41 @@ static void print_argv(FILE *out, json_t *argv)
     size_t i;
     json_t *a;
     json_array_foreach(argv, i, a) fprintf(out, "%s%s", i ? " " : "", json_string_value(a));
+}
+
+/* The innermost named functions across a CPU stall's samples, most frequent first. */
+static void print_hottest(FILE *out, json_t *samples)
+{
+    const char *names[16];
+    int counts[16], n = 0;
+    size_t i, total = json_array_size(samples);
+    json_t *sample;
+    char buf[512];
+    json_array_foreach(samples, i, sample) {
+        json_t *f = ls_first_interesting_frame(sample);
+        const char *name = f ? ls_fmt_frame(f, buf, sizeof buf) : "?";
+        int k = 0;
+        while (k < n && strcmp(names[k], name) != 0)
+            k++;
+        if (k == n && n < 16) {
+            names[n] = strdup(name);
+            counts[n++] = 0;
+        }
+        if (k < n)
+            counts[k]++;
+    }
+    fprintf(out, "      %zu stack samples while it ran, hottest:", total);
+    for (int shown = 0; shown < n && shown < 3; shown++) {
+        int best = 0;
+        for (int k = 1; k < n; k++)
+            if (counts[k] > counts[best])
+                best = k;
+        fprintf(out, "%s %s (%d/%zu)", shown ? "," : "", names[best], counts[best], total);
+        counts[best] = -1;
+    }
+    fputc('\n', out);
+    for (int k = 0; k < n; k++)
+        free((void *)names[k]);
 }
 
 static void print_loop(FILE *out, json_t *loop)
@@ -75,8 +111,9 @@ static void print_stall(FILE *out, json_t *s, size_t n)
     }
     json_t *samples = json_object_get(s, "samples");
     if (json_array_size(samples)) {
-        fprintf(out, "      %zu stack samples while it ran; the first:\n", json_array_size(samples));
-        print_stack(out, json_array_get(samples, 0), "        ");
+        print_hottest(out, samples);
+        fprintf(out, "      every sample was inside:\n");
+        print_stack(out, json_object_get(s, "stack"), "        ");
     } else if (!json_array_size(json_object_get(s, "calls"))) {
         fprintf(out, "      no intercepted call and no stack sample explain it\n");
     }

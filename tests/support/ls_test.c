@@ -285,3 +285,34 @@ const char *ls_require_program(const char *name)
     cr_assert_fail("%s is required by this test and is not installed: run scripts/setup.sh", name);
     return NULL;
 }
+
+json_t *ls_loopstall_run(const char *threshold_ms, char *const opts[], char *const cmd[],
+                         struct ls_proc_result *res)
+{
+    char *dir = ls_tmpdir();
+    char *json = ls_path_join(dir, "report.json");
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)ls_loopstall_bin();
+    argv[n++] = "run";
+    argv[n++] = "-q";
+    argv[n++] = "-t";
+    argv[n++] = (char *)threshold_ms;
+    argv[n++] = "--json";
+    argv[n++] = json;
+    for (int i = 0; opts && opts[i] && n < 40; i++)
+        argv[n++] = opts[i];
+    argv[n++] = "--";
+    for (int i = 0; cmd[i] && n < 63; i++)
+        argv[n++] = cmd[i];
+    argv[n] = NULL;
+    struct ls_proc_result r = ls_run_argv(argv, NULL, 120);
+    json_t *report = ls_load_json(json);
+    if (res)
+        *res = r;
+    else
+        ls_proc_result_free(&r);
+    free(json);
+    ls_tmpdir_cleanup(dir);
+    return report;
+}

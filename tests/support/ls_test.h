@@ -44,6 +44,12 @@ const char *ls_stall_culprit(json_t *stall);
 /* 1 when any frame of the stall's stacks (stack, calls[].stack, samples) has a symbol containing sym. */
 int ls_stall_has_symbol(json_t *stall, const char *sym);
 
+/* Runs `loopstall run -q -t threshold_ms --json DIR/report.json [opts...] -- cmd...` in a fresh
+ * temporary directory and returns the loaded report (json_decref it). opts and cmd are
+ * NULL-terminated; res (optional) receives the run's status and output. */
+json_t *ls_loopstall_run(const char *threshold_ms, char *const opts[], char *const cmd[],
+                         struct ls_proc_result *res);
+
 /* Installs what a test needs from the system; aborts with a clear message when a required
  * program (python3, node, redis-server) is missing instead of skipping silently. */
 const char *ls_require_program(const char *name);

@@ -1,0 +1,34 @@
+/* epoll-hang.c -- a plain epoll loop that, after a few ticks, hangs forever in read() on a pipe. */
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+int main(void)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+    struct itimerspec its = {{0, 5000000}, {0, 5000000}};
+    timerfd_settime(tfd, 0, &its, NULL);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = tfd};
+    epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+    int never[2];
+    if (pipe(never) != 0)
+        return 1;
+    for (int tick = 0;; tick++) {
+        struct epoll_event out;
+        if (epoll_wait(ep, &out, 1, -1) != 1)
+            continue;
+        uint64_t n;
+        if (read(tfd, &n, sizeof n) != sizeof n)
+            return 1;
+        if (tick == 3) {
+            printf("hanging\n");
+            fflush(stdout);
+            char c;
+            if (read(never[0], &c, 1) != 1) /* nobody ever writes: hangs here */
+                return 2;
+        }
+    }
+}
