@@ -38,7 +38,7 @@ int ls_call_can_fail_with(int fn, const char *name, size_t len, int *value)
 const char *ls_family_name(enum ls_family family)
 {
     static const char *const names[LS_FAM_COUNT] = {
-        "io", "net", "open", "sync", "lock", "poll", "epoll", "sleep", "dns", "proc",
+        "io", "net", "open", "sync", "lock", "poll", "epoll", "sleep", "dns", "proc", "thread",
     };
     return (unsigned)family < LS_FAM_COUNT ? names[family] : "?";
 }

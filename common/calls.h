@@ -15,6 +15,7 @@ enum ls_family {
     LS_FAM_SLEEP,
     LS_FAM_DNS,
     LS_FAM_PROC,
+    LS_FAM_THREAD,
     LS_FAM_COUNT
 };
 

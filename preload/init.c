@@ -11,6 +11,7 @@
 #include "real.h"
 #include "report.h"
 #include "store.h"
+#include "threads.h"
 #include "ticks.h"
 
 LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
@@ -112,6 +113,7 @@ static void after_fork_child(void)
     ls_store_reset();
     atomic_store(&ls_dropped, 0);
     ls_inject_reset_counts();
+    ls_threads_after_fork_child();
     ls_watchdog_after_fork_child();
 }
 
@@ -139,6 +141,7 @@ __attribute__((constructor)) static void ls_init(void)
         min_ns = 200000;
     ls_cfg.record_min_ticks = ls_ns_to_ticks(min_ns);
     ls_inject_init(getenv("LOOPSTALL_INJECT"));
+    ls_threads_init();
     pthread_atfork(NULL, NULL, after_fork_child);
     ls_tls.guard = 0;
     errno = saved;
@@ -157,7 +160,7 @@ static int worth_a_report(void)
     for (int i = 0; i < ls_inject_rule_count(); i++)
         if (ls_inject_fired(i))
             return 1;
-    return atomic_load(&ls_dropped) != 0;
+    return atomic_load(&ls_dropped) != 0 || atomic_load(&ls_fanout.found);
 }
 
 __attribute__((destructor)) static void ls_fini(void)

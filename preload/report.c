@@ -15,6 +15,7 @@
 #include "modules.h"
 #include "site_id.h"
 #include "store.h"
+#include "threads.h"
 #include "ticks.h"
 
 static ssize_t raw_write(int fd, const void *buf, size_t len)
@@ -300,6 +301,24 @@ static void write_document(struct ls_json *j)
         ls_json_begin_object(j, NULL);
         ls_json_string(j, "rule", ls_inject_rule(i)->text);
         ls_json_uint(j, "fired", ls_inject_fired(i));
+        ls_json_end_object(j);
+    }
+    ls_json_end_array(j);
+    ls_json_begin_object(j, "threads");
+    ls_json_uint(j, "created", atomic_load(&ls_fanout.created));
+    ls_json_uint(j, "peak_live", atomic_load(&ls_fanout.peak));
+    ls_json_uint(j, "limit", ls_fanout.limit);
+    ls_json_end_object(j);
+    ls_json_begin_array(j, "findings");
+    if (atomic_load(&ls_fanout.found)) {
+        ls_json_begin_object(j, NULL);
+        ls_json_string(j, "kind", "unbounded_fanout");
+        ls_json_uint(j, "peak_live_threads", atomic_load(&ls_fanout.peak));
+        ls_json_uint(j, "limit", ls_fanout.limit);
+        ls_json_uint(j, "created", atomic_load(&ls_fanout.created));
+        ls_json_uint(j, "first_ns", ls_fanout.first_ns);
+        ls_json_bool(j, "from_loop", ls_fanout.from_loop);
+        write_frames(j, "stack", &ls_fanout.stack);
         ls_json_end_object(j);
     }
     ls_json_end_array(j);

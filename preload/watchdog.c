@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "agent.h"
+#include "real.h"
 #include "modules.h"
 #include "report.h"
 #include "store.h"
@@ -212,7 +213,7 @@ void ls_watchdog_ensure(void)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 512 * 1024);
     pthread_t th;
-    if (pthread_create(&th, &attr, watchdog_main, NULL) != 0)
+    if (real(pthread_create)(&th, &attr, watchdog_main, NULL) != 0) /* not the host's thread: not counted */
         atomic_store(&ls_wd_running, 0);
     else
         pthread_setname_np(th, "loopstall");

@@ -54,6 +54,14 @@ int render_markdown(json_t *report, FILE *out)
             fprintf(out, "\nNo stalls.\n");
         }
         json_decref(stalls);
+        json_array_foreach(json_object_get(p, "findings"), k, x) {
+            json_t *where = ls_first_interesting_frame(json_object_get(x, "stack"));
+            fprintf(out, "\n**Unbounded fan-out:** %lld threads alive at once (limit %lld), created by %s. "
+                         "Cap it: a fixed pool and a bounded queue.\n",
+                    (long long)json_integer_value(json_object_get(x, "peak_live_threads")),
+                    (long long)json_integer_value(json_object_get(x, "limit")),
+                    where ? ls_fmt_frame(where, e, sizeof e) : "an unknown frame");
+        }
         json_t *sites = json_object_get(p, "sites");
         if (json_array_size(sites)) {
             fprintf(out, "\n| site | class | call | count | total | advice |\n|---|---|---|---:|---:|---|\n");

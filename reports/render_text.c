@@ -176,6 +176,20 @@ int render_text(json_t *report, FILE *out)
         }
         json_decref(stalls);
         print_sites(out, p);
+        json_array_foreach(json_object_get(p, "findings"), k, x) {
+            if (strcmp(json_string_value(json_object_get(x, "kind")), "unbounded_fanout") != 0)
+                continue;
+            char buf[512];
+            json_t *where = ls_first_interesting_frame(json_object_get(x, "stack"));
+            fprintf(out, "  FINDING unbounded fan-out: %lld threads alive at once (limit %lld), %lld created%s%s\n",
+                    (long long)json_integer_value(json_object_get(x, "peak_live_threads")),
+                    (long long)json_integer_value(json_object_get(x, "limit")),
+                    (long long)json_integer_value(json_object_get(x, "created")), where ? ", by " : "",
+                    where ? ls_fmt_frame(where, buf, sizeof buf) : "");
+            print_stack(out, json_object_get(x, "stack"), "      ");
+            fprintf(out, "      advice: always cap offloading: a fixed pool with a bounded queue, shedding "
+                         "the excess early, instead of a thread per request\n");
+        }
         json_t *inj = json_object_get(p, "injections");
         json_array_foreach(inj, k, x) {
             fprintf(out, "  injection %s: fired %lld times\n", json_string_value(json_object_get(x, "rule")),

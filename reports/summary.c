@@ -43,6 +43,16 @@ void ls_render_summary(json_t *report, const char *json_path, FILE *out)
         }
         json_decref(worst);
     }
+    json_array_foreach(json_object_get(report, "processes"), i, p) {
+        json_array_foreach(json_object_get(p, "findings"), k, s) {
+            json_t *where = ls_first_interesting_frame(json_object_get(s, "stack"));
+            fprintf(out, "  unbounded fan-out in pid %lld: %lld threads alive at once (limit %lld)%s%s\n",
+                    (long long)json_integer_value(json_object_get(p, "pid")),
+                    (long long)json_integer_value(json_object_get(s, "peak_live_threads")),
+                    (long long)json_integer_value(json_object_get(s, "limit")), where ? ", created at " : "",
+                    where ? ls_fmt_frame(where, fr, sizeof fr) : "");
+        }
+    }
     if (nstalls > shown)
         fprintf(out, "  ... and %zu more\n", nstalls - shown);
     if (json_path)
