@@ -288,12 +288,56 @@ static void msg_errnos(struct msg *m, const char *list)
     }
 }
 
-static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
+enum {
+    OPT_P,
+    OPT_AFTER,
+    OPT_COUNT,
+    OPT_JITTER,
+    OPT_THREAD,
+    OPT_PATH,
+    OPT_PEER,
+    OPT_HOST,
+    OPT_SEED,
+    OPT_COUNT_ALL
+};
+
+static const char *const opt_names[OPT_COUNT_ALL] = {
+    "p", "after", "count", "jitter", "thread", "path", "peer", "host", "seed",
+};
+
+static int option_index(struct span key)
+{
+    for (int i = 0; i < OPT_COUNT_ALL; i++)
+        if (span_eq(key, opt_names[i])) return i;
+    return -1;
+}
+
+/* Splits NAME=VALUE around the first '=', trimming both; returns 0 without one. */
+static int split_kv(struct span item, struct span *key, struct span *val)
 {
     size_t eq = span_find(item, '=');
-    struct span key = trim((struct span){item.p, eq});
-    struct span val = eq < item.n ? trim((struct span){item.p + eq + 1, item.n - eq - 1})
-                                  : (struct span){item.p + item.n, 0};
+    *key = trim((struct span){item.p, eq});
+    *val = eq < item.n ? trim((struct span){item.p + eq + 1, item.n - eq - 1})
+                       : (struct span){item.p + item.n, 0};
+    return eq < item.n;
+}
+
+static int parse_dur(struct ctx *c, struct span val, uint64_t *ns)
+{
+    int rc = ls_parse_duration(val.p, val.n, ns);
+    if (rc < 0) {
+        bad_token(c, "duration", val);
+        msg_str(&c->m, rc == -ERANGE ? "too long to count in nanoseconds"
+                                     : "expected a number with ns, us, ms or s");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
+{
+    struct span key, val;
+    int has_eq = split_kv(item, &key, &val);
 
     if (item.n == 0) {
         bad_rule(c);
@@ -301,7 +345,7 @@ static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
         msg_str(&c->m, effects_accepted);
         return -EINVAL;
     }
-    if (eq == item.n) {
+    if (!has_eq) {
         bad_token(c, "effect", item);
         msg_str(&c->m, "expected ");
         msg_str(&c->m, effects_accepted);
@@ -309,13 +353,7 @@ static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
     }
 
     if (span_eq(key, "delay")) {
-        int rc = ls_parse_duration(val.p, val.n, &r->delay_ns);
-        if (rc < 0) {
-            bad_token(c, "duration", val);
-            msg_str(&c->m, rc == -ERANGE ? "too long to count in nanoseconds"
-                                         : "expected a number with ns, us, ms or s");
-            return -EINVAL;
-        }
+        if (parse_dur(c, val, &r->delay_ns) < 0) return -EINVAL;
         r->effect = LS_EFFECT_DELAY;
         return 0;
     }
@@ -370,38 +408,17 @@ static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
         return 0;
     }
 
-    static const char *const option_names[] = {"p",    "after", "count", "jitter", "thread",
-                                               "path", "peer",  "host",  "seed"};
-    for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++)
-        if (span_eq(key, option_names[i])) {
-            bad_token(c, "effect", item);
-            msg_str(&c->m, "the effect comes first after ':' (");
-            msg_str(&c->m, effects_accepted);
-            msg_str(&c->m, "), then the options");
-            return -EINVAL;
-        }
     bad_token(c, "effect", item);
+    if (option_index(key) >= 0) {
+        msg_str(&c->m, "the effect comes first after ':' (");
+        msg_str(&c->m, effects_accepted);
+        msg_str(&c->m, "), then the options");
+        return -EINVAL;
+    }
     msg_str(&c->m, "accepted effects are ");
     msg_str(&c->m, effects_accepted);
     return -EINVAL;
 }
-
-enum {
-    OPT_P,
-    OPT_AFTER,
-    OPT_COUNT,
-    OPT_JITTER,
-    OPT_THREAD,
-    OPT_PATH,
-    OPT_PEER,
-    OPT_HOST,
-    OPT_SEED,
-    OPT_COUNT_ALL
-};
-
-static const char *const opt_names[OPT_COUNT_ALL] = {
-    "p", "after", "count", "jitter", "thread", "path", "peer", "host", "seed",
-};
 
 /* Names the first function of the rule that an option cannot apply to. */
 static int refuse_for_fn(struct ctx *c, struct span item, const char *why, int fn)
@@ -435,11 +452,9 @@ static int parse_glob(struct ctx *c, struct span item, struct span val, char *ds
 
 static int parse_option(struct ctx *c, struct span item, struct ls_rule *r, unsigned *seen)
 {
-    size_t eq = span_find(item, '=');
-    struct span key = trim((struct span){item.p, eq});
-    struct span val = eq < item.n ? trim((struct span){item.p + eq + 1, item.n - eq - 1})
-                                  : (struct span){item.p + item.n, 0};
-    int opt = -1;
+    struct span key, val;
+    int has_eq = split_kv(item, &key, &val);
+    int opt = option_index(key);
 
     if (item.n == 0) {
         bad_rule(c);
@@ -447,14 +462,12 @@ static int parse_option(struct ctx *c, struct span item, struct ls_rule *r, unsi
         msg_str(&c->m, options_accepted);
         return -EINVAL;
     }
-    for (int i = 0; i < OPT_COUNT_ALL; i++)
-        if (span_eq(key, opt_names[i])) opt = i;
-    if (opt < 0 || eq == item.n) {
+    if (opt < 0 || !has_eq) {
         bad_token(c, "option", item);
         if (span_eq(key, "delay") || span_eq(key, "errno") || span_eq(key, "short"))
             msg_str(&c->m, "a rule has one effect; write a second rule for another");
         else {
-            if (eq == item.n) msg_str(&c->m, "expected NAME=VALUE; ");
+            if (!has_eq) msg_str(&c->m, "expected NAME=VALUE; ");
             msg_str(&c->m, options_accepted);
         }
         return -EINVAL;
@@ -491,14 +504,7 @@ static int parse_option(struct ctx *c, struct span item, struct ls_rule *r, unsi
             msg_str(&c->m, "jitter= only applies to delay=");
             return -EINVAL;
         }
-        int rc = ls_parse_duration(val.p, val.n, &r->jitter_ns);
-        if (rc < 0) {
-            bad_token(c, "duration", val);
-            msg_str(&c->m, rc == -ERANGE ? "too long to count in nanoseconds"
-                                         : "expected a number with ns, us, ms or s");
-            return -EINVAL;
-        }
-        return 0;
+        return parse_dur(c, val, &r->jitter_ns);
     }
     case OPT_THREAD:
         if (span_eq(val, "any"))
