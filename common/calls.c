@@ -4,8 +4,11 @@
 
 #include <string.h>
 
-#define LS_CALL(how, name, ret, params, args, fam, tkind, texpr, fail, errnos)                     \
-    [LS_FN_##name] = {#name, LS_FAM_##fam, tkind, fail, errnos},
+#define LS_COUNT_KIND_n LS_COUNT_SCALAR
+#define LS_COUNT_KIND_IOV LS_COUNT_IOV
+#define LS_COUNT_KIND_NOCOUNT LS_COUNT_NONE
+#define LS_CALL(how, name, ret, params, args, fam, tkind, texpr, count, fail, errnos)              \
+    [LS_FN_##name] = {#name, LS_FAM_##fam, tkind, fail, LS_COUNT_KIND_##count, errnos},
 const struct ls_call_info ls_calls[LS_FN_COUNT] = {
 #include "calls.def"
 };

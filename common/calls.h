@@ -31,6 +31,9 @@ enum ls_tkind {
     LS_T_EPOLL     /* an epoll descriptor other than the loop's own */
 };
 
+/* How a function's byte count is given: what short= injection can cap. */
+enum ls_count_kind { LS_COUNT_NONE, LS_COUNT_SCALAR, LS_COUNT_IOV };
+
 /* How a function reports failure; injection must speak the same convention. */
 enum ls_fail { F_NONE, F_MINUS1, F_NULL, F_RETERR, F_EAI };
 
@@ -46,6 +49,7 @@ struct ls_call_info {
     enum ls_family family;
     enum ls_tkind tkind;
     enum ls_fail fail;
+    enum ls_count_kind count; /* how short= caps it; LS_COUNT_NONE: it cannot */
     const char *errnos; /* space-separated names the function can really fail with */
 };
 

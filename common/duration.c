@@ -11,9 +11,10 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
     int digits = 0;
 
     while (i < len && s[i] >= '0' && s[i] <= '9') {
-        if (whole > (UINT64_MAX - 9) / 10)
+        uint64_t digit = (uint64_t)(s[i++] - '0');
+        if (whole > (UINT64_MAX - digit) / 10)
             return -ERANGE;
-        whole = whole * 10 + (uint64_t)(s[i++] - '0');
+        whole = whole * 10 + digit;
         digits++;
     }
     if (i < len && s[i] == '.') {
@@ -39,7 +40,11 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
         if (len - i == ulen && memcmp(s + i, units[u].unit, ulen) == 0) {
             if (whole > UINT64_MAX / units[u].ns)
                 return -ERANGE;
-            *ns = whole * units[u].ns + frac * units[u].ns / frac_scale;
+            uint64_t base = whole * units[u].ns;
+            uint64_t part = frac * units[u].ns / frac_scale; /* frac < 1e9: no overflow */
+            if (base > UINT64_MAX - part)
+                return -ERANGE;
+            *ns = base + part;
             return 0;
         }
     }

@@ -118,20 +118,10 @@ static const char effects_accepted[] = "delay=DUR, errno=NAME or short=BYTES";
 
 /* A short= effect caps the byte count of one transfer, so it only makes sense
  * for calls that move a count of bytes; recvmmsg and sendmmsg count messages. */
-static const char *const short_fns[] = {
-    "read",          "__read_chk", "pread",    "pread64",        "__pread_chk",
-    "__pread64_chk", "readv",      "preadv",   "preadv64",       "write",
-    "pwrite",        "pwrite64",   "writev",   "pwritev",        "pwritev64",
-    "recv",          "__recv_chk", "recvfrom", "__recvfrom_chk", "recvmsg",
-    "send",          "sendto",     "sendmsg",  "sendfile",       "sendfile64",
-};
-
 int ls_rule_can_short(int fn)
 {
     if (fn < 0 || fn >= LS_FN_COUNT) return 0;
-    for (size_t i = 0; i < sizeof short_fns / sizeof short_fns[0]; i++)
-        if (strcmp(short_fns[i], ls_calls[fn].name) == 0) return 1;
-    return 0;
+    return ls_calls[fn].count != LS_COUNT_NONE; /* the table says how the count is given */
 }
 
 /* path= needs a path to compare: the argument itself or the file behind a descriptor. */
@@ -392,8 +382,8 @@ static int parse_effect(struct ctx *c, struct span item, struct ls_rule *r)
             if (!ls_rule_can_short(r->fns[i])) {
                 bad_rule(c);
                 msg_str(&c->m, "short= only applies to calls that transfer bytes (read, write, "
-                               "pread, pwrite, readv, writev, recv, recvfrom, recvmsg, send, "
-                               "sendto, sendmsg, sendfile and their 64/_chk variants); ");
+                               "pread, pwrite, readv, writev, recv, recvfrom, send, "
+                               "sendto, sendfile and their 64/_chk variants); ");
                 msg_str(&c->m, ls_calls[r->fns[i]].name);
                 msg_str(&c->m, " is not one");
                 return -EINVAL;

@@ -186,6 +186,13 @@ static void finish_sites(json_t *proc)
     } else {
         json_array_extend(merged, json_object_get(proc, "sites"));
     }
+    /* Strict mode's blocking calls are sites too, so that diff and CI gates see them. */
+    json_array_foreach(json_object_get(proc, "blocking_calls"), i, s) {
+        json_array_append_new(merged, json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "class", "strict", "fn",
+                                                json_object_get(s, "fn"), "count", json_object_get(s, "count"),
+                                                "total_ns", json_object_get(s, "total_ns"), "max_ns",
+                                                json_object_get(s, "max_ns"), "stack", json_object_get(s, "stack")));
+    }
     json_t *joined = json_array();
     json_array_foreach(merged, i, s) {
         char id[LS_SITE_ID_LEN];

@@ -194,6 +194,8 @@ void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
         }
         json_array_foreach(json_object_get(p, "sites"), k, st)
             symbolize_stack(s, json_object_get(st, "stack"), pid);
+        json_array_foreach(json_object_get(p, "blocking_calls"), k, st)
+            symbolize_stack(s, json_object_get(st, "stack"), pid);
         json_array_foreach(json_object_get(p, "findings"), k, st)
             symbolize_stack(s, json_object_get(st, "stack"), pid);
     }

@@ -60,6 +60,18 @@ struct ls_stall_rec {
     struct ls_frames samples[LS_SAMPLES];
 };
 
+#define LS_STRICT_MAX 32 /* distinct blocking calls kept per loop in strict mode */
+
+/* A blocking-category call seen on a loop thread in strict mode. */
+struct ls_strict {
+    int16_t fn;
+    uint64_t count;
+    uint64_t total_ns;
+    uint64_t max_ns;
+    char target[LS_TARGET_MAX];
+    struct ls_frames stack;
+};
+
 /* One event-loop thread. The loop thread writes; the watchdog reads the live
  * fields with atomics and consumes finished stalls from the ring. */
 struct ls_loop {
@@ -109,6 +121,11 @@ struct ls_loop {
     struct ls_frames live_samples[LS_SAMPLES];
     _Atomic uint32_t live_nsamples;
     uint32_t sample_next; /* slot the next sample goes to (set by the watchdog) */
+
+    /* Strict mode's notes (strict.c), appended by the loop thread only. */
+    struct ls_strict strict[LS_STRICT_MAX];
+    _Atomic uint32_t nstrict;
+    uint64_t strict_dropped;
 
     /* Watchdog's own view. */
     uint64_t wd_sample_next_ns; /* when the next sample of this iteration is due */
@@ -175,6 +192,10 @@ void ls_call_end(struct ls_call *c, int tkind, intptr_t target);
 /* sampler.c */
 void ls_sampler_init(void);
 int ls_sampler_request(struct ls_loop *l, uint32_t slot);
+
+/* strict.c */
+void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *text,
+                    uint64_t ns);
 
 /* stack.c */
 void ls_stack_init(void);

@@ -34,14 +34,14 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
         t->guard = 0;
         if (fired) {
             c->rule = act.rule;
+            if (act.delay_ns) { /* a delay and an error together make a slow failure */
+                ls_inject_sleep(act.delay_ns);
+                c->injected_ns = act.delay_ns;
+            }
             if (act.fail) {
                 *err = act.err;
                 errno = c->errno_saved;
                 return 1;
-            }
-            if (act.delay_ns) {
-                ls_inject_sleep(act.delay_ns);
-                c->injected_ns = act.delay_ns;
             }
             if (act.short_bytes)
                 *short_bytes = act.short_bytes;
@@ -88,6 +88,14 @@ void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
     l->call_count++;
     if (c->injected_ns)
         l->injected_ticks += ls_ns_to_ticks(c->injected_ns);
+    if (LS_UNLIKELY(ls_cfg.strict)) {
+        int string_target = tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD ||
+                            tkind == LS_T_SOCKADDR;
+        ls_tls.guard = 1;
+        ls_strict_note(l, c->fn, tkind, target, string_target ? l->cur_target_text : NULL,
+                       ls_ticks_to_ns(dt));
+        ls_tls.guard = 0;
+    }
     if (LS_UNLIKELY(dt >= ls_cfg.record_min_ticks)) {
         uint64_t wall_ns = ls_ticks_to_ns(dt);
         struct ls_call_rec *r = keep_slot(l, wall_ns);

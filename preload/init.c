@@ -103,6 +103,7 @@ static void after_fork_child(void)
             atomic_store(&l->ring_head, 0);
             atomic_store(&l->ring_tail, 0);
             atomic_store(&l->ring_dropped, 0);
+            atomic_store(&l->nstrict, 0);
             l->adopted_ticks = ls_start_ticks;
             l->wd_seen_seq = l->wd_ongoing_seq = 0;
             continue;

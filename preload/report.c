@@ -291,6 +291,29 @@ static void write_document(struct ls_json *j)
             write_stall(j, &live);
     ls_json_end_array(j);
 
+    /* Strict mode: every blocking-category call seen on a loop, however short. */
+    ls_json_begin_array(j, "blocking_calls");
+    for (int i = 0; i < LS_MAX_LOOPS; i++) {
+        struct ls_loop *l = &ls_loops[i];
+        if (atomic_load(&l->state) < LS_SLOT_ACTIVE)
+            continue;
+        uint32_t nstrict = atomic_load_explicit(&l->nstrict, memory_order_acquire);
+        for (uint32_t k = 0; k < nstrict; k++) {
+            const struct ls_strict *s = &l->strict[k];
+            ls_json_begin_object(j, NULL);
+            ls_json_int(j, "tid", l->tid);
+            ls_json_string(j, "fn", ls_calls[s->fn].name);
+            ls_json_string(j, "family", ls_family_name(ls_calls[s->fn].family));
+            ls_json_string(j, "target", s->target[0] ? s->target : NULL);
+            ls_json_uint(j, "count", s->count);
+            ls_json_uint(j, "total_ns", s->total_ns);
+            ls_json_uint(j, "max_ns", s->max_ns);
+            write_frames(j, "stack", &s->stack);
+            ls_json_end_object(j);
+        }
+    }
+    ls_json_end_array(j);
+
     ls_json_begin_array(j, "sites");
     for (uint32_t i = 0; i < ls_store.nsites; i++)
         write_site(j, &ls_store.sites[i]);

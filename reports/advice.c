@@ -51,6 +51,10 @@ const char *ls_advice(const char *cls, const char *fn)
         return "CPU work on the loop thread: move it to a process pool or a worker system "
                "(threads help only where the runtime has no global lock), with a bounded queue "
                "in front of it";
+    if (cls && !strcmp(cls, "strict") && fn && ls_call_lookup(fn, strlen(fn)) >= 0) {
+        /* Short today, a stall in production: the same rules apply. */
+        return for_family(ls_calls[ls_call_lookup(fn, strlen(fn))].family, fn);
+    }
     if (cls && !strcmp(cls, "mixed"))
         return "CPU and waiting in one place: do the I/O asynchronously, send the CPU stage to "
                "a process pool, and put a bounded queue between the two";

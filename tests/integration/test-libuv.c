@@ -136,3 +136,32 @@ Test(libuv, a_higher_threshold_keeps_only_the_longer_stalls)
     json_decref(r);
     free(target);
 }
+
+Test(libuv, strict_mode_lists_the_sleep_even_under_a_threshold_nothing_reaches)
+{
+    char *target = ls_target("uv-stalls");
+    char *cmd[] = {target, NULL};
+    char *opts[] = {"--strict", NULL};
+    json_t *r = ls_loopstall_run("1000", opts, cmd, NULL);
+    cr_assert_eq(ls_report_stall_count(r), 0);
+    json_t *calls = json_object_get(ls_report_process(r, 0), "blocking_calls");
+    int saw_sleep = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(calls, i, c) {
+        if (!strcmp(ls_json_str(c, "fn"), "usleep")) {
+            saw_sleep = 1;
+            cr_assert_eq(ls_json_u64(c, "count"), 1);
+            cr_assert_str_eq(ls_json_str(json_array_get(json_object_get(c, "stack"), 0), "symbol"), "on_tick");
+        }
+        cr_assert_str_neq(ls_json_str(c, "fn"), "read", "a read on a pipe is not disk I/O");
+    }
+    cr_assert(saw_sleep);
+    int strict_site = 0;
+    json_array_foreach(json_object_get(ls_report_process(r, 0), "sites"), i, c) {
+        strict_site |= !strcmp(ls_json_str(c, "class"), "strict");
+    }
+    cr_assert(strict_site, "strict calls are sites, for diff");
+    json_decref(r);
+    free(target);
+}

@@ -1,0 +1,83 @@
+/* strict.c -- --strict: blocking-category calls on a loop thread, however short.
+ *
+ * A call that is fast on a laptop (a file in the page cache, DNS from a local
+ * cache) still blocks the loop in production. Strict mode notes every call on
+ * a loop thread that can block: sleeps, name resolution, flushes, locks, file
+ * opens, children, waits with a timeout, I/O on regular files and blocking
+ * sockets. Each distinct (function, target) is kept once with its stack and
+ * counted; the checks that cost a system call run only in strict mode.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "real.h"
+#include "ticks.h"
+
+/* Whether the call, as made, is one that can block the loop. */
+static int can_block(int fn, int tkind, intptr_t target, uint64_t ns)
+{
+    switch (ls_calls[fn].family) {
+    case LS_FAM_SLEEP:
+    case LS_FAM_DNS:
+    case LS_FAM_SYNC:
+    case LS_FAM_LOCK:
+    case LS_FAM_OPEN:
+    case LS_FAM_POLL:  /* only waits with a timeout are timed at all */
+    case LS_FAM_EPOLL: /* a nested loop */
+        return 1;
+    case LS_FAM_PROC:
+        /* libuv reaps children with waitpid(WNOHANG): a wait that returned at once is not one. */
+        return fn == LS_FN_system || fn == LS_FN_popen || fn == LS_FN_pclose || ns >= 1000000;
+    case LS_FAM_IO:
+    case LS_FAM_NET: {
+        if (tkind != LS_T_FD)
+            return tkind == LS_T_SOCKADDR; /* connect: blocking or not, it names a peer */
+        struct stat st;
+        if (fstat((int)target, &st) != 0)
+            return 0;
+        if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+            return 1; /* disk I/O: no readiness, the loop's thread pool is the way */
+        int fl = real(fcntl)((int)target, F_GETFL);
+        return fl >= 0 && !(fl & O_NONBLOCK) && S_ISSOCK(st.st_mode);
+    }
+    default:
+        return 0;
+    }
+}
+
+void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *text,
+                    uint64_t ns)
+{
+    if (!can_block(fn, tkind, target, ns))
+        return;
+    char name[LS_TARGET_MAX];
+    if (text)
+        memcpy(name, text, sizeof name);
+    else
+        ls_target_name(tkind, target, name, sizeof name);
+    name[sizeof name - 1] = '\0';
+    uint32_t n = atomic_load_explicit(&l->nstrict, memory_order_relaxed);
+    for (uint32_t i = 0; i < n; i++) {
+        struct ls_strict *s = &l->strict[i];
+        if (s->fn == fn && !strcmp(s->target, name)) {
+            s->count++;
+            s->total_ns += ns;
+            if (ns > s->max_ns)
+                s->max_ns = ns;
+            return;
+        }
+    }
+    if (n == LS_STRICT_MAX) {
+        l->strict_dropped++;
+        return;
+    }
+    struct ls_strict *s = &l->strict[n];
+    s->fn = (int16_t)fn;
+    s->count = 1;
+    s->total_ns = s->max_ns = ns;
+    memcpy(s->target, name, sizeof s->target);
+    ls_stack_capture(&s->stack);
+    atomic_store_explicit(&l->nstrict, n + 1, memory_order_release);
+}
