@@ -94,7 +94,7 @@ struct ls_loop {
     /* The current iteration's longest calls. */
     uint32_t ncalls;
     uint32_t call_count;
-    uint64_t injected_ticks;
+    uint64_t injected_ns;
     struct ls_call_rec calls[LS_STALL_CALLS];
 
     /* Statistics over the loop's life. */

@@ -87,7 +87,7 @@ void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
     atomic_fetch_add_explicit(&l->blocked_ticks, dt, memory_order_relaxed);
     l->call_count++;
     if (c->injected_ns)
-        l->injected_ticks += ls_ns_to_ticks(c->injected_ns);
+        l->injected_ns += c->injected_ns;
     if (LS_UNLIKELY(ls_cfg.strict)) {
         int string_target = tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD ||
                             tkind == LS_T_SOCKADDR;

@@ -71,7 +71,7 @@ void ls_iteration_begin(struct ls_loop *l, uint64_t now)
 {
     l->ncalls = 0;
     l->call_count = 0;
-    l->injected_ticks = 0;
+    l->injected_ns = 0;
     atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
     atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->iter_seq, 1, memory_order_relaxed);
@@ -174,7 +174,7 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->cpu_ns = cpu;
     s->runq_ns = runq;
     s->blocked_ns = blocked_ns > wall_ns ? wall_ns : blocked_ns;
-    s->injected_ns = ls_ticks_to_ns(l->injected_ticks);
+    s->injected_ns = l->injected_ns;
     s->call_count = l->call_count;
     uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
     s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);

@@ -179,6 +179,8 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
     s->ongoing = 1;
     s->start_ns = ls_ticks_to_ns(start - ls_start_ticks);
     s->wall_ns = ls_ticks_to_ns(now - start);
+    s->injected_ns = l->injected_ns;
+    s->call_count = l->call_count;
     uint64_t blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
     /* Finished calls of this iteration (a racy copy: the loop may be adding one). */
     uint32_t n = l->ncalls < LS_STALL_CALLS ? l->ncalls : LS_STALL_CALLS;
