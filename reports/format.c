@@ -67,10 +67,17 @@ static int boring(json_t *frame)
                  !strncmp(b, "libpthread", 10));
 }
 
+/* The frame a reader should look at: the first one with a source line (code the
+ * user builds, with debug information) outside libc and the agent, else the
+ * first named one there, else the innermost. */
 json_t *ls_first_interesting_frame(json_t *stack)
 {
     size_t i;
     json_t *f;
+    json_array_foreach(stack, i, f) {
+        if (!boring(f) && json_object_get(f, "line"))
+            return f;
+    }
     json_array_foreach(stack, i, f) {
         if (!boring(f))
             return f;
