@@ -1,5 +1,6 @@
 /* procpool.c -- forked CPU workers behind socket pairs watched by the loop. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -86,6 +87,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     struct procpool *p = w->pool;
     if (n < 0) {
         uv_read_stop(s);
+        if (w->ctx) {
+            /* A worker died with a job: its client would wait forever. A lab has no recovery
+             * story to tell here, so it says what happened and ends. */
+            fprintf(stderr, "procpool: worker %d died: %s\n", (int)w->pid, uv_strerror((int)n));
+            exit(1);
+        }
         return;
     }
     w->in_len += (size_t)n;

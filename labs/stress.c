@@ -400,7 +400,7 @@ int main(int argc, char **argv)
             svg = optarg;
             break;
         case 'r':
-            c.request_kb = lab_parse_uint("--request-kb", optarg, 0, 4096);
+            c.request_kb = lab_parse_uint("--request-kb", optarg, 0, 256);
             break;
         case 'h':
             usage(stdout);
