@@ -15,7 +15,7 @@ int ls_outputs_check(struct ls_outputs *o)
         if (!o->format && strcmp(o->out_path, "-") != 0) {
             fprintf(stderr,
                     "loopstall: cannot tell the format of -o %s from its extension: use --format "
-                    "(%s) or a .txt, .md or .json name\n",
+                    "(%s) or a .txt, .md, .html, .json, .trace.json or .folded name\n",
                     o->out_path, ls_renderer_names());
             return -1;
         }

@@ -14,12 +14,15 @@ struct ls_renderer {
 const struct ls_renderer *ls_renderer_find(const char *name);
 /* By a path's extension; NULL when it names no format. */
 const struct ls_renderer *ls_renderer_for_path(const char *path);
-/* "text, markdown, json" for error messages. */
+/* "text, markdown, html, json, chrome, folded" for error messages. */
 const char *ls_renderer_names(void);
 
 int render_text(json_t *report, FILE *out);
 int render_json(json_t *report, FILE *out);
 int render_markdown(json_t *report, FILE *out);
+int render_html(json_t *report, FILE *out);
+int render_chrome(json_t *report, FILE *out);
+int render_folded(json_t *report, FILE *out);
 
 /* The short summary `run` prints on stderr. */
 void ls_render_summary(json_t *report, const char *json_path, FILE *out);

@@ -63,6 +63,9 @@ Test(render, formats_are_found_by_name_and_by_extension)
     cr_assert_str_eq(ls_renderer_for_path("out/r.md")->name, "markdown");
     cr_assert_str_eq(ls_renderer_for_path("r.txt")->name, "text");
     cr_assert_null(ls_renderer_for_path("r.pdf"));
+    cr_assert_str_eq(ls_renderer_for_path("r.trace.json")->name, "chrome");
+    cr_assert_str_eq(ls_renderer_for_path("r.json")->name, "json");
+    cr_assert_str_eq(ls_renderer_for_path("r.folded")->name, "folded");
     cr_assert_null(ls_renderer_find("pdf"));
 }
 
@@ -72,4 +75,43 @@ Test(render, advice_follows_the_chapter_rules)
     cr_assert(strstr(ls_advice("mixed", "read"), "bounded queue"));
     cr_assert(strstr(ls_advice("blocking", "poll"), "async-native"));
     cr_assert(strstr(ls_advice("blocking", "pread64"), "thread pool"));
+}
+
+Test(render, the_html_page_escapes_names_and_lists_every_stall)
+{
+    char *t = render("html");
+    cr_assert(strstr(t, "<!doctype html>"));
+    cr_assert(strstr(t, "<code>getaddrinfo on db.internal</code>"), "%s", t);
+    cr_assert(strstr(t, "(ongoing)"));
+    cr_assert(strstr(t, "resolve (net.c:42)"));
+    free(t);
+}
+
+Test(render, the_chrome_trace_puts_stalls_and_their_calls_on_the_timeline)
+{
+    char *t = render("chrome");
+    json_t *doc = json_loads(t, 0, NULL);
+    cr_assert_not_null(doc, "%s", t);
+    json_t *events = json_object_get(doc, "traceEvents");
+    int stalls = 0, calls = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e) {
+        const char *cat = json_string_value(json_object_get(e, "cat"));
+        stalls += cat && !strcmp(cat, "stall");
+        calls += cat && !strcmp(cat, "call");
+        if (cat && !strcmp(cat, "call"))
+            cr_assert_str_eq(json_string_value(json_object_get(e, "name")), "getaddrinfo db.internal");
+    }
+    cr_assert_eq(stalls, 2);
+    cr_assert_eq(calls, 1);
+    json_decref(doc);
+    free(t);
+}
+
+Test(render, folded_stacks_weigh_each_call_in_microseconds_outermost_first)
+{
+    char *t = render("folded");
+    cr_assert(strstr(t, "app-7;resolve;[getaddrinfo] 150000\n"), "%s", t);
+    free(t);
 }
