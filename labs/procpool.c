@@ -11,7 +11,7 @@
 #include "procpool.h"
 
 struct msg {
-    uint64_t tag;   /* index of the job slot, echoed back */
+    uint64_t tag;   /* the worker's index, echoed back: one job per worker, so only a check */
     uint64_t value; /* iterations on the way out, checksum on the way back */
 };
 
