@@ -46,7 +46,11 @@ run() { # run LAB VARIANT: one lab variant under loopstall, one index row
     verdict=$(grep -m1 '^loopstall: .*stall' "$out/$name.err" | sed 's/^loopstall: //' || true)
     [ -n "$verdict" ] || verdict="(no summary; exit status $status)"
     worst=$(grep -m1 -E '^  [0-9.]+ [mµn]?s ' "$out/$name.err" | sed 's/^  //' || true)
-    [ -n "$worst" ] && verdict="$verdict; worst: $worst"
+    if [ -n "$worst" ]; then verdict="$verdict; worst: $worst"; fi
+    # Findings beyond stalls (unbounded fan-out, ...): indented summary lines naming a pid.
+    finding=$(grep -v -E '^  [0-9.]+ [mµn]?s ' "$out/$name.err" | grep -m1 -E '^  [a-z].* in pid ' |
+        sed 's/^  //' || true)
+    if [ -n "$finding" ]; then verdict="$verdict; $finding"; fi
     files="[txt]($name.txt) [json]($name.json) [out]($name.out)"
     for ext in md html trace.json folded; do
         if [ -s "$out/$name.$ext" ]; then files="$files [$ext]($name.$ext)"; fi

@@ -193,3 +193,29 @@ Test(labs_under_loopstall, the_async_native_client_leaves_the_loop_without_stall
     cr_expect_eq(n, 0, "%zu stalls on the main loop, the first %s", n, describe(first));
     json_decref(r);
 }
+
+/* Findings whose kind contains what, over all processes of the report. */
+static size_t findings(json_t *report, const char *what)
+{
+    size_t i, j, n = 0;
+    json_t *p, *f;
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        json_array_foreach(json_object_get(p, "findings"), j, f)
+        {
+            const char *kind = ls_json_str(f, "kind");
+            n += kind && strstr(kind, what);
+        }
+    }
+    return n;
+}
+
+Test(labs_under_loopstall, a_thread_per_request_is_reported_as_unbounded_fanout_and_a_pool_is_not)
+{
+    json_t *u = under_loopstall("lab-stress", "unbounded");
+    json_t *b = under_loopstall("lab-stress", "bounded");
+    cr_expect_gt(findings(u, "fanout"), 0, "no fan-out finding for a thread per request");
+    cr_expect_eq(findings(b, "fanout"), 0, "a fan-out finding for a fixed pool of 8");
+    json_decref(u);
+    json_decref(b);
+}
