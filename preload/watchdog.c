@@ -145,13 +145,17 @@ void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns)
         if (n) {
             ls_modules_refresh();
             struct ls_frames *f = &l->live_samples[n - 1];
-            for (uint32_t i = 0; i < f->n; i++) {
+            if (f->n) {
+                /* The innermost frame: by name when the dynamic symbols know it, else
+                 * as module+offset (`loopstall report` names it from debug info). */
                 struct ls_frame_info fi;
-                ls_modules_lookup(f->ip[i], &fi);
-                if (fi.symbol) {
+                ls_modules_lookup(f->ip[0], &fi);
+                const char *mod = fi.module ? strrchr(fi.module, '/') : NULL;
+                if (fi.symbol)
                     snprintf(what, sizeof what, "running in %s", fi.symbol);
-                    break;
-                }
+                else
+                    snprintf(what, sizeof what, "running in %s+0x%lx", mod ? mod + 1 : "?",
+                             (unsigned long)fi.offset);
             }
         }
     }

@@ -83,6 +83,46 @@ Test(hang, a_loop_hung_in_read_is_reported_ongoing_while_it_hangs_and_after_sigk
     ls_tmpdir_cleanup(dir);
 }
 
+Test(hang, a_loop_hung_on_the_cpu_is_reported_ongoing_with_samples_naming_the_function)
+{
+    char *dir = ls_tmpdir();
+    char env_out[4200], env_pre[4200];
+    snprintf(env_out, sizeof env_out, "LOOPSTALL_OUT=%s", dir);
+    snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", ls_agent_path());
+    char *env[] = {env_out, env_pre, NULL};
+    char *target = ls_target("epoll-hang");
+    char *argv[] = {target, "spin", NULL};
+    pid_t pid = spawn(argv, env);
+    char name[64];
+    snprintf(name, sizeof name, "loopstall.%d.json", (int)pid);
+    char *path = ls_path_join(dir, name);
+    usleep(600000); /* many thresholds: samples accumulate and the report is rewritten */
+    json_t *live = wait_for_ongoing(path);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    json_decref(live);
+    /* The agent keeps raw frames; `loopstall report` names them from debug information. */
+    char *merged = ls_path_join(dir, "merged.json");
+    char *rep[] = {(char *)ls_loopstall_bin(), "report", path, "--json", merged, NULL};
+    struct ls_proc_result r = ls_run_argv(rep, NULL, 30);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ls_proc_result_free(&r);
+    json_t *after = ls_load_json(merged);
+    free(merged);
+    cr_assert_eq(ls_report_stall_count(after), 1);
+    json_t *s = ls_report_stall(after, 0);
+    cr_assert(json_is_true(json_object_get(s, "ongoing")));
+    cr_assert_null(ls_stall_culprit(s), "no call: it is computing");
+    cr_assert_geq(json_array_size(json_object_get(s, "samples")), 2);
+    cr_assert(ls_stall_has_symbol(s, "spin_forever"), "samples name the spinning function");
+    cr_assert_gt(ls_json_u64(s, "cpu_ns") + ls_json_u64(s, "runq_ns"), ls_json_u64(s, "wall_ns") / 2);
+    json_decref(after);
+    free(path);
+    free(target);
+    ls_tmpdir_cleanup(dir);
+}
+
 Test(hang, loopstall_run_passes_sigterm_on_and_reports_the_ongoing_stall)
 {
     char *dir = ls_tmpdir();

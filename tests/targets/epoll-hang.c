@@ -1,12 +1,25 @@
-/* epoll-hang.c -- a plain epoll loop that, after a few ticks, hangs forever in read() on a pipe. */
+/* epoll-hang.c -- a plain epoll loop that, after a few ticks, hangs forever: in read() on a pipe,
+ * or with "spin", in a CPU loop inside spin_forever(). */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-int main(void)
+void spin_forever(void);
+
+/* Never returns: the hung-on-CPU case. Exported so that any symbol table names it. */
+__attribute__((noinline)) void spin_forever(void)
 {
+    volatile unsigned long x = 0;
+    for (;;)
+        x = x * 6364136223846793005UL + 1;
+}
+
+int main(int argc, char **argv)
+{
+    int spin = argc > 1 && !strcmp(argv[1], "spin");
     int ep = epoll_create1(EPOLL_CLOEXEC);
     int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
     struct itimerspec its = {{0, 5000000}, {0, 5000000}};
@@ -26,6 +39,8 @@ int main(void)
         if (tick == 3) {
             printf("hanging\n");
             fflush(stdout);
+            if (spin)
+                spin_forever();
             char c;
             if (read(never[0], &c, 1) != 1) /* nobody ever writes: hangs here */
                 return 2;
