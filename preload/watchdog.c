@@ -143,6 +143,7 @@ void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns)
     } else {
         uint32_t n = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
         if (n) {
+            pthread_mutex_lock(&report_lock); /* the module table is the report writer's too */
             ls_modules_refresh();
             struct ls_frames *f = &l->live_samples[n - 1];
             if (f->n) {
@@ -157,6 +158,7 @@ void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns)
                     snprintf(what, sizeof what, "running in %s+0x%lx", mod ? mod + 1 : "?",
                              (unsigned long)fi.offset);
             }
+            pthread_mutex_unlock(&report_lock);
         }
     }
     char line[512];
