@@ -75,6 +75,9 @@ double lab_parse_double(const char *opt, const char *arg, double min, double max
 /* Number of online CPUs, at least 1. */
 unsigned lab_ncpus(void);
 
+/* User and system CPU seconds of this process and of its children reaped so far. */
+double lab_cpu_seconds(void);
+
 /* Resident set size of this process in bytes (from /proc/self/statm), 0 when unknown. */
 size_t lab_rss_bytes(void);
 

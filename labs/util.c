@@ -1,7 +1,8 @@
-/* util.c -- small helpers the labs share: clock, option numbers, CPU count, RSS. */
+/* util.c -- small helpers the labs share: clock, option numbers, CPU count and time, RSS. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,4 +55,17 @@ size_t lab_rss_bytes(void)
         rss = (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
     fclose(f);
     return rss;
+}
+
+static double tv_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+double lab_cpu_seconds(void)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    return tv_s(self.ru_utime) + tv_s(self.ru_stime) + tv_s(kids.ru_utime) + tv_s(kids.ru_stime);
 }

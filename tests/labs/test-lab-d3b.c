@@ -5,51 +5,68 @@
 
 #include "labrun.h"
 
-static double rate_of(const char *variant)
+struct run {
+    double rate;  /* jobs per second */
+    double cores; /* CPU the jobs got, in cores */
+};
+
+static struct run run_of(const char *variant)
 {
     json_t *r = lab_run("lab-d3b", variant, NULL);
-    double rate = lab_rate(r);
+    struct run x = {lab_rate(r), lab_num(r, "params.cpu_cores_used")};
     json_decref(r);
-    return rate;
+    return x;
 }
 
-/* Speedup needs a free core, and other work on a shared 2-core machine can take it for a
- * second: run bad and the variant back to back, up to five times, and keep the best ratio.
- * Noise only ever hides parallelism, it never invents it. */
-static double best_ratio(const char *variant, double want)
+/* A speedup needs a second core, and on a shared 2-core machine other work can hold it for
+ * seconds. Runs bad and the variant back to back up to five times and stops at the first
+ * ratio of at least want. When the variant never got more than 1.4 cores, the machine, not
+ * the lab, decided: the test says so and skips. */
+static void expect_speedup(const char *variant, double want)
 {
-    double best = 0;
-    for (int i = 0; i < 5 && best < want; i++) {
-        double bad = rate_of("bad"), other = rate_of(variant);
-        cr_log_info("try %d: %s %.1f/s, bad %.1f/s, %.2fx", i + 1, variant, other, bad,
-                    other / bad);
-        if (other / bad > best) best = other / bad;
+    double best = 0, most_cores = 0;
+    for (int i = 0; i < 5; i++) {
+        struct run bad = run_of("bad"), v = run_of(variant);
+        double ratio = v.rate / bad.rate;
+        cr_log_info("try %d: %s %.1f/s on %.2f cores, bad %.1f/s on %.2f cores: %.2fx", i + 1,
+                    variant, v.rate, v.cores, bad.rate, bad.cores, ratio);
+        if (ratio > best) best = ratio;
+        if (v.cores > most_cores) most_cores = v.cores;
+        if (ratio >= want) return;
     }
-    return best;
+    if (most_cores < 1.4)
+        cr_skip_test("the machine never gave %s a second core (at most %.2f cores): a parallel "
+                     "speedup cannot show; best ratio %.2fx",
+                     variant, most_cores, best);
+    cr_expect_geq(best, want, "%s/bad at best %.2fx, though it got up to %.2f cores", variant, best,
+                  most_cores);
 }
 
 Test(d3b, a_process_pool_runs_cpu_jobs_faster_than_the_loop)
 {
-    double r = best_ratio("procpool", 1.3);
-    cr_expect_geq(r, 1.3, "procpool/bad at best %.2fx", r);
+    expect_speedup("procpool", 1.3);
 }
 
 Test(d3b, a_free_thread_pool_runs_cpu_jobs_faster_than_the_loop)
 {
-    double r = best_ratio("threads", 1.3);
-    cr_expect_geq(r, 1.3, "threads/bad at best %.2fx", r);
+    expect_speedup("threads", 1.3);
 }
 
-Test(d3b, a_thread_pool_behind_one_global_lock_is_about_as_fast_as_the_loop)
+Test(d3b, a_thread_pool_behind_one_global_lock_uses_one_core_like_the_loop)
 {
-    /* Here noise can push the ratio either way: pass when one back-to-back pair is close. */
+    /* The lock admits one job at a time whatever the machine's load: at most one core. */
+    struct run bad = {0}, gil = {0};
     double r = 0;
     for (int i = 0; i < 3; i++) {
-        double bad = rate_of("bad"), gil = rate_of("gil");
-        r = gil / bad;
-        cr_log_info("try %d: gil %.1f/s, bad %.1f/s, %.2fx", i + 1, gil, bad, r);
+        bad = run_of("bad");
+        gil = run_of("gil");
+        r = gil.rate / bad.rate;
+        cr_log_info("try %d: gil %.1f/s on %.2f cores, bad %.1f/s on %.2f cores: %.2fx", i + 1,
+                    gil.rate, gil.cores, bad.rate, bad.cores, r);
+        /* Noise can push the throughput ratio either way: one close pair is enough. */
         if (r >= 0.65 && r <= 1.35) break;
     }
+    cr_expect_leq(gil.cores, 1.25, "gil used %.2f cores", gil.cores);
     cr_expect(r >= 0.65 && r <= 1.35, "gil/bad %.2fx", r);
 }
 
