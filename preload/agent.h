@@ -79,6 +79,7 @@ struct ls_loop {
     pid_t tid;
     pthread_t thread;
     int loop_fd;       /* the epoll fd the thread keeps returning to, -1 until known */
+    char name[16];     /* the thread's name when adopted (kept after it exits) */
     uint64_t adopted_ticks;
 
     /* Live iteration state, published for the watchdog. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ void ls_loop_forget_thread(void *slot)
  * locks. Returns NULL when every slot is taken (counted as dropped). */
 struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
 {
+    int saved = errno; /* keeps errno intact, like every path of a wrapper */
     for (int i = 0; i < LS_MAX_LOOPS; i++) {
         int expect = LS_SLOT_FREE;
         if (!atomic_compare_exchange_strong(&ls_loops[i].state, &expect, LS_SLOT_CLAIMED))
@@ -43,14 +45,14 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
         l->thread = pthread_self();
         l->loop_fd = fd;
         l->adopted_ticks = ls_ticks();
+        prctl(PR_GET_NAME, l->name, 0, 0, 0); /* once: the report may be written after it exits */
         atomic_store(&l->cur_fn, -1);
         atomic_store(&l->state, LS_SLOT_ACTIVE);
         t->loop = l;
         pthread_once(&exit_key_once, make_exit_key);
-        int saved = errno;
         pthread_setspecific(exit_key, l);
-        errno = saved;
         ls_watchdog_ensure();
+        errno = saved;
         return l;
     }
     t->not_loop = 1;

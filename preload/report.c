@@ -108,8 +108,9 @@ static void write_loop(struct ls_json *j, const struct ls_loop *l, uint64_t now)
 {
     char path[64], name[32];
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)l->tid);
-    if (read_small(path, name, sizeof name) <= 0)
-        strcpy(name, "?");
+    /* The current name if the thread is still here (threads rename themselves), else the one it had. */
+    if (atomic_load(&l->state) != LS_SLOT_ACTIVE || read_small(path, name, sizeof name) <= 0)
+        snprintf(name, sizeof name, "%s", l->name[0] ? l->name : "?");
     name[strcspn(name, "\n")] = '\0';
     ls_json_begin_object(j, NULL);
     ls_json_int(j, "tid", l->tid);
