@@ -1,0 +1,213 @@
+/* test-redis.c -- redis-server under loopstall, stalled on purpose with DEBUG SLEEP. */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ls_test.h"
+
+/* The background `loopstall run` process group, killed after the test whatever happened. */
+static pid_t server_group;
+
+static void kill_leftovers(void)
+{
+    if (server_group > 0) {
+        kill(-server_group, SIGKILL);
+        waitpid(server_group, NULL, 0);
+        server_group = 0;
+    }
+}
+
+/* A TCP port on 127.0.0.1 that nobody listens on right now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    cr_assert_geq(fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0, "bind: %s", strerror(errno));
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Starts argv in the background in its own process group, output to DIR/out and DIR/err. */
+static pid_t start_background(char *const argv[], const char *dir)
+{
+    char *out = ls_path_join(dir, "out"), *err = ls_path_join(dir, "err");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        setpgid(0, 0);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int n = open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || n < 0) _exit(126);
+        dup2(n, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        execvp(argv[0], argv);
+        dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    free(out);
+    free(err);
+    server_group = pid;
+    return pid;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits at most timeout_s for pid and fails the test past that (kill_leftovers ends it).
+ * Returns the exit status, or 128+N when signal N ended it. */
+static int wait_background(pid_t pid, int timeout_s)
+{
+    uint64_t deadline = now_ms() + (uint64_t)timeout_s * 1000;
+    int status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) break;
+        cr_assert(w == 0 || errno == EINTR, "waitpid: %s", strerror(errno));
+        if (now_ms() >= deadline)
+            cr_assert_fail("%d did not exit within %d s", (int)pid, timeout_s);
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    server_group = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs redis-cli -p PORT ARGS... and returns its output (malloc'd); fails on a bad status. */
+static char *cli(int port, const char *a1, const char *a2, const char *a3)
+{
+    char p[16];
+    snprintf(p, sizeof p, "%d", port);
+    char *argv[] = {"redis-cli", "-p", p, (char *)a1, (char *)a2, (char *)a3, NULL};
+    struct ls_proc_result r = ls_run_argv(argv, NULL, 10);
+    cr_assert_eq(r.status, 0, "redis-cli %s exited %d: %s%s", a1, r.status, r.out, r.err);
+    free(r.err);
+    return r.out;
+}
+
+/* 1 once redis-server answers PING on port. */
+static int answers_ping(int port)
+{
+    char p[16];
+    snprintf(p, sizeof p, "%d", port);
+    char *argv[] = {"redis-cli", "-p", p, "ping", NULL};
+    struct ls_proc_result r = ls_run_argv(argv, NULL, 5);
+    int ok = r.status == 0 && strstr(r.out, "PONG") != NULL;
+    ls_proc_result_free(&r);
+    return ok;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *path = ls_path_join(dir, name);
+    FILE *f = fopen(path, "r");
+    free(path);
+    char *s = calloc(1, 65536);
+    if (f) {
+        size_t n = fread(s, 1, 65535, f);
+        s[n] = '\0';
+        fclose(f);
+    }
+    return s;
+}
+
+/* One line per stall ("tid, wall, class, culprit, target") for failure messages. */
+static const char *describe_stalls(json_t *report)
+{
+    static char text[4096];
+    size_t used = 0, n = ls_report_stall_count(report);
+    text[0] = '\0';
+    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
+        json_t *s = ls_report_stall(report, i);
+        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
+        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
+                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
+                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
+                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return text;
+}
+
+Test(redis, debug_sleep_is_one_blocking_stall_in_debugCommand, .fini = kill_leftovers)
+{
+    ls_require_program("redis-server");
+    ls_require_program("redis-cli");
+    char *dir = ls_tmpdir();
+    char *json = ls_path_join(dir, "r.json");
+    int port = free_port();
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    // clang-format off
+    char *argv[] = {(char *)ls_loopstall_bin(), "run", "-q", "-t", "50", "--json", json,
+                    "--", "redis-server", "--port", ports, "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--enable-debug-command", "local",
+                    "--daemonize", "no", "--dir", dir, NULL};
+    // clang-format on
+    pid_t pid = start_background(argv, dir);
+
+    uint64_t deadline = now_ms() + 5000;
+    while (!answers_ping(port)) {
+        if (now_ms() >= deadline || waitpid(pid, NULL, WNOHANG) == pid) {
+            char *err = slurp(dir, "err"), *out = slurp(dir, "out");
+            cr_assert_fail("redis-server never answered on port %d:\n%s\n%s", port, out, err);
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    char *ok = cli(port, "DEBUG", "SLEEP", "0.2");
+    cr_assert_str_eq(ok, "OK\n");
+    free(ok);
+    free(cli(port, "SHUTDOWN", "NOSAVE", NULL));
+    int status = wait_background(pid, 10);
+    char *err = slurp(dir, "err");
+    cr_assert_eq(status, 0, "loopstall run exited %d; stderr:\n%s", status, err);
+    free(err);
+
+    json_t *report = ls_load_json(json);
+    cr_assert_eq(json_array_size(json_object_get(report, "processes")), 1);
+    uint64_t rpid = ls_json_u64(ls_report_process(report, 0), "pid");
+    cr_assert_eq(ls_report_loop_count(report), 1, "only redis's main thread runs a loop");
+    cr_assert_eq(ls_report_stall_count(report), 1, "expected exactly one stall, got:%s",
+                 describe_stalls(report));
+    json_t *s = ls_report_stall(report, 0);
+    cr_assert_eq(ls_json_u64(s, "tid"), rpid, "the stall is not on redis's main thread");
+    cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
+    cr_assert(!json_is_true(json_object_get(s, "ongoing")));
+    uint64_t wall = ls_json_u64(s, "wall_ns");
+    cr_assert(wall >= 199 * LS_MS && wall <= 230 * LS_MS, "stall wall %.1f ms, want 200 +- 30",
+              wall / 1e6);
+
+    /* DEBUG SLEEP is usleep() in redis 6 and 7, nanosleep underneath in glibc. */
+    const char *fn = ls_stall_culprit(s);
+    cr_assert(fn && (strcmp(fn, "nanosleep") == 0 || strcmp(fn, "usleep") == 0 ||
+                     strcmp(fn, "clock_nanosleep") == 0),
+              "culprit %s is not a sleep call", fn ? fn : "(none)");
+    uint64_t call_wall = ls_json_u64(json_array_get(json_object_get(s, "calls"), 0), "wall_ns");
+    cr_assert(call_wall >= 199 * LS_MS && call_wall <= 230 * LS_MS,
+              "the sleep took %.1f ms, want 200", call_wall / 1e6);
+    cr_assert(ls_stall_has_symbol(s, "debugCommand"), "the stack does not name debugCommand");
+
+    json_decref(report);
+    free(json);
+    ls_tmpdir_cleanup(dir);
+}
