@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#define LS_COUNT_KIND_n LS_COUNT_SCALAR
-#define LS_COUNT_KIND_IOV LS_COUNT_IOV
+#define LS_COUNT_KIND_n       LS_COUNT_SCALAR
+#define LS_COUNT_KIND_IOV     LS_COUNT_IOV
 #define LS_COUNT_KIND_NOCOUNT LS_COUNT_NONE
 #define LS_CALL(how, name, ret, params, args, fam, tkind, texpr, count, fail, errnos)              \
     [LS_FN_##name] = {#name, LS_FAM_##fam, tkind, fail, LS_COUNT_KIND_##count, errnos},
@@ -17,8 +17,7 @@ const struct ls_call_info ls_calls[LS_FN_COUNT] = {
 int ls_call_lookup(const char *name, size_t len)
 {
     for (int i = 0; i < LS_FN_COUNT; i++)
-        if (strlen(ls_calls[i].name) == len && memcmp(ls_calls[i].name, name, len) == 0)
-            return i;
+        if (strlen(ls_calls[i].name) == len && memcmp(ls_calls[i].name, name, len) == 0) return i;
     return -1;
 }
 

@@ -50,7 +50,7 @@ struct ls_call_info {
     enum ls_tkind tkind;
     enum ls_fail fail;
     enum ls_count_kind count; /* how short= caps it; LS_COUNT_NONE: it cannot */
-    const char *errnos; /* space-separated names the function can really fail with */
+    const char *errnos;       /* space-separated names the function can really fail with */
 };
 
 extern const struct ls_call_info ls_calls[LS_FN_COUNT];

@@ -12,8 +12,7 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
 
     while (i < len && s[i] >= '0' && s[i] <= '9') {
         uint64_t digit = (uint64_t)(s[i++] - '0');
-        if (whole > (UINT64_MAX - digit) / 10)
-            return -ERANGE;
+        if (whole > (UINT64_MAX - digit) / 10) return -ERANGE;
         whole = whole * 10 + digit;
         digits++;
     }
@@ -28,8 +27,7 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
             digits++;
         }
     }
-    if (digits == 0)
-        return -EINVAL;
+    if (digits == 0) return -EINVAL;
 
     static const struct {
         const char *unit;
@@ -38,12 +36,10 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
     for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
         size_t ulen = strlen(units[u].unit);
         if (len - i == ulen && memcmp(s + i, units[u].unit, ulen) == 0) {
-            if (whole > UINT64_MAX / units[u].ns)
-                return -ERANGE;
+            if (whole > UINT64_MAX / units[u].ns) return -ERANGE;
             uint64_t base = whole * units[u].ns;
             uint64_t part = frac * units[u].ns / frac_scale; /* frac < 1e9: no overflow */
-            if (base > UINT64_MAX - part)
-                return -ERANGE;
+            if (base > UINT64_MAX - part) return -ERANGE;
             *ns = base + part;
             return 0;
         }

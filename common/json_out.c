@@ -19,8 +19,7 @@ static void flush(struct ls_json *j)
     size_t off = 0;
     while (off < j->len && !j->err) {
         ssize_t n = j->write(j->fd, j->buf + off, j->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
             j->err = n < 0 ? -errno : -EIO;
         else
@@ -32,8 +31,7 @@ static void flush(struct ls_json *j)
 static void put(struct ls_json *j, const char *s, size_t n)
 {
     while (n > 0) {
-        if (j->len == sizeof j->buf)
-            flush(j);
+        if (j->len == sizeof j->buf) flush(j);
         size_t room = sizeof j->buf - j->len;
         size_t k = n < room ? n : room;
         memcpy(j->buf + j->len, s, k);
@@ -74,8 +72,7 @@ static void put_escaped(struct ls_json *j, const char *s)
 /* Writes the comma and key that precede every value. */
 static void member(struct ls_json *j, const char *key)
 {
-    if (!j->first[j->depth])
-        putc_(j, ',');
+    if (!j->first[j->depth]) putc_(j, ',');
     j->first[j->depth] = 0;
     if (key) {
         put_escaped(j, key);
@@ -87,16 +84,14 @@ static void open_(struct ls_json *j, const char *key, char c)
 {
     member(j, key);
     putc_(j, c);
-    if (j->depth + 1 < LS_JSON_MAX_DEPTH)
-        j->depth++;
+    if (j->depth + 1 < LS_JSON_MAX_DEPTH) j->depth++;
     j->first[j->depth] = 1;
 }
 
 static void close_(struct ls_json *j, char c)
 {
     putc_(j, c);
-    if (j->depth > 0)
-        j->depth--;
+    if (j->depth > 0) j->depth--;
 }
 
 void ls_json_begin_object(struct ls_json *j, const char *key)

@@ -1,4 +1,5 @@
-/* json_out.h -- a streaming JSON writer into a fixed buffer: no allocation, so the agent can use it. */
+/* json_out.h -- a streaming JSON writer into a fixed buffer: no allocation, so the agent can use
+ * it. */
 #ifndef LS_JSON_OUT_H
 #define LS_JSON_OUT_H
 
@@ -12,8 +13,8 @@ typedef ssize_t (*ls_write_fn)(int fd, const void *buf, size_t len);
 
 struct ls_json {
     int fd;
-    ls_write_fn write;           /* the agent passes the real write, not its wrapper */
-    int err;                     /* first write error (negative errno), sticky */
+    ls_write_fn write; /* the agent passes the real write, not its wrapper */
+    int err;           /* first write error (negative errno), sticky */
     int depth;
     unsigned char first[LS_JSON_MAX_DEPTH]; /* no member written yet at this depth */
     size_t len;

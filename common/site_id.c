@@ -22,8 +22,7 @@ void ls_site_id(const char *cls, const char *fn, const char *const *frames, size
     h = mix(h, fn ? fn : "");
     size_t used = 0;
     for (size_t i = 0; i < nframes && used < LS_SITE_ID_FRAMES; i++) {
-        if (!frames[i])
-            continue;
+        if (!frames[i]) continue;
         h = mix(h, frames[i]);
         used++;
     }

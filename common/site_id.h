@@ -1,11 +1,12 @@
-/* site_id.h -- the stable identity of a stall site, computed the same way by the agent and the command. */
+/* site_id.h -- the stable identity of a stall site, computed the same way by the agent and the
+ * command. */
 #ifndef LS_SITE_ID_H
 #define LS_SITE_ID_H
 
 #include <stddef.h>
 
-#define LS_SITE_ID_LEN 17 /* 16 hex digits and the NUL */
-#define LS_SITE_ID_FRAMES 4 /* named frames that make up a site's identity */
+#define LS_SITE_ID_LEN    17 /* 16 hex digits and the NUL */
+#define LS_SITE_ID_FRAMES 4  /* named frames that make up a site's identity */
 
 /* Builds the id of a site from names only: its class, its culprit function
  * (NULL for CPU) and the names of its innermost frames (symbol, or the

@@ -1,4 +1,5 @@
-/* diff.c -- `loopstall diff`: which stall sites a change added, removed or made worse. Exit 1 on new sites. */
+/* diff.c -- `loopstall diff`: which stall sites a change added, removed or made worse. Exit 1 on
+ * new sites. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,11 +15,12 @@ static json_t *sites_by_id(json_t *report)
     json_t *out = json_object();
     size_t i, k;
     json_t *p, *s;
-    json_array_foreach(json_object_get(report, "processes"), i, p) {
-        json_array_foreach(json_object_get(p, "sites"), k, s) {
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        json_array_foreach(json_object_get(p, "sites"), k, s)
+        {
             const char *id = json_string_value(json_object_get(s, "id"));
-            if (!id)
-                continue;
+            if (!id) continue;
             json_t *have = json_object_get(out, id);
             if (!have) {
                 json_object_set_new(out, id, json_deep_copy(s));
@@ -26,8 +28,10 @@ static json_t *sites_by_id(json_t *report)
             }
             const char *keys[] = {"count", "total_ns"};
             for (int j = 0; j < 2; j++)
-                json_object_set_new(have, keys[j], json_integer(json_integer_value(json_object_get(have, keys[j])) +
-                                                                json_integer_value(json_object_get(s, keys[j]))));
+                json_object_set_new(
+                    have, keys[j],
+                    json_integer(json_integer_value(json_object_get(have, keys[j])) +
+                                 json_integer_value(json_object_get(s, keys[j]))));
         }
     }
     return out;
@@ -38,9 +42,12 @@ static void print_site(FILE *out, char mark, json_t *s, int md)
     char t[32], where[512];
     const char *fn = json_string_value(json_object_get(s, "fn"));
     json_t *f = ls_first_interesting_frame(json_object_get(s, "stack"));
-    fprintf(out, md ? "| %c | `%s` | %s | %s | %lld | %s | %s |\n" : "  %c [%s] %s %s x%lld, total %s%s%s\n", mark,
-            json_string_value(json_object_get(s, "id")), json_string_value(json_object_get(s, "class")),
-            fn ? fn : "(cpu)", (long long)json_integer_value(json_object_get(s, "count")),
+    fprintf(out,
+            md ? "| %c | `%s` | %s | %s | %lld | %s | %s |\n"
+               : "  %c [%s] %s %s x%lld, total %s%s%s\n",
+            mark, json_string_value(json_object_get(s, "id")),
+            json_string_value(json_object_get(s, "class")), fn ? fn : "(cpu)",
+            (long long)json_integer_value(json_object_get(s, "count")),
             ls_fmt_ns(json_integer_value(json_object_get(s, "total_ns")), t, sizeof t),
             md ? (f ? ls_fmt_frame(f, where, sizeof where) : "-") : (f ? ", in " : ""),
             md ? "" : (f ? ls_fmt_frame(f, where, sizeof where) : ""));
@@ -48,7 +55,8 @@ static void print_site(FILE *out, char mark, json_t *s, int md)
 
 int ls_cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
     int md = 0, c;
     optind = 1;
     opterr = 0;
@@ -57,11 +65,13 @@ int ls_cmd_diff(int argc, char **argv)
             md = !strcmp(optarg, "markdown");
             continue;
         }
-        fprintf(stderr, "loopstall diff: bad option %s: accepted is --format text|markdown\n", argv[optind - 1]);
+        fprintf(stderr, "loopstall diff: bad option %s: accepted is --format text|markdown\n",
+                argv[optind - 1]);
         return 2;
     }
     if (argc - optind != 2) {
-        fprintf(stderr, "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
+        fprintf(stderr,
+                "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
         return 2;
     }
     json_t *base = ls_merge_files(&argv[optind], 1), *head = ls_merge_files(&argv[optind + 1], 1);
@@ -78,29 +88,31 @@ int ls_cmd_diff(int argc, char **argv)
     json_t *s;
     FILE *out = stdout;
     if (md)
-        fprintf(out, "## loopstall diff\n\n|  | site | class | call | count | total | where |\n|---|---|---|---|---:|---:|---|\n");
-    json_object_foreach(h, id, s) {
+        fprintf(out, "## loopstall diff\n\n|  | site | class | call | count | total | where "
+                     "|\n|---|---|---|---|---:|---:|---|\n");
+    json_object_foreach(h, id, s)
+    {
         json_t *old = json_object_get(b, id);
         if (!old) {
-            if (!md && !added)
-                fprintf(out, "new stall sites in %s:\n", argv[optind + 1]);
+            if (!md && !added) fprintf(out, "new stall sites in %s:\n", argv[optind + 1]);
             print_site(out, '+', s, md);
             added++;
         }
     }
-    json_object_foreach(b, id, s) {
+    json_object_foreach(b, id, s)
+    {
         if (!json_object_get(h, id)) {
-            if (!md && !gone)
-                fprintf(out, "stall sites gone:\n");
+            if (!md && !gone) fprintf(out, "stall sites gone:\n");
             print_site(out, '-', s, md);
             gone++;
         }
     }
-    json_object_foreach(h, id, s) {
+    json_object_foreach(h, id, s)
+    {
         json_t *old = json_object_get(b, id);
-        if (old && json_integer_value(json_object_get(s, "total_ns")) > json_integer_value(json_object_get(old, "total_ns"))) {
-            if (!md && !worse)
-                fprintf(out, "stall sites that got worse (head shown):\n");
+        if (old && json_integer_value(json_object_get(s, "total_ns")) >
+                       json_integer_value(json_object_get(old, "total_ns"))) {
+            if (!md && !worse) fprintf(out, "stall sites that got worse (head shown):\n");
             print_site(out, '~', s, md);
             worse++;
         }

@@ -16,19 +16,24 @@ void ls_print_help(FILE *out)
           "                         (.txt .md .html .json .trace.json .folded; - for stdout)\n"
           "  --format FMT           text | markdown | html | json | chrome | folded\n"
           "  --inject RULE          fault-injection rule, repeatable:\n"
-          "                         FUNCS:delay=DUR|errno=NAME|short=BYTES[,p=PROB][,after=N][,count=N]\n"
-          "                         [,jitter=DUR][,thread=loop|other|any][,path=GLOB][,peer=HOST[:PORT]]\n"
+          "                         "
+          "FUNCS:delay=DUR|errno=NAME|short=BYTES[,p=PROB][,after=N][,count=N]\n"
+          "                         "
+          "[,jitter=DUR][,thread=loop|other|any][,path=GLOB][,peer=HOST[:PORT]]\n"
           "                         [,host=GLOB][,seed=N]   e.g. getaddrinfo:delay=100ms\n"
-          "  --strict               also flag blocking-category calls on a loop thread, however short\n"
+          "  --strict               also flag blocking-category calls on a loop thread, however "
+          "short\n"
           "  -q, --quiet            no summary on stderr\n"
           "loopstall report FILE.json|DIR... [--format FMT] [-o FILE]\n"
           "loopstall diff BASE.json HEAD.json [--format text|markdown]\n"
-          "loopstall --list-calls   the intercepted functions and the errors each can be made to fail with\n"
+          "loopstall --list-calls   the intercepted functions and the errors each can be made to "
+          "fail with\n"
           "loopstall --help | --version\n"
           "\n"
           "Direct use: LD_PRELOAD=/path/libloopstall.so LOOPSTALL_OUT=DIR service, then\n"
           "loopstall report DIR. Variables: LOOPSTALL_OUT, LOOPSTALL_THRESHOLD_MS,\n"
-          "LOOPSTALL_INJECT (rules separated by ';'), LOOPSTALL_STRICT, LOOPSTALL_LOOP (auto|epoll|poll).\n",
+          "LOOPSTALL_INJECT (rules separated by ';'), LOOPSTALL_STRICT, LOOPSTALL_LOOP "
+          "(auto|epoll|poll).\n",
           out);
 }
 
@@ -46,12 +51,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "run"))
-        return ls_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report"))
-        return ls_cmd_report(argc - 1, argv + 1);
-    if (!strcmp(cmd, "diff"))
-        return ls_cmd_diff(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return ls_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return ls_cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff")) return ls_cmd_diff(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         ls_print_help(stdout);
         return 0;
@@ -64,6 +66,9 @@ int main(int argc, char **argv)
         list_calls();
         return 0;
     }
-    fprintf(stderr, "loopstall: unknown command \"%s\": accepted are run, report, diff, --help, --version, --list-calls\n", cmd);
+    fprintf(stderr,
+            "loopstall: unknown command \"%s\": accepted are run, report, diff, --help, --version, "
+            "--list-calls\n",
+            cmd);
     return 2;
 }

@@ -20,8 +20,7 @@ int ls_outputs_check(struct ls_outputs *o)
             return -1;
         }
     }
-    if (o->out_path && !o->format)
-        o->format = ls_renderer_find("text");
+    if (o->out_path && !o->format) o->format = ls_renderer_find("text");
     return 0;
 }
 
@@ -51,9 +50,7 @@ int ls_outputs_write(json_t *report, const struct ls_outputs *o)
     ls_symbolizer_free(s);
     ls_finish_report(report);
     int rc = 0;
-    if (o->json_path)
-        rc |= write_file(report, o->json_path, ls_renderer_find("json"));
-    if (o->out_path)
-        rc |= write_file(report, o->out_path, o->format);
+    if (o->json_path) rc |= write_file(report, o->json_path, ls_renderer_find("json"));
+    if (o->out_path) rc |= write_file(report, o->out_path, o->format);
     return rc ? -1 : 0;
 }

@@ -7,8 +7,8 @@
 #include "render.h"
 
 struct ls_outputs {
-    const char *json_path;   /* --json FILE, or NULL */
-    const char *out_path;    /* -o FILE ("-" is stdout), or NULL */
+    const char *json_path;            /* --json FILE, or NULL */
+    const char *out_path;             /* -o FILE ("-" is stdout), or NULL */
     const struct ls_renderer *format; /* --format, or picked by -o's extension */
 };
 

@@ -1,4 +1,5 @@
-/* preflight.c -- recognise programs LD_PRELOAD cannot observe, and say so instead of reporting nothing. */
+/* preflight.c -- recognise programs LD_PRELOAD cannot observe, and say so instead of reporting
+ * nothing. */
 #include "preflight.h"
 
 #include <elf.h>
@@ -17,8 +18,7 @@ int ls_find_program(const char *cmd, char *out, size_t len)
         return access(out, X_OK) == 0 ? 0 : -ENOENT;
     }
     const char *path = getenv("PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
+    if (!path) path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = strdup(path), *save = NULL;
     for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         snprintf(out, len, "%s/%s", *d ? d : ".", cmd);
@@ -35,15 +35,15 @@ int ls_find_program(const char *cmd, char *out, size_t len)
 /* Reads the whole section header table and names to look for Go's marks. */
 static int has_go_sections(int fd, const Elf64_Ehdr *eh)
 {
-    if (eh->e_shoff == 0 || eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum)
-        return 0;
+    if (eh->e_shoff == 0 || eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum) return 0;
     size_t n = eh->e_shnum;
     Elf64_Shdr *sh = calloc(n, sizeof *sh);
     int found = 0;
     if (pread(fd, sh, n * sizeof *sh, (off_t)eh->e_shoff) == (ssize_t)(n * sizeof *sh)) {
         Elf64_Shdr *strs = &sh[eh->e_shstrndx];
         char *names = malloc(strs->sh_size + 1);
-        if (names && pread(fd, names, strs->sh_size, (off_t)strs->sh_offset) == (ssize_t)strs->sh_size) {
+        if (names &&
+            pread(fd, names, strs->sh_size, (off_t)strs->sh_offset) == (ssize_t)strs->sh_size) {
             names[strs->sh_size] = '\0';
             for (size_t i = 0; i < n && !found; i++)
                 if (sh[i].sh_name < strs->sh_size &&
@@ -60,27 +60,26 @@ static int has_go_sections(int fd, const Elf64_Ehdr *eh)
 const char *ls_unobservable_reason(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return NULL;
+    if (stat(path, &st) != 0) return NULL;
     if ((st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0)
         return "it is setuid/setgid, and the loader ignores LD_PRELOAD for such programs";
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
+    if (fd < 0) return NULL;
     Elf64_Ehdr eh;
     const char *why = NULL;
-    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-        eh.e_ident[EI_CLASS] == ELFCLASS64) {
+    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
+        !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64) {
         int interp = 0;
         for (int i = 0; i < eh.e_phnum; i++) {
             Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) != (ssize_t)sizeof ph)
+            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) !=
+                (ssize_t)sizeof ph)
                 break;
-            if (ph.p_type == PT_INTERP)
-                interp = 1;
+            if (ph.p_type == PT_INTERP) interp = 1;
         }
         if (has_go_sections(fd, &eh))
-            why = "it is a Go program, which makes its system calls directly instead of through libc";
+            why =
+                "it is a Go program, which makes its system calls directly instead of through libc";
         else if (!interp)
             why = "it is statically linked, so there is no dynamic loader to preload the agent";
     }

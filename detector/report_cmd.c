@@ -1,4 +1,5 @@
-/* report_cmd.c -- `loopstall report`: merge per-process files (or directories of them) and render. */
+/* report_cmd.c -- `loopstall report`: merge per-process files (or directories of them) and render.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,9 @@ int ls_cmd_report(int argc, char **argv)
         switch (c) {
         case 'f':
             if (!(out.format = ls_renderer_find(optarg))) {
-                fprintf(stderr, "loopstall report: unknown format \"%s\": accepted formats are %s\n", optarg, ls_renderer_names());
+                fprintf(stderr,
+                        "loopstall report: unknown format \"%s\": accepted formats are %s\n",
+                        optarg, ls_renderer_names());
                 return 2;
             }
             break;
@@ -34,20 +37,21 @@ int ls_cmd_report(int argc, char **argv)
             out.json_path = optarg;
             break;
         default:
-            fprintf(stderr, "loopstall report: bad option %s: accepted are --format FMT, -o FILE, --json FILE\n", argv[optind - 1]);
+            fprintf(stderr,
+                    "loopstall report: bad option %s: accepted are --format FMT, -o FILE, --json "
+                    "FILE\n",
+                    argv[optind - 1]);
             return 2;
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "loopstall report: no report given: loopstall report FILE.json|DIR... [--format FMT] [-o FILE]\n");
+        fprintf(stderr, "loopstall report: no report given: loopstall report FILE.json|DIR... "
+                        "[--format FMT] [-o FILE]\n");
         return 2;
     }
-    if (ls_outputs_check(&out) != 0)
-        return 2;
-    if (!out.out_path && !out.json_path)
-        out.out_path = "-";
-    if (!out.format)
-        out.format = ls_renderer_find("text");
+    if (ls_outputs_check(&out) != 0) return 2;
+    if (!out.out_path && !out.json_path) out.out_path = "-";
+    if (!out.format) out.format = ls_renderer_find("text");
 
     /* Files are merged as they are; a directory stands for the loopstall.*.json in it. */
     json_t *report = NULL;
@@ -70,7 +74,8 @@ int ls_cmd_report(int argc, char **argv)
         if (!report)
             report = part;
         else {
-            json_array_extend(json_object_get(report, "processes"), json_object_get(part, "processes"));
+            json_array_extend(json_object_get(report, "processes"),
+                              json_object_get(part, "processes"));
             json_decref(part);
         }
     }

@@ -1,4 +1,5 @@
-/* run.c -- `loopstall run`: check everything, start the command with the agent, merge what it left. */
+/* run.c -- `loopstall run`: check everything, start the command with the agent, merge what it left.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -22,8 +23,7 @@ static volatile sig_atomic_t child_pid;
 
 static void forward(int sig)
 {
-    if (child_pid > 0)
-        kill((pid_t)child_pid, sig);
+    if (child_pid > 0) kill((pid_t)child_pid, sig);
 }
 
 /* The agent sits beside the command (build tree: bin/ and lib/ are siblings,
@@ -32,8 +32,7 @@ static int find_agent(char *out, size_t len)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -ENOENT;
+    if (n <= 0) return -ENOENT;
     self[n] = '\0';
     char *slash = strrchr(self, '/');
     *slash = '\0';
@@ -43,8 +42,7 @@ static int find_agent(char *out, size_t len)
         snprintf(out, len, "%s%s", self, tries[i]);
         if (access(out, R_OK) == 0) {
             char real[PATH_MAX];
-            if (realpath(out, real))
-                snprintf(out, len, "%s", real);
+            if (realpath(out, real)) snprintf(out, len, "%s", real);
             return 0;
         }
     }
@@ -72,8 +70,7 @@ static char *join_rules(char **rules, int n)
         len += strlen(rules[i]) + 1;
     char *s = calloc(1, len);
     for (int i = 0; i < n; i++) {
-        if (i)
-            strcat(s, ";");
+        if (i) strcat(s, ";");
         strcat(s, rules[i]);
     }
     return s;
@@ -102,29 +99,31 @@ static void remove_dir(const char *dir)
 {
     char cmd[PATH_MAX + 32];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "loopstall: could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "loopstall: could not remove %s\n", dir);
 }
 
 static int has_pid(json_t *report, pid_t pid)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(report, "processes"), i, p) {
-        if (json_integer_value(json_object_get(p, "pid")) == pid)
-            return 1;
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        if (json_integer_value(json_object_get(p, "pid")) == pid) return 1;
     }
     return 0;
 }
 
 int ls_cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"threshold", required_argument, NULL, 't'}, {"json", required_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'f'},
-        {"inject", required_argument, NULL, 'i'},    {"strict", no_argument, NULL, 's'},
-        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"threshold", required_argument, NULL, 't'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"inject", required_argument, NULL, 'i'},
+                                         {"strict", no_argument, NULL, 's'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct ls_outputs out = {0};
     double threshold_ms = 20;
     char *rules[MAX_INJECT];
@@ -135,7 +134,10 @@ int ls_cmd_run(int argc, char **argv)
         switch (c) {
         case 't':
             if (parse_threshold(optarg, &threshold_ms) != 0) {
-                fprintf(stderr, "loopstall run: bad threshold \"%s\": expected milliseconds above 0, e.g. -t 50\n", optarg);
+                fprintf(stderr,
+                        "loopstall run: bad threshold \"%s\": expected milliseconds above 0, e.g. "
+                        "-t 50\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -147,7 +149,8 @@ int ls_cmd_run(int argc, char **argv)
             break;
         case 'f':
             if (!(out.format = ls_renderer_find(optarg))) {
-                fprintf(stderr, "loopstall run: unknown format \"%s\": accepted formats are %s\n", optarg, ls_renderer_names());
+                fprintf(stderr, "loopstall run: unknown format \"%s\": accepted formats are %s\n",
+                        optarg, ls_renderer_names());
                 return 2;
             }
             break;
@@ -155,7 +158,10 @@ int ls_cmd_run(int argc, char **argv)
             struct ls_rule rule;
             char err[512];
             if (strchr(optarg, ';')) {
-                fprintf(stderr, "loopstall run: bad rule \"%s\": give one rule per --inject (';' separates rules only in LOOPSTALL_INJECT)\n", optarg);
+                fprintf(stderr,
+                        "loopstall run: bad rule \"%s\": give one rule per --inject (';' separates "
+                        "rules only in LOOPSTALL_INJECT)\n",
+                        optarg);
                 return 2;
             }
             if (ls_rule_parse(optarg, strlen(optarg), &rule, err, sizeof err) != 0) {
@@ -179,27 +185,31 @@ int ls_cmd_run(int argc, char **argv)
             ls_print_help(stdout);
             return 0;
         case ':':
-            fprintf(stderr, "loopstall run: option %s needs a value (see loopstall --help)\n", argv[optind - 1]);
+            fprintf(stderr, "loopstall run: option %s needs a value (see loopstall --help)\n",
+                    argv[optind - 1]);
             return 2;
         default:
-            fprintf(stderr, "loopstall run: unknown option %s: accepted are -t/--threshold, --json, -o/--output, --format, --inject, --strict, -q/--quiet\n", argv[optind - 1]);
+            fprintf(stderr,
+                    "loopstall run: unknown option %s: accepted are -t/--threshold, --json, "
+                    "-o/--output, --format, --inject, --strict, -q/--quiet\n",
+                    argv[optind - 1]);
             return 2;
         }
     }
-    if (optind < argc && !strcmp(argv[optind], "--"))
-        optind++;
+    if (optind < argc && !strcmp(argv[optind], "--")) optind++;
     if (optind >= argc) {
         usage_error("no command given: loopstall run [OPTIONS] -- COMMAND [ARG...]");
         return 2;
     }
-    if (ls_outputs_check(&out) != 0)
-        return 2;
+    if (ls_outputs_check(&out) != 0) return 2;
     if (out.format && !out.out_path) /* --format alone prints the report on stdout */
         out.out_path = "-";
 
     char agent[PATH_MAX];
     if (find_agent(agent, sizeof agent) != 0) {
-        fprintf(stderr, "loopstall: cannot find libloopstall.so next to the loopstall command or in ../lib\n");
+        fprintf(
+            stderr,
+            "loopstall: cannot find libloopstall.so next to the loopstall command or in ../lib\n");
         return 2;
     }
     char program[PATH_MAX];
@@ -209,7 +219,9 @@ int ls_cmd_run(int argc, char **argv)
     }
     const char *why = ls_unobservable_reason(program);
     if (why)
-        fprintf(stderr, "loopstall: %s cannot be observed: %s. It runs, but there will be no report.\n", program, why);
+        fprintf(stderr,
+                "loopstall: %s cannot be observed: %s. It runs, but there will be no report.\n",
+                program, why);
 
     char dir[] = "/tmp/loopstall-run.XXXXXX";
     if (!mkdtemp(dir)) {
@@ -223,7 +235,8 @@ int ls_cmd_run(int argc, char **argv)
     /* Like system(): the terminal's ^C and ^\ reach the command; run waits for it
      * to end and still writes the report. SIGTERM and SIGHUP sent to run are
      * passed on to the command. */
-    struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = forward}, old_int, old_quit;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = forward}, old_int,
+                     old_quit;
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
     sigaction(SIGTERM, &fwd, NULL);
@@ -263,10 +276,13 @@ int ls_cmd_run(int argc, char **argv)
     json_object_set_new(report, "exit_status", json_integer(code));
     json_object_set_new(report, "threshold_ns", json_integer((json_int_t)(threshold_ms * 1e6)));
     if (!has_pid(report, pid) && !why && code != 127)
-        fprintf(stderr, "loopstall: %s left no report: the agent was not loaded (a static or setuid program, or one that cleared LD_PRELOAD) or the process was killed before it noticed anything\n", program);
+        fprintf(stderr,
+                "loopstall: %s left no report: the agent was not loaded (a static or setuid "
+                "program, or one that cleared LD_PRELOAD) or the process was killed before it "
+                "noticed anything\n",
+                program);
     int rc = ls_outputs_write(report, &out);
-    if (!quiet)
-        ls_render_summary(report, out.json_path, stderr);
+    if (!quiet) ls_render_summary(report, out.json_path, stderr);
     json_decref(report);
     (void)rc; /* a write error was reported; the exit status stays the command's own */
     return code;

@@ -27,7 +27,7 @@ struct perf_map {
     struct perf_sym {
         unsigned long start, size;
         char *name;
-    } *syms;
+    } * syms;
 };
 
 struct ls_symbolizer {
@@ -51,11 +51,9 @@ struct ls_symbolizer *ls_symbolizer_new(void)
 
 void ls_symbolizer_free(struct ls_symbolizer *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     for (size_t i = 0; i < s->nmods; i++) {
-        if (s->mods[i].dwfl)
-            dwfl_end(s->mods[i].dwfl);
+        if (s->mods[i].dwfl) dwfl_end(s->mods[i].dwfl);
         free(s->mods[i].path);
     }
     for (size_t i = 0; i < s->nmaps; i++) {
@@ -71,8 +69,7 @@ void ls_symbolizer_free(struct ls_symbolizer *s)
 static struct module_cache *module_for(struct ls_symbolizer *s, const char *path)
 {
     for (size_t i = 0; i < s->nmods; i++)
-        if (!strcmp(s->mods[i].path, path))
-            return &s->mods[i];
+        if (!strcmp(s->mods[i].path, path)) return &s->mods[i];
     s->mods = realloc(s->mods, (s->nmods + 1) * sizeof *s->mods);
     struct module_cache *m = &s->mods[s->nmods++];
     memset(m, 0, sizeof *m);
@@ -94,8 +91,7 @@ static struct module_cache *module_for(struct ls_symbolizer *s, const char *path
 static struct perf_map *perf_map_for(struct ls_symbolizer *s, long pid)
 {
     for (size_t i = 0; i < s->nmaps; i++)
-        if (s->maps[i].pid == pid)
-            return &s->maps[i];
+        if (s->maps[i].pid == pid) return &s->maps[i];
     s->maps = realloc(s->maps, (s->nmaps + 1) * sizeof *s->maps);
     struct perf_map *m = &s->maps[s->nmaps++];
     memset(m, 0, sizeof *m);
@@ -103,14 +99,12 @@ static struct perf_map *perf_map_for(struct ls_symbolizer *s, long pid)
     char path[64];
     snprintf(path, sizeof path, "/tmp/perf-%ld.map", pid);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return m;
+    if (!f) return m;
     char line[4096];
     while (fgets(line, sizeof line, f)) {
         unsigned long start, size;
         int off = 0;
-        if (sscanf(line, "%lx %lx %n", &start, &size, &off) != 2 || !off)
-            continue;
+        if (sscanf(line, "%lx %lx %n", &start, &size, &off) != 2 || !off) continue;
         line[strcspn(line, "\n")] = '\0';
         m->syms = realloc(m->syms, (m->n + 1) * sizeof *m->syms);
         m->syms[m->n++] = (struct perf_sym){start, size, strdup(line + off)};
@@ -123,8 +117,7 @@ static void set_symbol(json_t *frame, const char *name)
 {
     int status = -1;
     char *dem = NULL;
-    if (name[0] == '_' && name[1] == 'Z')
-        dem = __cxa_demangle(name, NULL, NULL, &status);
+    if (name[0] == '_' && name[1] == 'Z') dem = __cxa_demangle(name, NULL, NULL, &status);
     json_object_set_new(frame, "symbol", json_string(status == 0 && dem ? dem : name));
     free(dem);
 }
@@ -133,8 +126,7 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
 {
     const char *module = json_string_value(json_object_get(frame, "module"));
     const char *offset = json_string_value(json_object_get(frame, "offset"));
-    if (!offset)
-        return;
+    if (!offset) return;
     unsigned long off = strtoul(offset, NULL, 16);
     if (!module) {
         /* No loaded object held this address: JIT code, if anything names it. */
@@ -148,8 +140,7 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
         return;
     }
     struct module_cache *m = module_for(s, module);
-    if (!m->mod)
-        return;
+    if (!m->mod) return;
     const char *want = json_string_value(json_object_get(frame, "build_id"));
     if (want && m->build_id[0] && strcmp(want, m->build_id) != 0)
         return; /* the file changed since the run: its names would lie */
@@ -159,8 +150,7 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
     GElf_Sym sym;
     GElf_Off symoff;
     const char *name = dwfl_module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
-    if (name && (sym.st_size == 0 || symoff < sym.st_size))
-        set_symbol(frame, name);
+    if (name && (sym.st_size == 0 || symoff < sym.st_size)) set_symbol(frame, name);
     Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
     if (line) {
         int lineno = 0;
@@ -183,9 +173,11 @@ void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
 {
     size_t i, k, c;
     json_t *p, *st, *call;
-    json_array_foreach(json_object_get(report, "processes"), i, p) {
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
         long pid = (long)json_integer_value(json_object_get(p, "pid"));
-        json_array_foreach(json_object_get(p, "stalls"), k, st) {
+        json_array_foreach(json_object_get(p, "stalls"), k, st)
+        {
             symbolize_stack(s, json_object_get(st, "stack"), pid);
             json_array_foreach(json_object_get(st, "calls"), c, call)
                 symbolize_stack(s, json_object_get(call, "stack"), pid);

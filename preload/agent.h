@@ -10,19 +10,19 @@
 
 #include "calls.h"
 
-#define LS_HIDDEN __attribute__((visibility("hidden")))
-#define LS_EXPORT __attribute__((visibility("default")))
-#define LS_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LS_HIDDEN      __attribute__((visibility("hidden")))
+#define LS_EXPORT      __attribute__((visibility("default")))
+#define LS_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define LS_MAX_LOOPS 64     /* loop threads tracked per process; later ones are counted as dropped */
-#define LS_FRAMES 32        /* frames kept per stack */
-#define LS_STALL_CALLS 6    /* calls kept per stall, longest first */
-#define LS_TARGET_MAX 112   /* bytes of a call's target name */
-#define LS_SAMPLES 8        /* stack samples kept per CPU stall */
-#define LS_RING 32          /* finished stalls a loop can hand to the watchdog between two ticks */
-#define LS_HIST_SUB_BITS 3  /* iteration histogram: 8 buckets per power of two (12.5% wide) */
-#define LS_HIST_BUCKETS (64 << LS_HIST_SUB_BITS)
+#define LS_MAX_LOOPS     64 /* loop threads tracked per process; later ones are counted as dropped */
+#define LS_FRAMES        32  /* frames kept per stack */
+#define LS_STALL_CALLS   6   /* calls kept per stall, longest first */
+#define LS_TARGET_MAX    112 /* bytes of a call's target name */
+#define LS_SAMPLES       8   /* stack samples kept per CPU stall */
+#define LS_RING          32  /* finished stalls a loop can hand to the watchdog between two ticks */
+#define LS_HIST_SUB_BITS 3   /* iteration histogram: 8 buckets per power of two (12.5% wide) */
+#define LS_HIST_BUCKETS  (64 << LS_HIST_SUB_BITS)
 
 enum ls_wait_mode { LS_LOOP_EPOLL, LS_LOOP_POLL };
 enum ls_class { LS_CLASS_BLOCKING, LS_CLASS_CPU, LS_CLASS_MIXED };
@@ -34,11 +34,11 @@ struct ls_frames {
 
 /* One intercepted call that made up part of a stall's blocked time. */
 struct ls_call_rec {
-    int16_t fn;            /* enum ls_fn */
-    int16_t rule;          /* injection rule that fired on it, or -1 */
-    uint64_t start_ns;     /* relative to the iteration's start */
-    uint64_t wall_ns;      /* including injected delay */
-    uint64_t injected_ns;  /* delay added by a rule */
+    int16_t fn;           /* enum ls_fn */
+    int16_t rule;         /* injection rule that fired on it, or -1 */
+    uint64_t start_ns;    /* relative to the iteration's start */
+    uint64_t wall_ns;     /* including injected delay */
+    uint64_t injected_ns; /* delay added by a rule */
     char target[LS_TARGET_MAX];
     struct ls_frames stack;
 };
@@ -49,7 +49,7 @@ struct ls_stall_rec {
     uint8_t ongoing;
     uint8_t ncalls;
     uint8_t nsamples;
-    uint64_t start_ns;   /* relative to process start */
+    uint64_t start_ns; /* relative to process start */
     uint64_t wall_ns;
     uint64_t cpu_ns;
     uint64_t runq_ns;    /* runnable but waiting for a CPU (a busy machine) */
@@ -78,16 +78,16 @@ struct ls_loop {
     _Atomic int state; /* LS_SLOT_* */
     pid_t tid;
     pthread_t thread;
-    int loop_fd;       /* the epoll fd the thread keeps returning to, -1 until known */
-    char name[16];     /* the thread's name when adopted (kept after it exits) */
+    int loop_fd;   /* the epoll fd the thread keeps returning to, -1 until known */
+    char name[16]; /* the thread's name when adopted (kept after it exits) */
     uint64_t adopted_ticks;
 
     /* Live iteration state, published for the watchdog. */
-    _Atomic uint64_t iter_start;   /* ticks at the loop wait's return; 0 while waiting */
-    _Atomic uint64_t iter_seq;     /* iterations begun */
+    _Atomic uint64_t iter_start;    /* ticks at the loop wait's return; 0 while waiting */
+    _Atomic uint64_t iter_seq;      /* iterations begun */
     _Atomic uint64_t blocked_ticks; /* finished calls in this iteration */
-    _Atomic int cur_fn;            /* call in progress, or -1 */
-    _Atomic uint64_t cur_start;    /* its start (ticks) */
+    _Atomic int cur_fn;             /* call in progress, or -1 */
+    _Atomic uint64_t cur_start;     /* its start (ticks) */
     int cur_tkind;
     intptr_t cur_target;
     char cur_target_text[LS_TARGET_MAX]; /* copied before the call for string targets */

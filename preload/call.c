@@ -1,4 +1,5 @@
-/* call.c -- the steps every wrapper takes around a real call on a loop thread or under injection. */
+/* call.c -- the steps every wrapper takes around a real call on a loop thread or under injection.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -18,13 +19,11 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
     c->fn = fn;
     c->rule = -1;
     c->injected_ns = 0;
-    if (t->guard)
-        return 0;
+    if (t->guard) return 0;
     c->errno_saved = errno;
     struct ls_loop *l = t->loop;
     /* Only calls made inside an iteration count towards a stall. */
-    if (l && !atomic_load_explicit(&l->iter_start, memory_order_relaxed))
-        l = NULL;
+    if (l && !atomic_load_explicit(&l->iter_start, memory_order_relaxed)) l = NULL;
 
     uint64_t start = ls_ticks();
     if (ls_inject_on && ls_inject_wants(fn)) {
@@ -43,8 +42,7 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
                 errno = c->errno_saved;
                 return 1;
             }
-            if (act.short_bytes)
-                *short_bytes = act.short_bytes;
+            if (act.short_bytes) *short_bytes = act.short_bytes;
         }
     }
     if (l) {
@@ -64,12 +62,10 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
 /* Slot for a call worth keeping: a free one, or the shortest kept if shorter. */
 static struct ls_call_rec *keep_slot(struct ls_loop *l, uint64_t wall_ns)
 {
-    if (l->ncalls < LS_STALL_CALLS)
-        return &l->calls[l->ncalls++];
+    if (l->ncalls < LS_STALL_CALLS) return &l->calls[l->ncalls++];
     struct ls_call_rec *min = &l->calls[0];
     for (int i = 1; i < LS_STALL_CALLS; i++)
-        if (l->calls[i].wall_ns < min->wall_ns)
-            min = &l->calls[i];
+        if (l->calls[i].wall_ns < min->wall_ns) min = &l->calls[i];
     return min->wall_ns < wall_ns ? min : NULL;
 }
 
@@ -78,19 +74,17 @@ static struct ls_call_rec *keep_slot(struct ls_loop *l, uint64_t wall_ns)
 void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
 {
     struct ls_loop *l = c->loop;
-    if (!l)
-        return;
+    if (!l) return;
     uint64_t end = ls_ticks();
     int saved = errno;
     uint64_t dt = end - c->start;
     atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->blocked_ticks, dt, memory_order_relaxed);
     l->call_count++;
-    if (c->injected_ns)
-        l->injected_ns += c->injected_ns;
+    if (c->injected_ns) l->injected_ns += c->injected_ns;
     if (LS_UNLIKELY(ls_cfg.strict)) {
-        int string_target = tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD ||
-                            tkind == LS_T_SOCKADDR;
+        int string_target =
+            tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR;
         ls_tls.guard = 1;
         ls_strict_note(l, c->fn, tkind, target, string_target ? l->cur_target_text : NULL,
                        ls_ticks_to_ns(dt));
@@ -104,7 +98,8 @@ void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
             t->guard = 1;
             r->fn = (int16_t)c->fn;
             r->rule = (int16_t)c->rule;
-            r->start_ns = ls_ticks_to_ns(c->start - atomic_load_explicit(&l->iter_start, memory_order_relaxed));
+            r->start_ns = ls_ticks_to_ns(
+                c->start - atomic_load_explicit(&l->iter_start, memory_order_relaxed));
             r->wall_ns = wall_ns;
             r->injected_ns = c->injected_ns;
             if (tkind == LS_T_FD || tkind == LS_T_PID || tkind == LS_T_EPOLL || tkind == LS_T_NONE)

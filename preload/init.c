@@ -1,4 +1,5 @@
-/* init.c -- load-time setup: configuration from the environment, fork handling, the final report. */
+/* init.c -- load-time setup: configuration from the environment, fork handling, the final report.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +25,13 @@ static void say(const char *a, const char *b, const char *c)
 {
     const char *parts[] = {"loopstall: ", a, b, c, "\n"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        if (parts[i])
-            syscall(SYS_write, 2, parts[i], strlen(parts[i]));
+        if (parts[i]) syscall(SYS_write, 2, parts[i], strlen(parts[i]));
 }
 
 static void read_threshold(void)
 {
     const char *v = getenv("LOOPSTALL_THRESHOLD_MS");
-    if (!v || !*v)
-        return;
+    if (!v || !*v) return;
     char *end;
     errno = 0;
     double ms = strtod(v, &end);
@@ -47,8 +46,7 @@ static void read_threshold(void)
 static void read_mode(void)
 {
     const char *v = getenv("LOOPSTALL_LOOP");
-    if (!v || !*v || !strcmp(v, "auto") || !strcmp(v, "epoll"))
-        return;
+    if (!v || !*v || !strcmp(v, "auto") || !strcmp(v, "epoll")) return;
     if (!strcmp(v, "poll")) {
         ls_cfg.mode = LS_LOOP_POLL;
         return;
@@ -59,8 +57,7 @@ static void read_mode(void)
 static void read_strict(void)
 {
     const char *v = getenv("LOOPSTALL_STRICT");
-    if (!v || !*v || !strcmp(v, "0"))
-        return;
+    if (!v || !*v || !strcmp(v, "0")) return;
     if (!strcmp(v, "1")) {
         ls_cfg.strict = 1;
         return;
@@ -73,8 +70,7 @@ static void read_out_dir(void)
     const char *v = getenv("LOOPSTALL_OUT");
     if (!v || !*v) {
         v = getenv("TMPDIR");
-        if (!v || !*v)
-            v = "/tmp";
+        if (!v || !*v) v = "/tmp";
     }
     size_t n = strlen(v);
     if (n >= sizeof ls_cfg.out_dir) {
@@ -108,8 +104,7 @@ static void after_fork_child(void)
             l->wd_seen_seq = l->wd_ongoing_seq = 0;
             continue;
         }
-        if (atomic_load(&l->state) != LS_SLOT_FREE)
-            memset(l, 0, sizeof *l);
+        if (atomic_load(&l->state) != LS_SLOT_FREE) memset(l, 0, sizeof *l);
     }
     ls_store_reset();
     atomic_store(&ls_dropped, 0);
@@ -138,8 +133,7 @@ __attribute__((constructor)) static void ls_init(void)
     /* Calls a tenth of the threshold long (at least 200 us) are kept with their
      * stack and target: shorter ones cannot make up much of a stall. */
     uint64_t min_ns = ls_cfg.threshold_ns / 10;
-    if (min_ns < 200000)
-        min_ns = 200000;
+    if (min_ns < 200000) min_ns = 200000;
     ls_cfg.record_min_ticks = ls_ns_to_ticks(min_ns);
     ls_inject_init(getenv("LOOPSTALL_INJECT"));
     ls_threads_init();
@@ -153,14 +147,11 @@ __attribute__((constructor)) static void ls_init(void)
  * `run` started always reports, so that `run` knows the agent was loaded. */
 static int worth_a_report(void)
 {
-    if (ls_pid == ls_cfg.root_pid)
-        return 1;
+    if (ls_pid == ls_cfg.root_pid) return 1;
     for (int i = 0; i < LS_MAX_LOOPS; i++)
-        if (atomic_load(&ls_loops[i].state) != LS_SLOT_FREE)
-            return 1;
+        if (atomic_load(&ls_loops[i].state) != LS_SLOT_FREE) return 1;
     for (int i = 0; i < ls_inject_rule_count(); i++)
-        if (ls_inject_fired(i))
-            return 1;
+        if (ls_inject_fired(i)) return 1;
     return atomic_load(&ls_dropped) != 0 || atomic_load(&ls_fanout.found);
 }
 
@@ -171,10 +162,8 @@ __attribute__((destructor)) static void ls_fini(void)
     /* The exiting thread ends its iteration here: if it ran past the threshold
      * it was a stall (the loop never got back to its wait), otherwise it was
      * just the way out. */
-    if (ls_tls.loop)
-        ls_iteration_end(ls_tls.loop, ls_ticks());
-    if (worth_a_report())
-        ls_report_final();
+    if (ls_tls.loop) ls_iteration_end(ls_tls.loop, ls_ticks());
+    if (worth_a_report()) ls_report_final();
     ls_tls.guard = 0;
     errno = saved;
 }

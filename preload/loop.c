@@ -38,8 +38,7 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
     int saved = errno; /* keeps errno intact, like every path of a wrapper */
     for (int i = 0; i < LS_MAX_LOOPS; i++) {
         int expect = LS_SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&ls_loops[i].state, &expect, LS_SLOT_CLAIMED))
-            continue;
+        if (!atomic_compare_exchange_strong(&ls_loops[i].state, &expect, LS_SLOT_CLAIMED)) continue;
         struct ls_loop *l = &ls_loops[i];
         l->tid = (pid_t)syscall(SYS_gettid);
         l->thread = pthread_self();
@@ -62,8 +61,7 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
 
 static unsigned hist_bucket(uint64_t ns)
 {
-    if (ns < (1u << LS_HIST_SUB_BITS))
-        return (unsigned)ns;
+    if (ns < (1u << LS_HIST_SUB_BITS)) return (unsigned)ns;
     unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
     unsigned sub = (unsigned)(ns >> (msb - LS_HIST_SUB_BITS)) & ((1u << LS_HIST_SUB_BITS) - 1);
     return ((msb - LS_HIST_SUB_BITS + 1) << LS_HIST_SUB_BITS) + sub;
@@ -87,10 +85,8 @@ enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t b
      * one that was off the CPU was blocked, in a call we saw or one we did not.
      * In between, or when both are large, it is mixed. */
     uint64_t compute = cpu + runq;
-    if (compute * 10 >= wall * 6 && blocked * 10 < wall * 3)
-        return LS_CLASS_CPU;
-    if (blocked * 10 >= wall * 6 || compute * 4 <= wall)
-        return LS_CLASS_BLOCKING;
+    if (compute * 10 >= wall * 6 && blocked * 10 < wall * 3) return LS_CLASS_CPU;
+    if (blocked * 10 >= wall * 6 || compute * 4 <= wall) return LS_CLASS_BLOCKING;
     return LS_CLASS_MIXED;
 }
 
@@ -111,21 +107,18 @@ int ls_sched_times(pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
         *p++ = digits[--n];
     memcpy(p, "/schedstat", 11);
     int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     char buf[96];
     ssize_t len = syscall(SYS_read, fd, buf, sizeof buf - 1);
     syscall(SYS_close, fd);
-    if (len <= 0)
-        return -1;
+    if (len <= 0) return -1;
     buf[len] = '\0';
     uint64_t vals[2] = {0, 0};
     const char *s = buf;
     for (int i = 0; i < 2; i++) {
         while (*s == ' ')
             s++;
-        if (*s < '0' || *s > '9')
-            return -1;
+        if (*s < '0' || *s > '9') return -1;
         while (*s >= '0' && *s <= '9')
             vals[i] = vals[i] * 10 + (uint64_t)(*s++ - '0');
     }
@@ -140,7 +133,6 @@ const char *ls_class_name(enum ls_class c)
     return names[c];
 }
 
-
 /* Hands a finished stall to the watchdog through the loop's ring. Runs on the
  * loop thread at the end of an iteration longer than the threshold: the only
  * place it reads its own CPU clock. */
@@ -148,7 +140,8 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
 {
     uint64_t cpu_end = 0, runq_end = 0;
     int have = ls_sched_times(l->tid, &cpu_end, &runq_end) == 0;
-    uint64_t blocked_ns = ls_ticks_to_ns(atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed));
+    uint64_t blocked_ns =
+        ls_ticks_to_ns(atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed));
     uint64_t cpu, runq = 0;
     if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
         cpu_end >= l->snap_cpu_ns && runq_end >= l->snap_runq_ns) {
@@ -157,10 +150,8 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     } else {
         cpu = wall_ns > blocked_ns ? wall_ns - blocked_ns : 0; /* no snapshot: best estimate */
     }
-    if (cpu > wall_ns)
-        cpu = wall_ns;
-    if (runq > wall_ns - cpu)
-        runq = wall_ns - cpu;
+    if (cpu > wall_ns) cpu = wall_ns;
+    if (runq > wall_ns - cpu) runq = wall_ns - cpu;
 
     uint32_t head = atomic_load_explicit(&l->ring_head, memory_order_relaxed);
     uint32_t tail = atomic_load_explicit(&l->ring_tail, memory_order_acquire);
@@ -199,13 +190,11 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
 void ls_iteration_end(struct ls_loop *l, uint64_t now)
 {
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
-    if (!start)
-        return;
+    if (!start) return;
     uint64_t ns = ls_ticks_to_ns(now - start);
     l->iterations++;
     l->busy_ns += ns;
-    if (ns > l->max_ns)
-        l->max_ns = ns;
+    if (ns > l->max_ns) l->max_ns = ns;
     l->hist[hist_bucket(ns)]++;
     if (LS_UNLIKELY(now - start >= ls_cfg.threshold_ticks)) {
         int saved = errno;

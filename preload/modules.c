@@ -27,8 +27,7 @@ static void read_build_id(struct dl_phdr_info *info, char out[41])
     out[0] = '\0';
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_NOTE)
-            continue;
+        if (ph->p_type != PT_NOTE) continue;
         const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
         while (p + sizeof(ElfW(Nhdr)) <= end) {
             const ElfW(Nhdr) *nh = (const void *)p;
@@ -52,28 +51,22 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     (void)arg;
-    if (nmodules == MAX_MODULES)
-        return 1;
+    if (nmodules == MAX_MODULES) return 1;
     struct module *m = &modules[nmodules];
     m->base = info->dlpi_addr;
     m->lo = UINTPTR_MAX;
     m->hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
+        if (ph->p_type != PT_LOAD) continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (lo < m->lo)
-            m->lo = lo;
-        if (hi > m->hi)
-            m->hi = hi;
+        if (lo < m->lo) m->lo = lo;
+        if (hi > m->hi) m->hi = hi;
     }
-    if (m->hi == 0)
-        return 0;
+    if (m->hi == 0) return 0;
     const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
     size_t n = strlen(name);
-    if (n >= sizeof m->path)
-        n = sizeof m->path - 1;
+    if (n >= sizeof m->path) n = sizeof m->path - 1;
     memcpy(m->path, name, n);
     m->path[n] = '\0';
     read_build_id(info, m->build_id);
@@ -95,8 +88,7 @@ void ls_modules_lookup(uintptr_t ip, struct ls_frame_info *out)
     out->offset = ip;
     for (int i = 0; i < nmodules; i++) {
         struct module *m = &modules[i];
-        if (ip < m->lo || ip >= m->hi)
-            continue;
+        if (ip < m->lo || ip >= m->hi) continue;
         out->module = m->path;
         out->build_id = m->build_id[0] ? m->build_id : NULL;
         out->offset = ip - m->base;

@@ -10,14 +10,12 @@ LS_HIDDEN void *ls_real_table[LS_FN_COUNT];
 void *ls_real_resolve(int fn)
 {
     void *p = dlsym(RTLD_NEXT, ls_calls[fn].name);
-    if (p)
-        __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
+    if (p) __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
     return p;
 }
 
 void ls_real_resolve_all(void)
 {
     for (int fn = 0; fn < LS_FN_COUNT; fn++)
-        if (!ls_real_table[fn])
-            ls_real_resolve(fn);
+        if (!ls_real_table[fn]) ls_real_resolve(fn);
 }

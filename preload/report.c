@@ -1,4 +1,5 @@
-/* report.c -- write this process's report: its loops, stalls (finished and ongoing), sites, rules. */
+/* report.c -- write this process's report: its loops, stalls (finished and ongoing), sites, rules.
+ */
 #include "report.h"
 
 #include <errno.h>
@@ -37,10 +38,10 @@ static void raw_close(int fd)
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
     int fd = raw_open(path, O_RDONLY, 0);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     ssize_t total = 0, n;
-    while ((size_t)total < len - 1 && (n = syscall(SYS_read, fd, buf + total, len - 1 - (size_t)total)) > 0)
+    while ((size_t)total < len - 1 &&
+           (n = syscall(SYS_read, fd, buf + total, len - 1 - (size_t)total)) > 0)
         total += n;
     raw_close(fd);
     buf[total] = '\0';
@@ -57,10 +58,8 @@ static void write_frames(struct ls_json *j, const char *key, const struct ls_fra
         ls_json_string(j, "symbol", fi.symbol);
         ls_json_string(j, "module", fi.module);
         ls_json_hex(j, "offset", fi.offset);
-        if (fi.build_id)
-            ls_json_string(j, "build_id", fi.build_id);
-        if (!fi.module)
-            ls_json_hex(j, "address", f->ip[i]);
+        if (fi.build_id) ls_json_string(j, "build_id", fi.build_id);
+        if (!fi.module) ls_json_hex(j, "address", f->ip[i]);
         ls_json_end_object(j);
     }
     ls_json_end_array(j);
@@ -84,18 +83,14 @@ static uint64_t percentile(const struct ls_loop *l, double q)
     uint64_t total = 0;
     for (int b = 0; b < LS_HIST_BUCKETS; b++)
         total += l->hist[b];
-    if (!total)
-        return 0;
+    if (!total) return 0;
     uint64_t rank = (uint64_t)(q * (double)total + 0.5);
-    if (rank < 1)
-        rank = 1;
+    if (rank < 1) rank = 1;
     uint64_t seen = 0;
     for (int b = 0; b < LS_HIST_BUCKETS; b++) {
         seen += l->hist[b];
-        if (seen < rank)
-            continue;
-        if (b < (1 << LS_HIST_SUB_BITS))
-            return (uint64_t)b;
+        if (seen < rank) continue;
+        if (b < (1 << LS_HIST_SUB_BITS)) return (uint64_t)b;
         unsigned shift = (unsigned)(b >> LS_HIST_SUB_BITS) - 1;
         uint64_t sub = (uint64_t)(b & ((1 << LS_HIST_SUB_BITS) - 1)) + (1u << LS_HIST_SUB_BITS);
         uint64_t mid = (sub << shift) + ((1ULL << shift) >> 1);
@@ -108,7 +103,8 @@ static void write_loop(struct ls_json *j, const struct ls_loop *l, uint64_t now)
 {
     char path[64], name[32];
     snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)l->tid);
-    /* The current name if the thread is still here (threads rename themselves), else the one it had. */
+    /* The current name if the thread is still here (threads rename themselves), else the one it
+     * had. */
     if (atomic_load(&l->state) != LS_SLOT_ACTIVE || read_small(path, name, sizeof name) <= 0)
         snprintf(name, sizeof name, "%s", l->name[0] ? l->name : "?");
     name[strcspn(name, "\n")] = '\0';
@@ -170,11 +166,9 @@ static void write_stall(struct ls_json *j, const struct ls_stall_rec *s)
 /* Builds the view of an iteration still running past the threshold. */
 static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s)
 {
-    if (atomic_load(&l->state) != LS_SLOT_ACTIVE)
-        return 0;
+    if (atomic_load(&l->state) != LS_SLOT_ACTIVE) return 0;
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_acquire);
-    if (!start || now <= start || ls_ticks_to_ns(now - start) < ls_cfg.threshold_ns)
-        return 0;
+    if (!start || now <= start || ls_ticks_to_ns(now - start) < ls_cfg.threshold_ns) return 0;
     memset(s, 0, sizeof *s);
     s->tid = l->tid;
     s->ongoing = 1;
@@ -194,8 +188,7 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
     int fn = atomic_load_explicit(&l->cur_fn, memory_order_acquire);
     uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
     if (fn >= 0 && cur >= start && cur <= now) {
-        if (s->ncalls == LS_STALL_CALLS)
-            s->ncalls--;
+        if (s->ncalls == LS_STALL_CALLS) s->ncalls--;
         memmove(&s->calls[1], &s->calls[0], s->ncalls * sizeof s->calls[0]);
         struct ls_call_rec *c = &s->calls[0];
         memset(c, 0, sizeof *c);
@@ -216,8 +209,7 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
     for (uint32_t i = 0; i < s->nsamples; i++)
         s->samples[i] = l->live_samples[i];
     s->blocked_ns = ls_ticks_to_ns(blocked);
-    if (s->blocked_ns > s->wall_ns)
-        s->blocked_ns = s->wall_ns;
+    if (s->blocked_ns > s->wall_ns) s->blocked_ns = s->wall_ns;
     uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
     uint64_t cpu_now = 0, runq_now = 0;
     int have = ls_sched_times(l->tid, &cpu_now, &runq_now) == 0;
@@ -228,10 +220,8 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
     } else {
         s->cpu_ns = s->wall_ns - s->blocked_ns;
     }
-    if (s->cpu_ns > s->wall_ns)
-        s->cpu_ns = s->wall_ns;
-    if (s->runq_ns > s->wall_ns - s->cpu_ns)
-        s->runq_ns = s->wall_ns - s->cpu_ns;
+    if (s->cpu_ns > s->wall_ns) s->cpu_ns = s->wall_ns;
+    if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
     return 1;
 }
 
@@ -281,8 +271,7 @@ static void write_document(struct ls_json *j)
 
     ls_json_begin_array(j, "loops");
     for (int i = 0; i < LS_MAX_LOOPS; i++)
-        if (atomic_load(&ls_loops[i].state) >= LS_SLOT_ACTIVE)
-            write_loop(j, &ls_loops[i], now);
+        if (atomic_load(&ls_loops[i].state) >= LS_SLOT_ACTIVE) write_loop(j, &ls_loops[i], now);
     ls_json_end_array(j);
 
     ls_json_begin_array(j, "stalls");
@@ -290,16 +279,14 @@ static void write_document(struct ls_json *j)
         write_stall(j, &ls_store.kept[i]);
     static struct ls_stall_rec live; /* under the report lock */
     for (int i = 0; i < LS_MAX_LOOPS; i++)
-        if (ongoing_stall(&ls_loops[i], now, &live))
-            write_stall(j, &live);
+        if (ongoing_stall(&ls_loops[i], now, &live)) write_stall(j, &live);
     ls_json_end_array(j);
 
     /* Strict mode: every blocking-category call seen on a loop, however short. */
     ls_json_begin_array(j, "blocking_calls");
     for (int i = 0; i < LS_MAX_LOOPS; i++) {
         struct ls_loop *l = &ls_loops[i];
-        if (atomic_load(&l->state) < LS_SLOT_ACTIVE)
-            continue;
+        if (atomic_load(&l->state) < LS_SLOT_ACTIVE) continue;
         uint32_t nstrict = atomic_load_explicit(&l->nstrict, memory_order_acquire);
         for (uint32_t k = 0; k < nstrict; k++) {
             const struct ls_strict *s = &l->strict[k];
@@ -373,10 +360,8 @@ int ls_report_write_locked(void)
         raw_write(fd, "\n", 0);
         err = ls_json_finish(&j);
         raw_close(fd);
-        if (!err && syscall(SYS_rename, tmp, path) != 0)
-            err = -errno;
-        if (err)
-            syscall(SYS_unlink, tmp);
+        if (!err && syscall(SYS_rename, tmp, path) != 0) err = -errno;
+        if (err) syscall(SYS_unlink, tmp);
     }
     if (err && !told) {
         told = 1;

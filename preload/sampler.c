@@ -45,10 +45,8 @@ static void on_sample(int sig, siginfo_t *si, void *uc)
                  * signal frame (its registers come from the signal context). */
                 while (unw_step(&cur) > 0 && f->n < LS_FRAMES) {
                     unw_word_t ip;
-                    if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0)
-                        break;
-                    if (!past_signal && unw_is_signal_frame(&cur) <= 0)
-                        continue;
+                    if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0) break;
+                    if (!past_signal && unw_is_signal_frame(&cur) <= 0) continue;
                     past_signal = 1;
                     /* The interrupted pc is exact; callers' are return addresses. */
                     uintptr_t adj = f->n ? 1 : 0;
@@ -77,8 +75,7 @@ void ls_sampler_init(void)
         sa.sa_sigaction = on_sample;
         sa.sa_flags = SA_RESTART | SA_ONSTACK | SA_SIGINFO;
         sigfillset(&sa.sa_mask);
-        if (sigaction(sig, &sa, NULL) == 0)
-            sample_signal = sig;
+        if (sigaction(sig, &sa, NULL) == 0) sample_signal = sig;
         return;
     }
 }
@@ -88,11 +85,9 @@ static int running_in_user_space(pid_t tid)
 {
     char path[64], buf[32];
     int n = snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-    if (n <= 0)
-        return 0;
+    if (n <= 0) return 0;
     int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
+    if (fd < 0) return 0;
     ssize_t len = syscall(SYS_read, fd, buf, sizeof buf - 1);
     syscall(SYS_close, fd);
     return len >= 7 && memcmp(buf, "running", 7) == 0;
@@ -102,17 +97,14 @@ static int running_in_user_space(pid_t tid)
  * sample was requested. Never while the loop is inside an intercepted call. */
 int ls_sampler_request(struct ls_loop *l, uint32_t slot)
 {
-    if (!sample_signal || slot >= LS_SAMPLES)
-        return 0;
-    if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0)
-        return 0;
+    if (!sample_signal || slot >= LS_SAMPLES) return 0;
+    if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0) return 0;
     struct sigaction now;
     if (sigaction(sample_signal, NULL, &now) != 0 || now.sa_sigaction != on_sample) {
         sample_signal = 0; /* the host took the signal over: stop sampling for good */
         return 0;
     }
-    if (!running_in_user_space(l->tid))
-        return 0;
+    if (!running_in_user_space(l->tid)) return 0;
     l->sample_next = slot;
     return syscall(SYS_tgkill, ls_pid, l->tid, sample_signal) == 0;
 }

@@ -12,17 +12,13 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     uintptr_t base = (uintptr_t)arg;
-    if (info->dlpi_addr != base)
-        return 0;
+    if (info->dlpi_addr != base) return 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-            continue;
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (!self_lo || lo < self_lo)
-            self_lo = lo;
-        if (hi > self_hi)
-            self_hi = hi;
+        if (!self_lo || lo < self_lo) self_lo = lo;
+        if (hi > self_hi) self_hi = hi;
     }
     return 1;
 }

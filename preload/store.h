@@ -4,12 +4,12 @@
 
 #include "agent.h"
 
-#define LS_KEEP 512        /* stalls kept with all their detail; beyond, the worst are kept */
-#define LS_SITES 256       /* distinct causes aggregated per process */
-#define LS_SITE_KEY_FRAMES 8 /* frames that tell two causes apart */
+#define LS_KEEP            512 /* stalls kept with all their detail; beyond, the worst are kept */
+#define LS_SITES           256 /* distinct causes aggregated per process */
+#define LS_SITE_KEY_FRAMES 8   /* frames that tell two causes apart */
 
 struct ls_site {
-    int fn;                /* culprit call, or -1 for CPU */
+    int fn; /* culprit call, or -1 for CPU */
     enum ls_class cls;
     uint64_t count;
     uint64_t total_ns;

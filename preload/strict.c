@@ -35,8 +35,7 @@ static int can_block(int fn, int tkind, intptr_t target, uint64_t ns)
         if (tkind != LS_T_FD)
             return tkind == LS_T_SOCKADDR; /* connect: blocking or not, it names a peer */
         struct stat st;
-        if (fstat((int)target, &st) != 0)
-            return 0;
+        if (fstat((int)target, &st) != 0) return 0;
         if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
             return 1; /* disk I/O: no readiness, the loop's thread pool is the way */
         int fl = real(fcntl)((int)target, F_GETFL);
@@ -50,8 +49,7 @@ static int can_block(int fn, int tkind, intptr_t target, uint64_t ns)
 void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *text,
                     uint64_t ns)
 {
-    if (!can_block(fn, tkind, target, ns))
-        return;
+    if (!can_block(fn, tkind, target, ns)) return;
     char name[LS_TARGET_MAX];
     if (text)
         memcpy(name, text, sizeof name);
@@ -64,8 +62,7 @@ void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const
         if (s->fn == fn && !strcmp(s->target, name)) {
             s->count++;
             s->total_ns += ns;
-            if (ns > s->max_ns)
-                s->max_ns = ns;
+            if (ns > s->max_ns) s->max_ns = ns;
             return;
         }
     }

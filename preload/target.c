@@ -29,8 +29,7 @@ static size_t put_num(char *out, size_t len, size_t pos, long long v)
         tmp[--i] = (char)('0' + u % 10);
         u /= 10;
     } while (u);
-    if (v < 0)
-        tmp[--i] = '-';
+    if (v < 0) tmp[--i] = '-';
     return put_str(out, len, pos, tmp + i);
 }
 
@@ -38,8 +37,7 @@ static void format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *ou
 {
     char host[INET6_ADDRSTRLEN];
     out[0] = '\0';
-    if (!sa)
-        return;
+    if (!sa) return;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const void *)sa;
         inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
@@ -73,8 +71,7 @@ static void name_fd(int fd, char *out, size_t len)
         socklen_t sl = sizeof ss;
         if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
             format_sockaddr((struct sockaddr *)&ss, sl, out, len);
-            if (out[0])
-                return;
+            if (out[0]) return;
         }
         sl = sizeof ss;
         if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
@@ -104,8 +101,7 @@ void ls_target_name(int tkind, intptr_t target, char *out, size_t len)
     out[0] = '\0';
     switch (tkind) {
     case LS_T_FD:
-        if ((int)target >= 0)
-            name_fd((int)target, out, len);
+        if ((int)target >= 0) name_fd((int)target, out, len);
         break;
     case LS_T_PID:
         if ((pid_t)target > 0)
@@ -131,8 +127,7 @@ void ls_target_copy_text(int tkind, intptr_t target, char *out, size_t len)
     case LS_T_PATH:
     case LS_T_HOST:
     case LS_T_CMD:
-        if (s)
-            put_str(out, len, 0, s);
+        if (s) put_str(out, len, 0, s);
         break;
     case LS_T_SOCKADDR:
         format_sockaddr((const struct sockaddr *)target, sizeof(struct sockaddr_storage), out, len);

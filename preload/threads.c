@@ -77,11 +77,11 @@ void ls_threads_after_fork_child(void)
 }
 
 /* Hand-written: the start routine is wrapped so the thread's exit is seen. */
-LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
+                             void *arg)
 {
     ls_real_pthread_create_t f = real(pthread_create);
-    if (LS_UNLIKELY(!f))
-        return ENOSYS;
+    if (LS_UNLIKELY(!f)) return ENOSYS;
     struct ls_call c;
     int err = 0;
     uint64_t sb = 0;
@@ -91,8 +91,7 @@ LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
     int saved = errno;
     struct trampoline *t = ls_tls.guard ? NULL : malloc(sizeof *t);
     errno = saved;
-    if (!t)
-        return f(th, attr, fn, arg);
+    if (!t) return f(th, attr, fn, arg);
     t->fn = fn;
     t->arg = arg;
     uint64_t live = atomic_fetch_add(&ls_fanout.live, 1) + 1;

@@ -5,13 +5,13 @@
 #include "agent.h"
 
 struct ls_fanout {
-    _Atomic uint64_t live;    /* threads created through pthread_create and not yet ended */
+    _Atomic uint64_t live; /* threads created through pthread_create and not yet ended */
     _Atomic uint64_t peak;
     _Atomic uint64_t created;
-    _Atomic int found;        /* the limit was crossed; stack below is the creator's */
+    _Atomic int found; /* the limit was crossed; stack below is the creator's */
     uint64_t limit;
-    uint64_t first_ns;        /* when, relative to process start */
-    int from_loop;            /* created from a loop thread */
+    uint64_t first_ns; /* when, relative to process start */
+    int from_loop;     /* created from a loop thread */
     struct ls_frames stack;
 };
 

@@ -18,13 +18,11 @@ static int tsc_is_invariant(void)
 {
 #if defined(__x86_64__)
     int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
+    if (fd < 0) return 0;
     static char buf[8192]; /* the first CPU's flags are within the first few KiB */
     ssize_t n = syscall(SYS_read, fd, buf, sizeof buf - 1);
     syscall(SYS_close, fd);
-    if (n <= 0)
-        return 0;
+    if (n <= 0) return 0;
     buf[n] = '\0';
     return strstr(buf, " constant_tsc") && strstr(buf, " nonstop_tsc");
 #else
@@ -51,8 +49,7 @@ void ls_ticks_init(void)
 
 void ls_ticks_refine(void)
 {
-    if (!ls_use_tsc)
-        return;
+    if (!ls_use_tsc) return;
     uint64_t ns = ls_mono_ns(), t = ls_ticks();
     if (t > base_ticks && ns - base_ns > 100000000ULL)
         ls_ns_per_tick = (double)(ns - base_ns) / (double)(t - base_ticks);

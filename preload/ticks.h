@@ -14,8 +14,8 @@
 #include <x86intrin.h>
 #endif
 
-extern int ls_use_tsc;          /* 1 when the TSC is invariant and used as the clock */
-extern double ls_ns_per_tick;   /* 1.0 without the TSC */
+extern int ls_use_tsc;        /* 1 when the TSC is invariant and used as the clock */
+extern double ls_ns_per_tick; /* 1.0 without the TSC */
 
 static inline uint64_t ls_mono_ns(void)
 {
@@ -27,8 +27,7 @@ static inline uint64_t ls_mono_ns(void)
 static inline uint64_t ls_ticks(void)
 {
 #if defined(__x86_64__)
-    if (__builtin_expect(ls_use_tsc, 1))
-        return __rdtsc();
+    if (__builtin_expect(ls_use_tsc, 1)) return __rdtsc();
 #endif
     return ls_mono_ns();
 }

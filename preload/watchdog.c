@@ -23,16 +23,13 @@ static _Atomic int exiting;
 static uint64_t last_write_ns;
 
 #define WRITE_INTERVAL_NS 250000000ULL /* news is written at most four times a second */
-#define LS_HANG_FACTOR 10               /* a stall this many thresholds long is a hang: say so */
-
+#define LS_HANG_FACTOR    10           /* a stall this many thresholds long is a hang: say so */
 
 static uint64_t tick_ns(void)
 {
     uint64_t t = ls_cfg.threshold_ns / 4;
-    if (t < 1000000)
-        t = 1000000;
-    if (t > 50000000)
-        t = 50000000;
+    if (t < 1000000) t = 1000000;
+    if (t > 50000000) t = 50000000;
     return t;
 }
 
@@ -49,8 +46,7 @@ static int drain_rings(void)
     int news = 0;
     for (int i = 0; i < LS_MAX_LOOPS; i++) {
         struct ls_loop *l = &ls_loops[i];
-        if (atomic_load(&l->state) < LS_SLOT_ACTIVE)
-            continue;
+        if (atomic_load(&l->state) < LS_SLOT_ACTIVE) continue;
         uint32_t tail = atomic_load_explicit(&l->ring_tail, memory_order_relaxed);
         uint32_t head = atomic_load_explicit(&l->ring_head, memory_order_acquire);
         for (; tail != head; tail++) {
@@ -82,19 +78,16 @@ static void snapshot_cpu(struct ls_loop *l, uint64_t seq, uint64_t start, uint64
 /* One watchdog tick over one loop; returns 1 when it has news for the report. */
 static int watch_loop(struct ls_loop *l, uint64_t now)
 {
-    if (atomic_load(&l->state) != LS_SLOT_ACTIVE)
-        return 0;
+    if (atomic_load(&l->state) != LS_SLOT_ACTIVE) return 0;
     uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_acquire);
-    if (!start || now < start)
-        return 0;
+    if (!start || now < start) return 0;
     if (seq != l->wd_seen_seq) {
         l->wd_seen_seq = seq;
         snapshot_cpu(l, seq, start, now);
     }
     uint64_t ran = ls_ticks_to_ns(now - start);
-    if (ran < ls_cfg.threshold_ns)
-        return 0;
+    if (ran < ls_cfg.threshold_ns) return 0;
     int news = 0;
     if (l->wd_ongoing_seq != seq) {
         /* Newly past the threshold: reported as ongoing at once, then each time
@@ -114,8 +107,7 @@ static int watch_loop(struct ls_loop *l, uint64_t now)
     if (ran >= l->wd_sample_next_ns) {
         uint32_t n = l->wd_samples;
         uint32_t slot = n < LS_SAMPLES ? n : LS_SAMPLES / 2 + (n - LS_SAMPLES) % (LS_SAMPLES / 2);
-        if (ls_sampler_request(l, slot))
-            l->wd_samples++;
+        if (ls_sampler_request(l, slot)) l->wd_samples++;
         uint64_t step = ls_cfg.threshold_ns / 2 > ran / 4 ? ls_cfg.threshold_ns / 2 : ran / 4;
         l->wd_sample_next_ns = ran + step;
     }
@@ -182,8 +174,7 @@ static void *watchdog_main(void *arg)
     int pending = 0;
     for (;;) {
         sleep_ns(tick_ns());
-        if (atomic_load(&exiting))
-            break;
+        if (atomic_load(&exiting)) break;
         ls_ticks_refine();
         uint64_t now = ls_ticks();
         int urgent = 0;
@@ -208,18 +199,19 @@ static void *watchdog_main(void *arg)
 void ls_watchdog_ensure(void)
 {
     int expect = 0;
-    if (!atomic_compare_exchange_strong(&ls_wd_running, &expect, 1))
-        return;
+    if (!atomic_compare_exchange_strong(&ls_wd_running, &expect, 1)) return;
     int saved = errno;
     sigset_t all, old;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits: no host signal lands on it */
+    pthread_sigmask(SIG_SETMASK, &all,
+                    &old); /* the new thread inherits: no host signal lands on it */
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 512 * 1024);
     pthread_t th;
-    if (real(pthread_create)(&th, &attr, watchdog_main, NULL) != 0) /* not the host's thread: not counted */
+    if (real(pthread_create)(&th, &attr, watchdog_main, NULL) !=
+        0) /* not the host's thread: not counted */
         atomic_store(&ls_wd_running, 0);
     else
         pthread_setname_np(th, "loopstall");

@@ -21,8 +21,7 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
     int n = 0;
     for (int i = 0; i < cnt && i < LS_SHORT_IOV_MAX && cap > 0; i++) {
         out[n] = iov[i];
-        if (out[n].iov_len > cap)
-            out[n].iov_len = (size_t)cap;
+        if (out[n].iov_len > cap) out[n].iov_len = (size_t)cap;
         cap -= out[n].iov_len;
         n++;
     }
@@ -31,45 +30,41 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
 
 /* The failure value in each function's own convention. */
 #define F_MINUS1_RET(ret, e) (errno = (e), (ret)-1)
-#define F_NULL_RET(ret, e) (errno = (e), (ret)0)
+#define F_NULL_RET(ret, e)   (errno = (e), (ret)0)
 #define F_RETERR_RET(ret, e) ((ret)(e))
-#define F_EAI_RET(ret, e) ((ret)(e))
-#define F_NONE_RET(ret, e) ((void)(e), (ret)0)
+#define F_EAI_RET(ret, e)    ((ret)(e))
+#define F_NONE_RET(ret, e)   ((void)(e), (ret)0)
 #undef F_EAI_RET
 /* getaddrinfo callers read errno after EAI_SYSTEM: give them one. */
 #define F_EAI_RET(ret, e) ((e) == EAI_SYSTEM ? (void)(errno = EIO) : (void)0, (ret)(e))
 
 /* short=: cap the byte count the real call sees. */
 #define LS_SHORT_NOCOUNT
-#define LS_SHORT_n                                                                                \
-    if (ls_sb && ls_sb < n)                                                                       \
-        n = (size_t)ls_sb;
-#define LS_SHORT_IOV                                                                              \
-    struct iovec ls_iov[LS_SHORT_IOV_MAX];                                                        \
-    if (ls_sb) {                                                                                  \
-        cnt = ls_short_iov(iov, cnt, ls_sb, ls_iov);                                              \
-        iov = ls_iov;                                                                             \
+#define LS_SHORT_n                                                                                 \
+    if (ls_sb && ls_sb < n) n = (size_t)ls_sb;
+#define LS_SHORT_IOV                                                                               \
+    struct iovec ls_iov[LS_SHORT_IOV_MAX];                                                         \
+    if (ls_sb) {                                                                                   \
+        cnt = ls_short_iov(iov, cnt, ls_sb, ls_iov);                                               \
+        iov = ls_iov;                                                                              \
     }
 
 #define LS_CALL_HAND(...)
 #define LS_CALL_GEN(name, ret, params, args, fam, tkind, texpr, count, fail, errnos)               \
-    LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                          \
-    LS_EXPORT ret ls_wrap_##name params                                                          \
-    {                                                                                             \
-        ls_real_##name##_t ls_f = real(name);                                                        \
-        if (LS_UNLIKELY(!ls_f))                                                                      \
-            return fail##_RET(ret, ENOSYS);                                                       \
-        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on))                                             \
-            return ls_f args;                                                                        \
-        struct ls_call ls_c;                                                                         \
-        int ls_err = 0;                                                                              \
-        uint64_t ls_sb = 0;                                                                 \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(texpr), &ls_err, &ls_sb))        \
-            return fail##_RET(ret, ls_err);                                                          \
-        LS_SHORT_##count                                                                          \
-        ret ls_r = ls_f args;                                                                           \
-        ls_call_end(&ls_c, tkind, (intptr_t)(texpr));                                                \
-        return ls_r;                                                                                 \
+    LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
+    LS_EXPORT ret ls_wrap_##name params                                                            \
+    {                                                                                              \
+        ls_real_##name##_t ls_f = real(name);                                                      \
+        if (LS_UNLIKELY(!ls_f)) return fail##_RET(ret, ENOSYS);                                    \
+        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on)) return ls_f args;                            \
+        struct ls_call ls_c;                                                                       \
+        int ls_err = 0;                                                                            \
+        uint64_t ls_sb = 0;                                                                        \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(texpr), &ls_err, &ls_sb))         \
+            return fail##_RET(ret, ls_err);                                                        \
+        LS_SHORT_##count ret ls_r = ls_f args;                                                     \
+        ls_call_end(&ls_c, tkind, (intptr_t)(texpr));                                              \
+        return ls_r;                                                                               \
     }
 #define LS_CALL(how, ...) LS_CALL_##how(__VA_ARGS__)
 #include "calls.def"

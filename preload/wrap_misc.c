@@ -1,4 +1,5 @@
-/* wrap_misc.c -- hand-written wrappers: variadic open and fcntl, and close (which can end a loop). */
+/* wrap_misc.c -- hand-written wrappers: variadic open and fcntl, and close (which can end a loop).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -7,46 +8,24 @@
 #include "agent.h"
 #include "inject.h"
 #include "real.h"
-
-#define TIMED(name, tkind, target, call)                                                          \
-    do {                                                                                          \
-        struct ls_call ls_c;                                                                         \
-        int ls_err = 0;                                                                              \
-        uint64_t ls_sb = 0;                                                                          \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(target), &ls_err, &ls_sb)) {              \
-            errno = ls_err;                                                                          \
-            return -1;                                                                            \
-        }                                                                                         \
-        int ls_r = call;                                                                             \
-        ls_call_end(&ls_c, tkind, (intptr_t)(target));                                               \
-        return ls_r;                                                                                 \
-    } while (0)
-
-#define RESOLVE(name)                                                                             \
-    ls_real_##name##_t ls_f = real(name);                                                            \
-    if (LS_UNLIKELY(!ls_f)) {                                                                        \
-        errno = ENOSYS;                                                                           \
-        return -1;                                                                                \
-    }
+#include "wrap.h"
 
 /* open's mode argument exists only when the flags create a file. */
 static int open_mode(int flags, va_list ap)
 {
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-        return va_arg(ap, int);
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) return va_arg(ap, int);
     return 0;
 }
 
-#define OPEN_WRAPPER(name, ...)                                                                   \
-    do {                                                                                          \
-        va_list ap;                                                                               \
-        va_start(ap, flags);                                                                      \
-        int mode = open_mode(flags, ap);                                                          \
-        va_end(ap);                                                                               \
-        RESOLVE(name);                                                                            \
-        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on))                                             \
-            return ls_f(__VA_ARGS__, mode);                                                          \
-        TIMED(name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                                       \
+#define OPEN_WRAPPER(name, ...)                                                                    \
+    do {                                                                                           \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        int mode = open_mode(flags, ap);                                                           \
+        va_end(ap);                                                                                \
+        LS_RESOLVE(name);                                                                          \
+        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on)) return ls_f(__VA_ARGS__, mode);              \
+        LS_TIMED_CALL(name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                             \
     } while (0)
 
 LS_EXPORT int open(const char *path, int flags, ...)
@@ -77,16 +56,16 @@ static int is_lock_cmd(int cmd)
     return cmd == F_SETLKW || cmd == F_SETLK || cmd == F_OFD_SETLKW || cmd == F_OFD_SETLK;
 }
 
-#define FCNTL_WRAPPER(name)                                                                       \
-    do {                                                                                          \
-        va_list ap;                                                                               \
-        va_start(ap, cmd);                                                                        \
-        long arg = va_arg(ap, long);                                                              \
-        va_end(ap);                                                                               \
-        RESOLVE(name);                                                                            \
-        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on) || !is_lock_cmd(cmd))                        \
-            return ls_f(fd, cmd, arg);                                                               \
-        TIMED(name, LS_T_FD, fd, ls_f(fd, cmd, arg));                                                \
+#define FCNTL_WRAPPER(name)                                                                        \
+    do {                                                                                           \
+        va_list ap;                                                                                \
+        va_start(ap, cmd);                                                                         \
+        long arg = va_arg(ap, long);                                                               \
+        va_end(ap);                                                                                \
+        LS_RESOLVE(name);                                                                          \
+        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on) || !is_lock_cmd(cmd))                         \
+            return ls_f(fd, cmd, arg);                                                             \
+        LS_TIMED_CALL(name, LS_T_FD, fd, ls_f(fd, cmd, arg));                                      \
     } while (0)
 
 LS_EXPORT int fcntl(int fd, int cmd, ...)
@@ -103,15 +82,14 @@ LS_EXPORT int fcntl64(int fd, int cmd, ...)
  * when a loop is closed); the thread's next wait starts the new one. */
 LS_EXPORT int close(int fd)
 {
-    RESOLVE(close);
+    LS_RESOLVE(close);
     struct ls_tls *t = &ls_tls;
-    if (LS_LIKELY(!t->loop && !ls_inject_on))
-        return ls_f(fd);
+    if (LS_LIKELY(!t->loop && !ls_inject_on)) return ls_f(fd);
     struct ls_loop *l = t->loop;
     if (l && fd == l->loop_fd && !t->guard) {
         l->loop_fd = -1;
         atomic_store_explicit(&l->iter_start, 0, memory_order_release);
         return ls_f(fd);
     }
-    TIMED(close, LS_T_FD, fd, ls_f(fd));
+    LS_TIMED_CALL(close, LS_T_FD, fd, ls_f(fd));
 }

@@ -13,6 +13,7 @@
 #include "inject.h"
 #include "real.h"
 #include "ticks.h"
+#include "wrap.h"
 
 enum role { ROLE_PASS, ROLE_LOOP, ROLE_CALL };
 
@@ -20,19 +21,16 @@ extern _Atomic int ls_wd_running; /* watchdog.c */
 
 static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int blocking)
 {
-    if (LS_UNLIKELY(t->guard))
-        return ROLE_PASS;
+    if (LS_UNLIKELY(t->guard)) return ROLE_PASS;
     struct ls_loop *l = t->loop;
     if (kind == ls_cfg.mode) {
         if (!l) {
-            if (t->not_loop || !(l = ls_loop_adopt(t, fd)))
-                return ROLE_PASS;
+            if (t->not_loop || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
             return ROLE_LOOP;
         }
         if (l->loop_fd == -1) /* the old loop fd was closed: this is the new loop */
             l->loop_fd = fd;
-        if (kind == LS_LOOP_POLL || fd == l->loop_fd)
-            return ROLE_LOOP;
+        if (kind == LS_LOOP_POLL || fd == l->loop_fd) return ROLE_LOOP;
     }
     if (l && blocking && atomic_load_explicit(&l->iter_start, memory_order_relaxed))
         return ROLE_CALL;
@@ -40,62 +38,42 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
 }
 
 /* Around the loop's own wait: the iteration ends on entry and begins on return. */
-#define LOOP_WAIT(name, target, call)                                                             \
-    do {                                                                                          \
-        struct ls_loop *ls_l = ls_tls.loop;                                                          \
-        ls_iteration_end(ls_l, ls_ticks());                                                          \
-        if (LS_UNLIKELY(!atomic_load_explicit(&ls_wd_running, memory_order_relaxed)))             \
-            ls_watchdog_ensure();                                                                 \
-        int ls_err = 0;                                                                              \
-        uint64_t ls_sb = 0;                                                                          \
-        int ls_r;                                                                                    \
-        struct ls_call ls_c;                                                                         \
-        if (ls_inject_on && ls_inject_wants(LS_FN_##name) &&                                      \
-            ls_call_begin(&ls_c, LS_FN_##name, LS_T_NONE, 0, &ls_err, &ls_sb)) {                           \
-            errno = ls_err;                                                                          \
-            ls_r = -1;                                                                               \
-        } else {                                                                                  \
-            ls_r = call;                                                                             \
-        }                                                                                         \
-        int ls_saved = errno;                                                                        \
-        ls_iteration_begin(ls_l, ls_ticks());                                                        \
-        errno = ls_saved;                                                                            \
-        return ls_r;                                                                                 \
+#define LOOP_WAIT(name, target, call)                                                              \
+    do {                                                                                           \
+        struct ls_loop *ls_l = ls_tls.loop;                                                        \
+        ls_iteration_end(ls_l, ls_ticks());                                                        \
+        if (LS_UNLIKELY(!atomic_load_explicit(&ls_wd_running, memory_order_relaxed)))              \
+            ls_watchdog_ensure();                                                                  \
+        int ls_err = 0;                                                                            \
+        uint64_t ls_sb = 0;                                                                        \
+        int ls_r;                                                                                  \
+        struct ls_call ls_c;                                                                       \
+        if (ls_inject_on && ls_inject_wants(LS_FN_##name) &&                                       \
+            ls_call_begin(&ls_c, LS_FN_##name, LS_T_NONE, 0, &ls_err, &ls_sb)) {                   \
+            errno = ls_err;                                                                        \
+            ls_r = -1;                                                                             \
+        } else {                                                                                   \
+            ls_r = call;                                                                           \
+        }                                                                                          \
+        int ls_saved = errno;                                                                      \
+        ls_iteration_begin(ls_l, ls_ticks());                                                      \
+        errno = ls_saved;                                                                          \
+        return ls_r;                                                                               \
     } while (0)
 
-/* Inside an iteration (or under injection): an ordinary timed call. */
-#define TIMED_CALL(name, ret, tkind, target, call)                                                \
-    do {                                                                                          \
-        struct ls_call ls_c;                                                                         \
-        int ls_err = 0;                                                                              \
-        uint64_t ls_sb = 0;                                                                          \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(target), &ls_err, &ls_sb)) {              \
-            errno = ls_err;                                                                          \
-            return -1;                                                                            \
-        }                                                                                         \
-        ret ls_r = call;                                                                             \
-        ls_call_end(&ls_c, tkind, (intptr_t)(target));                                               \
-        return ls_r;                                                                                 \
-    } while (0)
-
-#define WAIT_WRAPPER(name, kind, fd, blocking, tkind, target, call)                               \
-    do {                                                                                          \
-        ls_real_##name##_t ls_f = real(name);                                                        \
-        if (LS_UNLIKELY(!ls_f)) {                                                                    \
-            errno = ENOSYS;                                                                       \
-            return -1;                                                                            \
-        }                                                                                         \
-        struct ls_tls *t = &ls_tls;                                                               \
-        if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on))                        \
-            return call;                                                                          \
-        switch (wait_role(t, kind, fd, blocking)) {                                               \
-        case ROLE_LOOP:                                                                           \
-            LOOP_WAIT(name, target, call);                                                        \
-        case ROLE_CALL:                                                                           \
-            TIMED_CALL(name, int, tkind, target, call);                                           \
-        default:                                                                                  \
-            return call;                                                                          \
-        }                                                                                         \
+#define WAIT_WRAPPER(name, kind, fd, blocking, tkind, target, call)                                \
+    do {                                                                                           \
+        LS_RESOLVE(name);                                                                          \
+        struct ls_tls *t = &ls_tls;                                                                \
+        if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on)) return call;            \
+        switch (wait_role(t, kind, fd, blocking)) {                                                \
+        case ROLE_LOOP:                                                                            \
+            LOOP_WAIT(name, target, call);                                                         \
+        case ROLE_CALL:                                                                            \
+            LS_TIMED_CALL(name, tkind, target, call);                                              \
+        default:                                                                                   \
+            return call;                                                                           \
+        }                                                                                          \
     } while (0)
 
 LS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int tmo)

@@ -1,4 +1,5 @@
-/* advice.c -- what to do about a site: async-native alternative, bounded offload, or a process pool. */
+/* advice.c -- what to do about a site: async-native alternative, bounded offload, or a process
+ * pool. */
 #include "advice.h"
 
 #include <string.h>

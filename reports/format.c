@@ -46,8 +46,7 @@ const char *ls_fmt_culprit(json_t *stall, char *buf, size_t len)
 {
     json_t *call = json_array_get(json_object_get(stall, "calls"), 0);
     const char *fn = json_string_value(json_object_get(call, "fn"));
-    if (!fn)
-        return NULL;
+    if (!fn) return NULL;
     const char *target = json_string_value(json_object_get(call, "target"));
     if (target)
         snprintf(buf, len, "%s on %s", fn, target);
@@ -61,8 +60,7 @@ static int boring(json_t *frame)
     const char *sym = json_string_value(json_object_get(frame, "symbol"));
     const char *mod = json_string_value(json_object_get(frame, "module"));
     const char *b = base_name(mod);
-    if (!sym)
-        return 1;
+    if (!sym) return 1;
     return b && (!strncmp(b, "libc.so", 7) || !strncmp(b, "libloopstall", 12) ||
                  !strncmp(b, "libpthread", 10));
 }
@@ -74,13 +72,13 @@ json_t *ls_first_interesting_frame(json_t *stack)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(stack, i, f) {
-        if (!boring(f) && json_object_get(f, "line"))
-            return f;
+    json_array_foreach(stack, i, f)
+    {
+        if (!boring(f) && json_object_get(f, "line")) return f;
     }
-    json_array_foreach(stack, i, f) {
-        if (!boring(f))
-            return f;
+    json_array_foreach(stack, i, f)
+    {
+        if (!boring(f)) return f;
     }
     return json_array_get(stack, 0);
 }

@@ -17,8 +17,7 @@ static const struct ls_renderer renderers[] = {
 const struct ls_renderer *ls_renderer_find(const char *name)
 {
     for (size_t i = 0; i < N_RENDERERS; i++)
-        if (!strcmp(renderers[i].name, name))
-            return &renderers[i];
+        if (!strcmp(renderers[i].name, name)) return &renderers[i];
     return NULL;
 }
 

@@ -1,4 +1,5 @@
-/* render_markdown.c -- a report for a pull request or CI summary: tables of loops, stalls and sites. */
+/* render_markdown.c -- a report for a pull request or CI summary: tables of loops, stalls and
+ * sites. */
 #include <stdio.h>
 
 #include "advice.h"
@@ -12,14 +13,18 @@ int render_markdown(json_t *report, FILE *out)
             ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), a, sizeof a));
     size_t i, k;
     json_t *p, *x;
-    json_array_foreach(json_object_get(report, "processes"), i, p) {
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
         json_t *argv = json_object_get(p, "argv");
-        fprintf(out, "\n### Process %lld `%s`\n\n", (long long)json_integer_value(json_object_get(p, "pid")),
+        fprintf(out, "\n### Process %lld `%s`\n\n",
+                (long long)json_integer_value(json_object_get(p, "pid")),
                 json_string_value(json_array_get(argv, 0)));
         json_t *loops = json_object_get(p, "loops");
         if (json_array_size(loops)) {
-            fprintf(out, "| loop thread | iterations | p50 | p99 | max |\n|---|---:|---:|---:|---:|\n");
-            json_array_foreach(loops, k, x) {
+            fprintf(out,
+                    "| loop thread | iterations | p50 | p99 | max |\n|---|---:|---:|---:|---:|\n");
+            json_array_foreach(loops, k, x)
+            {
                 json_t *it = json_object_get(x, "iteration_ns");
                 fprintf(out, "| %lld %s | %lld | %s | %s | %s |\n",
                         (long long)json_integer_value(json_object_get(x, "tid")),
@@ -34,38 +39,45 @@ int render_markdown(json_t *report, FILE *out)
         }
         json_t *stalls = ls_stalls_worst_first(p);
         if (json_array_size(stalls)) {
-            fprintf(out, "\n| stall | class | blocked | cpu | culprit | where |\n|---:|---|---:|---:|---|---|\n");
-            json_array_foreach(stalls, k, x) {
-                if (k == 20)
-                    break;
+            fprintf(out, "\n| stall | class | blocked | cpu | culprit | where "
+                         "|\n|---:|---|---:|---:|---|---|\n");
+            json_array_foreach(stalls, k, x)
+            {
+                if (k == 20) break;
                 json_t *call = json_array_get(json_object_get(x, "calls"), 0);
                 json_t *stack = call ? json_object_get(call, "stack") : json_object_get(x, "stack");
                 json_t *where = ls_first_interesting_frame(stack);
                 const char *culprit = ls_fmt_culprit(x, d, sizeof d);
-                fprintf(out, "| %s%s | %s | %s | %s | `%s` | %s |\n",
-                        ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),
-                        json_is_true(json_object_get(x, "ongoing")) ? " (ongoing)" : "",
-                        json_string_value(json_object_get(x, "class")),
-                        ls_fmt_ns(json_integer_value(json_object_get(x, "blocked_ns")), b, sizeof b),
-                        ls_fmt_ns(json_integer_value(json_object_get(x, "cpu_ns")), c, sizeof c),
-                        culprit ? culprit : "-", where ? ls_fmt_frame(where, e, sizeof e) : "-");
+                fprintf(
+                    out, "| %s%s | %s | %s | %s | `%s` | %s |\n",
+                    ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),
+                    json_is_true(json_object_get(x, "ongoing")) ? " (ongoing)" : "",
+                    json_string_value(json_object_get(x, "class")),
+                    ls_fmt_ns(json_integer_value(json_object_get(x, "blocked_ns")), b, sizeof b),
+                    ls_fmt_ns(json_integer_value(json_object_get(x, "cpu_ns")), c, sizeof c),
+                    culprit ? culprit : "-", where ? ls_fmt_frame(where, e, sizeof e) : "-");
             }
         } else if (json_array_size(loops)) {
             fprintf(out, "\nNo stalls.\n");
         }
         json_decref(stalls);
-        json_array_foreach(json_object_get(p, "findings"), k, x) {
+        json_array_foreach(json_object_get(p, "findings"), k, x)
+        {
             json_t *where = ls_first_interesting_frame(json_object_get(x, "stack"));
-            fprintf(out, "\n**Unbounded fan-out:** %lld threads alive at once (limit %lld), created by %s. "
-                         "Cap it: a fixed pool and a bounded queue.\n",
-                    (long long)json_integer_value(json_object_get(x, "peak_live_threads")),
-                    (long long)json_integer_value(json_object_get(x, "limit")),
-                    where ? ls_fmt_frame(where, e, sizeof e) : "an unknown frame");
+            fprintf(
+                out,
+                "\n**Unbounded fan-out:** %lld threads alive at once (limit %lld), created by %s. "
+                "Cap it: a fixed pool and a bounded queue.\n",
+                (long long)json_integer_value(json_object_get(x, "peak_live_threads")),
+                (long long)json_integer_value(json_object_get(x, "limit")),
+                where ? ls_fmt_frame(where, e, sizeof e) : "an unknown frame");
         }
         json_t *sites = json_object_get(p, "sites");
         if (json_array_size(sites)) {
-            fprintf(out, "\n| site | class | call | count | total | advice |\n|---|---|---|---:|---:|---|\n");
-            json_array_foreach(sites, k, x) {
+            fprintf(out, "\n| site | class | call | count | total | advice "
+                         "|\n|---|---|---|---:|---:|---|\n");
+            json_array_foreach(sites, k, x)
+            {
                 const char *cls = json_string_value(json_object_get(x, "class"));
                 const char *fn = json_string_value(json_object_get(x, "fn"));
                 fprintf(out, "| `%s` | %s | %s | %lld | %s | %s |\n",

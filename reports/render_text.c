@@ -1,4 +1,5 @@
-/* render_text.c -- the text report: per process, per loop, stalls worst first, then sites with advice. */
+/* render_text.c -- the text report: per process, per loop, stalls worst first, then sites with
+ * advice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 #include "format.h"
 #include "render.h"
 
-#define STACK_LINES 6  /* frames shown per stack */
+#define STACK_LINES  6 /* frames shown per stack */
 #define STALLS_SHOWN 20
 
 static void print_stack(FILE *out, json_t *stack, const char *indent)
@@ -15,7 +16,8 @@ static void print_stack(FILE *out, json_t *stack, const char *indent)
     size_t i;
     json_t *f;
     char buf[512];
-    json_array_foreach(stack, i, f) {
+    json_array_foreach(stack, i, f)
+    {
         if (i == STACK_LINES) {
             fprintf(out, "%s... %zu more\n", indent, json_array_size(stack) - i);
             break;
@@ -39,7 +41,8 @@ static void print_hottest(FILE *out, json_t *samples)
     size_t i, total = json_array_size(samples);
     json_t *sample;
     char buf[512];
-    json_array_foreach(samples, i, sample) {
+    json_array_foreach(samples, i, sample)
+    {
         json_t *f = ls_first_interesting_frame(sample);
         const char *name = f ? ls_fmt_frame(f, buf, sizeof buf) : "?";
         int k = 0;
@@ -49,15 +52,13 @@ static void print_hottest(FILE *out, json_t *samples)
             names[n] = strdup(name);
             counts[n++] = 0;
         }
-        if (k < n)
-            counts[k]++;
+        if (k < n) counts[k]++;
     }
     fprintf(out, "      %zu stack samples while it ran, hottest:", total);
     for (int shown = 0; shown < n && shown < 3; shown++) {
         int best = 0;
         for (int k = 1; k < n; k++)
-            if (counts[k] > counts[best])
-                best = k;
+            if (counts[k] > counts[best]) best = k;
         fprintf(out, "%s %s (%d/%zu)", shown ? "," : "", names[best], counts[best], total);
         counts[best] = -1;
     }
@@ -72,7 +73,9 @@ static void print_loop(FILE *out, json_t *loop)
     json_t *it = json_object_get(loop, "iteration_ns");
     long long busy = json_integer_value(json_object_get(loop, "busy_ns"));
     long long seen = json_integer_value(json_object_get(loop, "observed_ns"));
-    fprintf(out, "  loop thread %lld \"%s\": %lld iterations, busy %.1f%%, iteration p50 %s, p99 %s, max %s\n",
+    fprintf(out,
+            "  loop thread %lld \"%s\": %lld iterations, busy %.1f%%, iteration p50 %s, p99 %s, "
+            "max %s\n",
             (long long)json_integer_value(json_object_get(loop, "tid")),
             json_string_value(json_object_get(loop, "name")),
             (long long)json_integer_value(json_object_get(loop, "iterations")),
@@ -85,8 +88,8 @@ static void print_loop(FILE *out, json_t *loop)
 static void print_stall(FILE *out, json_t *s, size_t n)
 {
     char w[32], st[32], bl[32], cpu[32], buf[512];
-    fprintf(out, "   #%zu %s %s%s at +%s in thread %lld: blocked %s, cpu %s",
-            n, ls_fmt_ns(json_integer_value(json_object_get(s, "wall_ns")), w, sizeof w),
+    fprintf(out, "   #%zu %s %s%s at +%s in thread %lld: blocked %s, cpu %s", n,
+            ls_fmt_ns(json_integer_value(json_object_get(s, "wall_ns")), w, sizeof w),
             json_string_value(json_object_get(s, "class")),
             json_is_true(json_object_get(s, "ongoing")) ? " (ONGOING: still running)" : "",
             ls_fmt_ns(json_integer_value(json_object_get(s, "start_ns")), st, sizeof st),
@@ -94,20 +97,19 @@ static void print_stall(FILE *out, json_t *s, size_t n)
             ls_fmt_ns(json_integer_value(json_object_get(s, "blocked_ns")), bl, sizeof bl),
             ls_fmt_ns(json_integer_value(json_object_get(s, "cpu_ns")), cpu, sizeof cpu));
     long long inj = json_integer_value(json_object_get(s, "injected_ns"));
-    if (inj)
-        fprintf(out, ", injected %s", ls_fmt_ns(inj, buf, sizeof buf));
+    if (inj) fprintf(out, ", injected %s", ls_fmt_ns(inj, buf, sizeof buf));
     fprintf(out, "\n");
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(s, "calls"), i, c) {
+    json_array_foreach(json_object_get(s, "calls"), i, c)
+    {
         const char *target = json_string_value(json_object_get(c, "target"));
         const char *rule = json_string_value(json_object_get(c, "rule"));
         fprintf(out, "      %s %s%s%s%s%s%s\n", json_string_value(json_object_get(c, "fn")),
                 ls_fmt_ns(json_integer_value(json_object_get(c, "wall_ns")), w, sizeof w),
                 target ? " on " : "", target ? target : "", rule ? " [injected by " : "",
                 rule ? rule : "", rule ? "]" : "");
-        if (i == 0)
-            print_stack(out, json_object_get(c, "stack"), "        ");
+        if (i == 0) print_stack(out, json_object_get(c, "stack"), "        ");
     }
     json_t *samples = json_object_get(s, "samples");
     if (json_array_size(samples)) {
@@ -122,13 +124,13 @@ static void print_stall(FILE *out, json_t *s, size_t n)
 static void print_sites(FILE *out, json_t *proc)
 {
     json_t *sites = json_object_get(proc, "sites");
-    if (!json_array_size(sites))
-        return;
+    if (!json_array_size(sites)) return;
     fprintf(out, "  sites:\n");
     size_t i;
     json_t *s;
     char t[32], m[32], buf[512];
-    json_array_foreach(sites, i, s) {
+    json_array_foreach(sites, i, s)
+    {
         const char *cls = json_string_value(json_object_get(s, "class"));
         const char *fn = json_string_value(json_object_get(s, "fn"));
         json_t *where = ls_first_interesting_frame(json_object_get(s, "stack"));
@@ -145,29 +147,33 @@ static void print_sites(FILE *out, json_t *proc)
 int render_text(json_t *report, FILE *out)
 {
     char thr[32];
-    fprintf(out, "loopstall %s report: ", json_string_value(json_object_get(report, "tool_version")));
+    fprintf(out,
+            "loopstall %s report: ", json_string_value(json_object_get(report, "tool_version")));
     print_argv(out, json_object_get(report, "command"));
     json_t *status = json_object_get(report, "exit_status");
     if (json_is_integer(status))
         fprintf(out, " (exit status %lld)", (long long)json_integer_value(status));
-    fprintf(out, ", stall threshold %s\n",
-            ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), thr, sizeof thr));
+    fprintf(
+        out, ", stall threshold %s\n",
+        ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), thr, sizeof thr));
     size_t i, k;
     json_t *p, *x;
-    json_array_foreach(json_object_get(report, "processes"), i, p) {
-        fprintf(out, "\nprocess %lld (parent %lld): ", (long long)json_integer_value(json_object_get(p, "pid")),
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        fprintf(out, "\nprocess %lld (parent %lld): ",
+                (long long)json_integer_value(json_object_get(p, "pid")),
                 (long long)json_integer_value(json_object_get(p, "ppid")));
         print_argv(out, json_object_get(p, "argv"));
         fprintf(out, "\n");
         json_t *loops = json_object_get(p, "loops");
-        if (!json_array_size(loops))
-            fprintf(out, "  no event loop seen\n");
+        if (!json_array_size(loops)) fprintf(out, "  no event loop seen\n");
         json_array_foreach(loops, k, x) print_loop(out, x);
         json_t *stalls = ls_stalls_worst_first(p);
         size_t n = json_array_size(stalls);
         if (json_array_size(loops))
             fprintf(out, "  %zu stall%s%s\n", n, n == 1 ? "" : "s", n ? ", worst first:" : "");
-        json_array_foreach(stalls, k, x) {
+        json_array_foreach(stalls, k, x)
+        {
             if (k == STALLS_SHOWN) {
                 fprintf(out, "   ... %zu more in the JSON report\n", n - k);
                 break;
@@ -176,28 +182,36 @@ int render_text(json_t *report, FILE *out)
         }
         json_decref(stalls);
         print_sites(out, p);
-        json_array_foreach(json_object_get(p, "findings"), k, x) {
+        json_array_foreach(json_object_get(p, "findings"), k, x)
+        {
             if (strcmp(json_string_value(json_object_get(x, "kind")), "unbounded_fanout") != 0)
                 continue;
             char buf[512];
             json_t *where = ls_first_interesting_frame(json_object_get(x, "stack"));
-            fprintf(out, "  FINDING unbounded fan-out: %lld threads alive at once (limit %lld), %lld created%s%s\n",
+            fprintf(out,
+                    "  FINDING unbounded fan-out: %lld threads alive at once (limit %lld), %lld "
+                    "created%s%s\n",
                     (long long)json_integer_value(json_object_get(x, "peak_live_threads")),
                     (long long)json_integer_value(json_object_get(x, "limit")),
-                    (long long)json_integer_value(json_object_get(x, "created")), where ? ", by " : "",
-                    where ? ls_fmt_frame(where, buf, sizeof buf) : "");
+                    (long long)json_integer_value(json_object_get(x, "created")),
+                    where ? ", by " : "", where ? ls_fmt_frame(where, buf, sizeof buf) : "");
             print_stack(out, json_object_get(x, "stack"), "      ");
-            fprintf(out, "      advice: always cap offloading: a fixed pool with a bounded queue, shedding "
-                         "the excess early, instead of a thread per request\n");
+            fprintf(
+                out,
+                "      advice: always cap offloading: a fixed pool with a bounded queue, shedding "
+                "the excess early, instead of a thread per request\n");
         }
         json_t *inj = json_object_get(p, "injections");
-        json_array_foreach(inj, k, x) {
-            fprintf(out, "  injection %s: fired %lld times\n", json_string_value(json_object_get(x, "rule")),
+        json_array_foreach(inj, k, x)
+        {
+            fprintf(out, "  injection %s: fired %lld times\n",
+                    json_string_value(json_object_get(x, "rule")),
                     (long long)json_integer_value(json_object_get(x, "fired")));
         }
         long long dropped = json_integer_value(json_object_get(p, "dropped"));
         if (dropped)
-            fprintf(out, "  %lld stalls or loops lost for lack of room (their sites still count)\n", dropped);
+            fprintf(out, "  %lld stalls or loops lost for lack of room (their sites still count)\n",
+                    dropped);
     }
     return ferror(out) ? -1 : 0;
 }

@@ -39,15 +39,18 @@ Test(cli, a_bad_threshold_is_refused_before_the_command_starts)
 Test(cli, a_bad_injection_rule_is_refused_naming_the_token)
 {
     unlink("/tmp/loopstall-cli-marker");
-    assert_refused((char *[]){"run", "--inject", "read:errno=ENOENT", "--", MARKER, NULL}, "ENOENT");
-    assert_refused((char *[]){"run", "--inject", "frobnicate:delay=1ms", "--", MARKER, NULL}, "frobnicate");
+    assert_refused((char *[]){"run", "--inject", "read:errno=ENOENT", "--", MARKER, NULL},
+                   "ENOENT");
+    assert_refused((char *[]){"run", "--inject", "frobnicate:delay=1ms", "--", MARKER, NULL},
+                   "frobnicate");
 }
 
 Test(cli, unknown_options_and_formats_are_refused_with_what_is_accepted)
 {
     unlink("/tmp/loopstall-cli-marker");
     assert_refused((char *[]){"run", "--frob", "--", MARKER, NULL}, "accepted are");
-    assert_refused((char *[]){"run", "--format", "pdf", "--", MARKER, NULL}, "accepted formats are text");
+    assert_refused((char *[]){"run", "--format", "pdf", "--", MARKER, NULL},
+                   "accepted formats are text");
     assert_refused((char *[]){"run", "-o", "report.pdf", "--", MARKER, NULL}, "--format");
     assert_refused((char *[]){"run", NULL}, "no command given");
 }
@@ -62,7 +65,8 @@ Test(cli, a_command_that_does_not_exist_exits_127)
 
 Test(cli, a_command_killed_by_a_signal_gives_128_plus_the_signal)
 {
-    struct ls_proc_result r = run_cli((char *[]){"run", "-q", "--", "/bin/sh", "-c", "kill -9 $$", NULL});
+    struct ls_proc_result r =
+        run_cli((char *[]){"run", "-q", "--", "/bin/sh", "-c", "kill -9 $$", NULL});
     cr_assert_eq(r.status, 128 + 9);
     ls_proc_result_free(&r);
 }
@@ -81,13 +85,11 @@ Test(cli, a_static_program_is_named_as_unobservable_and_still_runs)
 Test(cli, report_merges_the_files_of_direct_preload_use)
 {
     char *dir = ls_tmpdir();
-    char pre[4200], out[4200];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", ls_agent_path());
-    snprintf(out, sizeof out, "LOOPSTALL_OUT=%s", dir);
-    char *env[] = {pre, out, NULL};
+    struct ls_preload_env e;
+    ls_preload_env(&e, dir, NULL);
     char *target = ls_target("fork-loop");
     char *cmd[] = {target, NULL};
-    struct ls_proc_result p = ls_run_argv(cmd, env, 30);
+    struct ls_proc_result p = ls_run_argv(cmd, e.env, 30);
     cr_assert_eq(p.status, 0);
     ls_proc_result_free(&p);
     char *json = ls_path_join(dir, "merged.json");
@@ -109,7 +111,8 @@ Test(cli, diff_fails_on_new_sites_and_passes_when_they_are_gone)
     char *dir = ls_tmpdir();
     char *with = ls_path_join(dir, "with.json"), *without = ls_path_join(dir, "without.json");
     char *target = ls_target("uv-stalls");
-    struct ls_proc_result r = run_cli((char *[]){"run", "-q", "-t", "20", "--json", with, "--", target, NULL});
+    struct ls_proc_result r =
+        run_cli((char *[]){"run", "-q", "-t", "20", "--json", with, "--", target, NULL});
     ls_proc_result_free(&r);
     r = run_cli((char *[]){"run", "-q", "-t", "200", "--json", without, "--", target, NULL});
     ls_proc_result_free(&r);

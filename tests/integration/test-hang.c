@@ -1,4 +1,5 @@
-/* test-hang.c -- a loop hung in read() is reported while it hangs, and the report survives SIGTERM and SIGKILL. */
+/* test-hang.c -- a loop hung in read() is reported while it hangs, and the report survives SIGTERM
+ * and SIGKILL. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,11 +34,9 @@ static json_t *wait_for_ongoing(const char *path)
         usleep(50000);
         json_error_t e;
         json_t *j = json_load_file(path, 0, &e);
-        if (!j)
-            continue;
+        if (!j) continue;
         json_t *s = ls_report_stall(j, 0);
-        if (s && json_is_true(json_object_get(s, "ongoing")))
-            return j;
+        if (s && json_is_true(json_object_get(s, "ongoing"))) return j;
         json_decref(j);
     }
     cr_assert_fail("no ongoing stall appeared in %s", path);
@@ -56,19 +55,26 @@ static void assert_hung_in_read(json_t *report)
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
 }
 
-Test(hang, a_loop_hung_in_read_is_reported_ongoing_while_it_hangs_and_after_sigkill)
+/* Starts epoll-hang (mode NULL: hangs in read; "spin": on the CPU) under the agent; returns
+ * its pid, and where its report will be. */
+static pid_t start_hung(const char *mode, char *dir, char **path)
 {
-    char *dir = ls_tmpdir();
-    char env_out[4200], env_pre[4200];
-    snprintf(env_out, sizeof env_out, "LOOPSTALL_OUT=%s", dir);
-    snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", ls_agent_path());
-    char *env[] = {env_out, env_pre, NULL};
+    struct ls_preload_env e;
+    ls_preload_env(&e, dir, NULL);
     char *target = ls_target("epoll-hang");
-    char *argv[] = {target, NULL};
-    pid_t pid = spawn(argv, env);
+    char *argv[] = {target, (char *)mode, NULL};
+    pid_t pid = spawn(argv, e.env);
+    free(target);
     char name[64];
     snprintf(name, sizeof name, "loopstall.%d.json", (int)pid);
-    char *path = ls_path_join(dir, name);
+    *path = ls_path_join(dir, name);
+    return pid;
+}
+
+Test(hang, a_loop_hung_in_read_is_reported_ongoing_while_it_hangs_and_after_sigkill)
+{
+    char *dir = ls_tmpdir(), *path;
+    pid_t pid = start_hung(NULL, dir, &path);
     json_t *live = wait_for_ongoing(path);
     assert_hung_in_read(live);
     json_decref(live);
@@ -79,23 +85,13 @@ Test(hang, a_loop_hung_in_read_is_reported_ongoing_while_it_hangs_and_after_sigk
     assert_hung_in_read(after);
     json_decref(after);
     free(path);
-    free(target);
     ls_tmpdir_cleanup(dir);
 }
 
 Test(hang, a_loop_hung_on_the_cpu_is_reported_ongoing_with_samples_naming_the_function)
 {
-    char *dir = ls_tmpdir();
-    char env_out[4200], env_pre[4200];
-    snprintf(env_out, sizeof env_out, "LOOPSTALL_OUT=%s", dir);
-    snprintf(env_pre, sizeof env_pre, "LD_PRELOAD=%s", ls_agent_path());
-    char *env[] = {env_out, env_pre, NULL};
-    char *target = ls_target("epoll-hang");
-    char *argv[] = {target, "spin", NULL};
-    pid_t pid = spawn(argv, env);
-    char name[64];
-    snprintf(name, sizeof name, "loopstall.%d.json", (int)pid);
-    char *path = ls_path_join(dir, name);
+    char *dir = ls_tmpdir(), *path;
+    pid_t pid = start_hung("spin", dir, &path);
     usleep(600000); /* many thresholds: samples accumulate and the report is rewritten */
     json_t *live = wait_for_ongoing(path);
     kill(pid, SIGKILL);
@@ -116,10 +112,10 @@ Test(hang, a_loop_hung_on_the_cpu_is_reported_ongoing_with_samples_naming_the_fu
     cr_assert_null(ls_stall_culprit(s), "no call: it is computing");
     cr_assert_geq(json_array_size(json_object_get(s, "samples")), 2);
     cr_assert(ls_stall_has_symbol(s, "spin_forever"), "samples name the spinning function");
-    cr_assert_gt(ls_json_u64(s, "cpu_ns") + ls_json_u64(s, "runq_ns"), ls_json_u64(s, "wall_ns") / 2);
+    cr_assert_gt(ls_json_u64(s, "cpu_ns") + ls_json_u64(s, "runq_ns"),
+                 ls_json_u64(s, "wall_ns") / 2);
     json_decref(after);
     free(path);
-    free(target);
     ls_tmpdir_cleanup(dir);
 }
 

@@ -11,14 +11,13 @@
 static char *probe(const char *rules, const char *arg)
 {
     char *dir = ls_tmpdir();
-    char pre[4200], out[4200], inj[4200];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", ls_agent_path());
-    snprintf(out, sizeof out, "LOOPSTALL_OUT=%s", dir);
+    char inj[4200];
     snprintf(inj, sizeof inj, "LOOPSTALL_INJECT=%s", rules);
-    char *env[] = {pre, out, inj, NULL};
+    struct ls_preload_env e;
+    ls_preload_env(&e, dir, inj);
     char *target = ls_target("inject-probe");
     char *cmd[] = {target, (char *)arg, NULL};
-    struct ls_proc_result r = ls_run_argv(cmd, env, 30);
+    struct ls_proc_result r = ls_run_argv(cmd, e.env, 30);
     cr_assert_eq(r.status, 0, "%s", r.err);
     free(target);
     ls_tmpdir_cleanup(dir);
@@ -169,13 +168,11 @@ Test(inject, an_injected_econnrefused_reaches_a_node_client_of_a_live_server)
 Test(inject, a_bad_rule_in_the_environment_disables_injection_with_one_line_and_the_host_runs)
 {
     char *dir = ls_tmpdir();
-    char pre[4200], out[4200];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", ls_agent_path());
-    snprintf(out, sizeof out, "LOOPSTALL_OUT=%s", dir);
-    char *env[] = {pre, out, "LOOPSTALL_INJECT=read:errno=ENOENT", NULL};
+    struct ls_preload_env e;
+    ls_preload_env(&e, dir, "LOOPSTALL_INJECT=read:errno=ENOENT");
     char *target = ls_target("inject-probe");
     char *cmd[] = {target, "pattern", NULL};
-    struct ls_proc_result r = ls_run_argv(cmd, env, 30);
+    struct ls_proc_result r = ls_run_argv(cmd, e.env, 30);
     cr_assert_eq(r.status, 0);
     cr_assert_str_eq(r.out, "pattern 0000000000000000000000000000000000000000\n");
     cr_assert(strstr(r.err, "LOOPSTALL_INJECT ignored") && strstr(r.err, "ENOENT"), "%s", r.err);

@@ -1,4 +1,5 @@
-/* test-libuv.c -- a libuv program with a known pattern of stalls, observed without recompiling it. */
+/* test-libuv.c -- a libuv program with a known pattern of stalls, observed without recompiling it.
+ */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -63,27 +64,31 @@ Test(libuv, the_cpu_burn_is_a_cpu_stall_with_no_blocking_call)
     cr_assert_str_eq(ls_json_str(s, "class"), "cpu");
     cr_assert_geq(ls_json_u64(s, "wall_ns"), 78 * LS_MS);
     cr_assert_lt(ls_json_u64(s, "blocked_ns"), 10 * LS_MS);
-    cr_assert_gt(ls_json_u64(s, "cpu_ns") + ls_json_u64(s, "runq_ns"), ls_json_u64(s, "wall_ns") / 2);
+    cr_assert_gt(ls_json_u64(s, "cpu_ns") + ls_json_u64(s, "runq_ns"),
+                 ls_json_u64(s, "wall_ns") / 2);
 }
 
 Test(libuv, the_cpu_stall_carries_samples_that_name_the_burning_function_and_its_line)
 {
     json_t *s = ls_report_stall(report, 1);
     json_t *samples = json_object_get(s, "samples");
-    cr_assert_geq(json_array_size(samples), 2, "sampled at least twice in 80 ms at a 20 ms threshold");
+    cr_assert_geq(json_array_size(samples), 2,
+                  "sampled at least twice in 80 ms at a 20 ms threshold");
     json_t *frame = json_array_get(json_object_get(s, "stack"), 0);
-    cr_assert_str_eq(ls_json_str(frame, "symbol"), "burn_cpu", "the stack all samples share starts in burn_cpu");
+    cr_assert_str_eq(ls_json_str(frame, "symbol"), "burn_cpu",
+                     "the stack all samples share starts in burn_cpu");
     cr_assert(strstr(ls_json_str(frame, "file"), "uv-stalls.c"));
     cr_assert_gt(ls_json_u64(frame, "line"), 0);
     json_t *site = NULL;
     size_t i;
     json_t *x;
-    json_array_foreach(json_object_get(ls_report_process(report, 0), "sites"), i, x) {
-        if (!strcmp(ls_json_str(x, "class"), "cpu"))
-            site = x;
+    json_array_foreach(json_object_get(ls_report_process(report, 0), "sites"), i, x)
+    {
+        if (!strcmp(ls_json_str(x, "class"), "cpu")) site = x;
     }
     cr_assert_not_null(site);
-    cr_assert_str_eq(ls_json_str(json_array_get(json_object_get(site, "stack"), 0), "symbol"), "burn_cpu");
+    cr_assert_str_eq(ls_json_str(json_array_get(json_object_get(site, "stack"), 0), "symbol"),
+                     "burn_cpu");
 }
 
 Test(libuv, the_blocking_read_names_read_and_the_pipe)
@@ -92,7 +97,8 @@ Test(libuv, the_blocking_read_names_read_and_the_pipe)
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
     cr_assert_str_eq(ls_stall_culprit(s), "read");
     json_t *call = json_array_get(json_object_get(s, "calls"), 0);
-    cr_assert(strstr(ls_json_str(call, "target"), "pipe:"), "target was %s", ls_json_str(call, "target"));
+    cr_assert(strstr(ls_json_str(call, "target"), "pipe:"), "target was %s",
+              ls_json_str(call, "target"));
     cr_assert_geq(ls_json_u64(s, "wall_ns"), 55 * LS_MS);
     cr_assert_lt(ls_json_u64(s, "wall_ns"), 150 * LS_MS);
 }
@@ -103,7 +109,8 @@ Test(libuv, sites_aggregate_the_stalls_with_stable_ids)
     cr_assert_eq(json_array_size(sites), 3);
     size_t i;
     json_t *s;
-    json_array_foreach(sites, i, s) {
+    json_array_foreach(sites, i, s)
+    {
         cr_assert_eq(strlen(ls_json_str(s, "id")), 16);
         cr_assert_eq(ls_json_u64(s, "count"), 1);
     }
@@ -120,7 +127,8 @@ Test(libuv, site_ids_are_the_same_in_a_second_run)
     for (size_t i = 0; i < json_array_size(a); i++) {
         int found = 0;
         for (size_t k = 0; k < json_array_size(b); k++)
-            found |= !strcmp(ls_json_str(json_array_get(a, i), "id"), ls_json_str(json_array_get(b, k), "id"));
+            found |= !strcmp(ls_json_str(json_array_get(a, i), "id"),
+                             ls_json_str(json_array_get(b, k), "id"));
         cr_assert(found, "site %s not found again", ls_json_str(json_array_get(a, i), "id"));
     }
     json_decref(again);
@@ -148,17 +156,20 @@ Test(libuv, strict_mode_lists_the_sleep_even_under_a_threshold_nothing_reaches)
     int saw_sleep = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(calls, i, c) {
+    json_array_foreach(calls, i, c)
+    {
         if (!strcmp(ls_json_str(c, "fn"), "usleep")) {
             saw_sleep = 1;
             cr_assert_eq(ls_json_u64(c, "count"), 1);
-            cr_assert_str_eq(ls_json_str(json_array_get(json_object_get(c, "stack"), 0), "symbol"), "on_tick");
+            cr_assert_str_eq(ls_json_str(json_array_get(json_object_get(c, "stack"), 0), "symbol"),
+                             "on_tick");
         }
         cr_assert_str_neq(ls_json_str(c, "fn"), "read", "a read on a pipe is not disk I/O");
     }
     cr_assert(saw_sleep);
     int strict_site = 0;
-    json_array_foreach(json_object_get(ls_report_process(r, 0), "sites"), i, c) {
+    json_array_foreach(json_object_get(ls_report_process(r, 0), "sites"), i, c)
+    {
         strict_site |= !strcmp(ls_json_str(c, "class"), "strict");
     }
     cr_assert(strict_site, "strict calls are sites, for diff");

@@ -8,13 +8,10 @@
 static void assert_unchanged(char *const cmd[])
 {
     struct ls_proc_result plain = ls_run_argv(cmd, NULL, 30);
-    char pre[4200];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", ls_agent_path());
     char *dir = ls_tmpdir();
-    char out[4200];
-    snprintf(out, sizeof out, "LOOPSTALL_OUT=%s", dir);
-    char *env[] = {pre, out, NULL};
-    struct ls_proc_result agent = ls_run_argv(cmd, env, 30);
+    struct ls_preload_env e;
+    ls_preload_env(&e, dir, NULL);
+    struct ls_proc_result agent = ls_run_argv(cmd, e.env, 30);
     cr_assert_str_eq(agent.out, plain.out);
     cr_assert_str_eq(agent.err, plain.err);
     cr_assert_eq(agent.status, plain.status);
@@ -33,7 +30,9 @@ Test(noloop, a_c_program_keeps_its_output_errno_and_exit_status)
 
 Test(noloop, a_shell_pipeline_keeps_its_output_and_exit_status)
 {
-    char *cmd[] = {"/bin/sh", "-c", "printf 'b\\na\\nc\\n' | sort | head -2; ls /proc/self/fd >/dev/null; exit 7", NULL};
+    char *cmd[] = {"/bin/sh", "-c",
+                   "printf 'b\\na\\nc\\n' | sort | head -2; ls /proc/self/fd >/dev/null; exit 7",
+                   NULL};
     assert_unchanged(cmd);
 }
 
@@ -47,7 +46,8 @@ Test(noloop, run_reports_the_process_with_no_loop_and_passes_the_exit_status)
     cr_assert_eq(json_integer_value(json_object_get(report, "exit_status")), 3);
     cr_assert_eq(ls_report_loop_count(report), 0);
     cr_assert_eq(ls_report_stall_count(report), 0);
-    cr_assert_eq(json_array_size(json_object_get(report, "processes")), 1, "the command itself reports");
+    cr_assert_eq(json_array_size(json_object_get(report, "processes")), 1,
+                 "the command itself reports");
     cr_assert(strstr(r.out, "errno kept 1234"), "errno survives a wrapped call: %s", r.out);
     json_decref(report);
     ls_proc_result_free(&r);

@@ -1,4 +1,5 @@
-/* test-review.c -- the README's code-review recipe, as written: inject a slow resolver, compare before and after. */
+/* test-review.c -- the README's code-review recipe, as written: inject a slow resolver, compare
+ * before and after. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ Test(review, name_resolution_on_the_loop_shows_no_stall_while_the_resolver_is_fa
 Test(review, a_slow_resolver_makes_each_lookup_a_stall_of_the_injected_size_naming_getaddrinfo)
 {
     struct ls_proc_result r;
-    json_t *report = run_with(PROGRAMS "resolve_on_loop.py", "getaddrinfo:delay=100ms,thread=loop", &r);
+    json_t *report =
+        run_with(PROGRAMS "resolve_on_loop.py", "getaddrinfo:delay=100ms,thread=loop", &r);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "resolved True\n", "the program works, only slower");
     /* gather() starts the three handlers in one loop iteration: one stall made of three lookups. */
@@ -35,7 +37,8 @@ Test(review, a_slow_resolver_makes_each_lookup_a_stall_of_the_injected_size_nami
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
     cr_assert_geq(ls_json_u64(s, "wall_ns"), 299 * LS_MS);
     cr_assert_lt(ls_json_u64(s, "wall_ns"), 400 * LS_MS);
-    cr_assert_geq(ls_json_u64(s, "injected_ns"), 300 * LS_MS, "the injected time is marked as such");
+    cr_assert_geq(ls_json_u64(s, "injected_ns"), 300 * LS_MS,
+                  "the injected time is marked as such");
     json_t *calls = json_object_get(s, "calls");
     cr_assert_eq(json_array_size(calls), 3);
     for (size_t i = 0; i < 3; i++) {
@@ -46,7 +49,8 @@ Test(review, a_slow_resolver_makes_each_lookup_a_stall_of_the_injected_size_nami
         cr_assert_lt(ls_json_u64(c, "wall_ns"), 140 * LS_MS);
         cr_assert_str_eq(ls_json_str(c, "rule"), "getaddrinfo:delay=100ms,thread=loop");
     }
-    cr_assert(ls_stall_has_symbol(s, "getaddrinfo"), "the stack reaches Python's socket.getaddrinfo");
+    cr_assert(ls_stall_has_symbol(s, "getaddrinfo"),
+              "the stack reaches Python's socket.getaddrinfo");
     json_t *inj = json_array_get(json_object_get(ls_report_process(report, 0), "injections"), 0);
     cr_assert_eq(ls_json_u64(inj, "fired"), 3);
     json_decref(report);
@@ -58,12 +62,32 @@ Test(review, the_fixed_program_has_no_stall_under_the_same_injection_and_diff_sa
     char *dir = ls_tmpdir();
     char *before = ls_path_join(dir, "before.json"), *after = ls_path_join(dir, "after.json");
     const char *py = ls_require_program("python3");
-    char *run_before[] = {(char *)ls_loopstall_bin(), "run", "-q", "-t", "50", "--inject",
-                          "getaddrinfo:delay=100ms", "--json", before, "--", (char *)py,
-                          PROGRAMS "resolve_on_loop.py", NULL};
-    char *run_after[] = {(char *)ls_loopstall_bin(), "run", "-q", "-t", "50", "--inject",
-                         "getaddrinfo:delay=100ms", "--json", after, "--", (char *)py,
-                         PROGRAMS "resolve_fixed.py", NULL};
+    char *run_before[] = {(char *)ls_loopstall_bin(),
+                          "run",
+                          "-q",
+                          "-t",
+                          "50",
+                          "--inject",
+                          "getaddrinfo:delay=100ms",
+                          "--json",
+                          before,
+                          "--",
+                          (char *)py,
+                          PROGRAMS "resolve_on_loop.py",
+                          NULL};
+    char *run_after[] = {(char *)ls_loopstall_bin(),
+                         "run",
+                         "-q",
+                         "-t",
+                         "50",
+                         "--inject",
+                         "getaddrinfo:delay=100ms",
+                         "--json",
+                         after,
+                         "--",
+                         (char *)py,
+                         PROGRAMS "resolve_fixed.py",
+                         NULL};
     struct ls_proc_result r = ls_run_argv(run_before, NULL, 60);
     cr_assert_eq(r.status, 0);
     ls_proc_result_free(&r);
@@ -73,7 +97,8 @@ Test(review, the_fixed_program_has_no_stall_under_the_same_injection_and_diff_sa
     json_t *fixed = ls_load_json(after);
     cr_assert_eq(ls_report_stall_count(fixed), 0, "the fix moved the lookup off the loop");
     json_t *inj = json_array_get(json_object_get(ls_report_process(fixed, 0), "injections"), 0);
-    cr_assert_geq(ls_json_u64(inj, "fired"), 3, "the delay still happened, on the executor's thread");
+    cr_assert_geq(ls_json_u64(inj, "fired"), 3,
+                  "the delay still happened, on the executor's thread");
     json_decref(fixed);
 
     char *diff_fixed[] = {(char *)ls_loopstall_bin(), "diff", before, after, NULL};

@@ -1,4 +1,5 @@
-/* test-signals.c -- the watchdog and its sampling signal never disturb the host's blocking calls. */
+/* test-signals.c -- the watchdog and its sampling signal never disturb the host's blocking calls.
+ */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ Test(signals, a_loop_stuck_ten_thresholds_is_announced_on_stderr_while_it_hangs)
     struct ls_proc_result r;
     json_t *report = ls_loopstall_run("5", NULL, cmd, &r);
     cr_assert(strstr(r.err, "has been stuck for"), "stderr: %s", r.err);
-    cr_assert(strstr(r.err, "blocked in usleep") || strstr(r.err, "running in burn_cpu"), "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "blocked in usleep") || strstr(r.err, "running in burn_cpu"),
+              "stderr: %s", r.err);
     json_decref(report);
     ls_proc_result_free(&r);
     free(target);

@@ -55,10 +55,8 @@ static char **build_env(char *const extra[])
         size_t nl = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
         int replaced = 0;
         for (size_t j = 0; j < k; j++)
-            if (strncmp(extra[j], environ[i], nl) == 0 && extra[j][nl] == '=')
-                replaced = 1;
-        if (!replaced)
-            env[m++] = environ[i];
+            if (strncmp(extra[j], environ[i], nl) == 0 && extra[j][nl] == '=') replaced = 1;
+        if (!replaced) env[m++] = environ[i];
     }
     for (size_t j = 0; j < k; j++)
         env[m++] = extra[j];
@@ -99,11 +97,9 @@ struct ls_proc_result ls_run_argv(char *const argv[], char *const env_extra[], i
             break;
         }
         int r = poll(pf, 2, (int)(deadline - now));
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         for (int i = 0; i < 2; i++) {
-            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
+            if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             char tmp[4096];
             ssize_t n = read(pf[i].fd, tmp, sizeof tmp);
             if (n <= 0) {
@@ -118,8 +114,7 @@ struct ls_proc_result ls_run_argv(char *const argv[], char *const env_extra[], i
     int status = 0;
     waitpid(pid, &status, 0);
     for (int i = 0; i < 2; i++)
-        if (pf[i].fd >= 0)
-            close(pf[i].fd);
+        if (pf[i].fd >= 0) close(pf[i].fd);
     cr_assert(!timed_out, "%s ran past %d s; stderr so far:\n%s", argv[0], timeout_s, be.data);
     struct ls_proc_result r = {.out = bo.data, .err = be.data};
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -142,12 +137,10 @@ char *ls_tmpdir(void)
 
 void ls_tmpdir_cleanup(char *dir)
 {
-    if (!dir)
-        return;
+    if (!dir) return;
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     free(dir);
 }
 
@@ -192,15 +185,14 @@ static json_t *nth_in_processes(json_t *report, const char *field, size_t index,
     json_t *procs = json_object_get(report, "processes");
     size_t i, seen = 0;
     json_t *p;
-    json_array_foreach(procs, i, p) {
+    json_array_foreach(procs, i, p)
+    {
         json_t *arr = json_object_get(p, field);
         size_t n = json_array_size(arr);
-        if (index < seen + n)
-            return json_array_get(arr, index - seen);
+        if (index < seen + n) return json_array_get(arr, index - seen);
         seen += n;
     }
-    if (count)
-        *count = seen;
+    if (count) *count = seen;
     return NULL;
 }
 
@@ -243,27 +235,26 @@ static int stack_has(json_t *stack, const char *sym)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(stack, i, f) {
+    json_array_foreach(stack, i, f)
+    {
         const char *s = ls_json_str(f, "symbol");
-        if (s && strstr(s, sym))
-            return 1;
+        if (s && strstr(s, sym)) return 1;
     }
     return 0;
 }
 
 int ls_stall_has_symbol(json_t *stall, const char *sym)
 {
-    if (stack_has(json_object_get(stall, "stack"), sym))
-        return 1;
+    if (stack_has(json_object_get(stall, "stack"), sym)) return 1;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(stall, "calls"), i, c) {
-        if (stack_has(json_object_get(c, "stack"), sym))
-            return 1;
+    json_array_foreach(json_object_get(stall, "calls"), i, c)
+    {
+        if (stack_has(json_object_get(c, "stack"), sym)) return 1;
     }
-    json_array_foreach(json_object_get(stall, "samples"), i, c) {
-        if (stack_has(c, sym))
-            return 1;
+    json_array_foreach(json_object_get(stall, "samples"), i, c)
+    {
+        if (stack_has(c, sym)) return 1;
     }
     return 0;
 }
@@ -315,4 +306,14 @@ json_t *ls_loopstall_run(const char *threshold_ms, char *const opts[], char *con
     free(json);
     ls_tmpdir_cleanup(dir);
     return report;
+}
+
+void ls_preload_env(struct ls_preload_env *e, const char *dir, char *extra)
+{
+    snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", ls_agent_path());
+    snprintf(e->out, sizeof e->out, "LOOPSTALL_OUT=%s", dir);
+    e->env[0] = e->preload;
+    e->env[1] = e->out;
+    e->env[2] = extra;
+    e->env[3] = NULL;
 }

@@ -1,4 +1,5 @@
-/* ls_test.h -- what integration tests share: run programs, under loopstall or not, and query reports. */
+/* ls_test.h -- what integration tests share: run programs, under loopstall or not, and query
+ * reports. */
 #ifndef LS_TEST_H
 #define LS_TEST_H
 
@@ -9,9 +10,9 @@
 #define LS_MS 1000000ULL /* nanoseconds in a millisecond, for readable ranges */
 
 struct ls_proc_result {
-    int status;   /* exit status, or 128+N when signal N ended it */
-    char *out;    /* everything written to stdout (NUL-terminated, malloc'd) */
-    char *err;    /* everything written to stderr */
+    int status; /* exit status, or 128+N when signal N ended it */
+    char *out;  /* everything written to stdout (NUL-terminated, malloc'd) */
+    char *err;  /* everything written to stderr */
 };
 
 /* Runs argv (NULL-terminated) with extra environment entries "K=V" (NULL-terminated
@@ -33,16 +34,26 @@ char *ls_path_join(const char *dir, const char *name);
 json_t *ls_load_json(const char *path);
 
 /* Report queries. Each returns borrowed references into the report. */
-json_t *ls_report_process(json_t *report, int index);        /* processes[index] */
-size_t ls_report_stall_count(json_t *report);                 /* stalls over all processes */
-json_t *ls_report_stall(json_t *report, size_t index);        /* index-th stall over all */
-size_t ls_report_loop_count(json_t *report);                  /* loops over all processes */
-uint64_t ls_json_u64(json_t *obj, const char *key);           /* 0 when absent */
-const char *ls_json_str(json_t *obj, const char *key);        /* NULL when absent */
+json_t *ls_report_process(json_t *report, int index);  /* processes[index] */
+size_t ls_report_stall_count(json_t *report);          /* stalls over all processes */
+json_t *ls_report_stall(json_t *report, size_t index); /* index-th stall over all */
+size_t ls_report_loop_count(json_t *report);           /* loops over all processes */
+uint64_t ls_json_u64(json_t *obj, const char *key);    /* 0 when absent */
+const char *ls_json_str(json_t *obj, const char *key); /* NULL when absent */
 /* The first stall's culprit call name (calls[0].fn), or NULL. */
 const char *ls_stall_culprit(json_t *stall);
-/* 1 when any frame of the stall's stacks (stack, calls[].stack, samples) has a symbol containing sym. */
+/* 1 when any frame of the stall's stacks (stack, calls[].stack, samples) has a symbol containing
+ * sym. */
 int ls_stall_has_symbol(json_t *stall, const char *sym);
+
+/* The environment of direct use: LD_PRELOAD=<agent>, LOOPSTALL_OUT=dir, and one more
+ * "K=V" entry (or NULL). env is NULL-terminated, ready for ls_run_argv. */
+struct ls_preload_env {
+    char preload[4200];
+    char out[4200];
+    char *env[4];
+};
+void ls_preload_env(struct ls_preload_env *e, const char *dir, char *extra);
 
 /* Runs `loopstall run -q -t threshold_ms --json DIR/report.json [opts...] -- cmd...` in a fresh
  * temporary directory and returns the loaded report (json_decref it). opts and cmd are

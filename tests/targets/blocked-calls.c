@@ -40,8 +40,7 @@ int main(void)
 
     /* Inside one iteration: each call blocks 300 ms, far past a 20 ms threshold. */
     int p[2];
-    if (pipe(p) != 0)
-        return 1;
+    if (pipe(p) != 0) return 1;
     struct itimerspec once = {{0, 0}, {0, 300000000}};
     int t2 = timerfd_create(CLOCK_MONOTONIC, 0);
     timerfd_settime(t2, 0, &once, NULL);
@@ -57,8 +56,7 @@ int main(void)
 
     struct timespec req = {0, 300000000}, rem = {0, 0};
     t0 = now();
-    if (nanosleep(&req, &rem) != 0 || now() - t0 < 0.29)
-        return fail("nanosleep");
+    if (nanosleep(&req, &rem) != 0 || now() - t0 < 0.29) return fail("nanosleep");
 
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -67,7 +65,8 @@ int main(void)
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char buf[8];
     t0 = now();
-    if (recv(s, buf, sizeof buf, 0) != -1 || (errno != EAGAIN && errno != EWOULDBLOCK) || now() - t0 < 0.29)
+    if (recv(s, buf, sizeof buf, 0) != -1 || (errno != EAGAIN && errno != EWOULDBLOCK) ||
+        now() - t0 < 0.29)
         return fail("recv with SO_RCVTIMEO");
 
     int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -75,8 +74,7 @@ int main(void)
     listen(l, 1);
     struct pollfd pf = {.fd = l, .events = POLLIN};
     t0 = now();
-    if (poll(&pf, 1, 300) != 0 || now() - t0 < 0.29)
-        return fail("poll");
+    if (poll(&pf, 1, 300) != 0 || now() - t0 < 0.29) return fail("poll");
     printf("all calls undisturbed\n");
     return 0;
 }

@@ -27,20 +27,16 @@ int main(int argc, char **argv)
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = tfd};
     epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
     int never[2];
-    if (pipe(never) != 0)
-        return 1;
+    if (pipe(never) != 0) return 1;
     for (int tick = 0;; tick++) {
         struct epoll_event out;
-        if (epoll_wait(ep, &out, 1, -1) != 1)
-            continue;
+        if (epoll_wait(ep, &out, 1, -1) != 1) continue;
         uint64_t n;
-        if (read(tfd, &n, sizeof n) != sizeof n)
-            return 1;
+        if (read(tfd, &n, sizeof n) != sizeof n) return 1;
         if (tick == 3) {
             printf("hanging\n");
             fflush(stdout);
-            if (spin)
-                spin_forever();
+            if (spin) spin_forever();
             char c;
             if (read(never[0], &c, 1) != 1) /* nobody ever writes: hangs here */
                 return 2;

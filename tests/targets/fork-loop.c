@@ -1,4 +1,5 @@
-/* fork-loop.c -- an epoll loop process that forks; parent and child each stall once, differently. */
+/* fork-loop.c -- an epoll loop process that forks; parent and child each stall once, differently.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +25,11 @@ static void run_loop(int ep, int tfd, int ticks, int stall_at, useconds_t stall_
 {
     for (int tick = 0; tick < ticks; tick++) {
         struct epoll_event out;
-        if (epoll_wait(ep, &out, 1, -1) != 1)
-            continue;
+        if (epoll_wait(ep, &out, 1, -1) != 1) continue;
         uint64_t n;
-        if (read(tfd, &n, sizeof n) != sizeof n)
-            exit(1);
-        if (tick == stall_at)
-            usleep(stall_us);
-        if (child > 0 && waitpid(child, NULL, WNOHANG) == child)
-            return;
+        if (read(tfd, &n, sizeof n) != sizeof n) exit(1);
+        if (tick == stall_at) usleep(stall_us);
+        if (child > 0 && waitpid(child, NULL, WNOHANG) == child) return;
     }
 }
 

@@ -27,18 +27,25 @@ static double now_ms(void)
 static const char *errname(int e)
 {
     switch (e) {
-    case 0: return "0";
-    case EIO: return "EIO";
-    case EACCES: return "EACCES";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EAGAIN: return "EAGAIN";
-    default: return strerror(e);
+    case 0:
+        return "0";
+    case EIO:
+        return "EIO";
+    case EACCES:
+        return "EACCES";
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case EAGAIN:
+        return "EAGAIN";
+    default:
+        return strerror(e);
     }
 }
 
 static void report(const char *op, const char *target, const char *who, double t0, long rc, int err)
 {
-    printf("%s %s %s ms=%.0f rc=%ld err=%s\n", op, target, who, now_ms() - t0, rc, rc < 0 ? errname(err) : "0");
+    printf("%s %s %s ms=%.0f rc=%ld err=%s\n", op, target, who, now_ms() - t0, rc,
+           rc < 0 ? errname(err) : "0");
 }
 
 static void file_calls(const char *who)
@@ -106,15 +113,15 @@ int main(int argc, char **argv)
         int rc = getaddrinfo(hosts[i], "80", NULL, &res);
         printf("getaddrinfo %s loop ms=%.0f rc=%d err=%s\n", hosts[i], now_ms() - t0, rc,
                rc ? gai_strerror(rc) : "0");
-        if (res)
-            freeaddrinfo(res);
+        if (res) freeaddrinfo(res);
     }
     int ports[2], ls[2];
     for (int i = 0; i < 2; i++)
         ls[i] = listener(&ports[i]);
     for (int i = 0; i < 2; i++) {
         int s = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ports[i]),
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)ports[i]),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         char target[32];
         snprintf(target, sizeof target, "port%d", i);

@@ -1,4 +1,5 @@
-/* no-loop.c -- a program with no event loop: its output, errno behaviour and exit status must not change. */
+/* no-loop.c -- a program with no event loop: its output, errno behaviour and exit status must not
+ * change. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

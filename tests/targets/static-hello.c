@@ -1,4 +1,5 @@
-/* static-hello.c -- a statically linked program: LD_PRELOAD cannot reach it, and run must say so. */
+/* static-hello.c -- a statically linked program: LD_PRELOAD cannot reach it, and run must say so.
+ */
 #include <stdio.h>
 
 int main(void)

@@ -1,4 +1,5 @@
-/* uv-stalls.c -- a libuv program with a known pattern of stalls: a sleep, a CPU burn, a blocking read. */
+/* uv-stalls.c -- a libuv program with a known pattern of stalls: a sleep, a CPU burn, a blocking
+ * read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -33,8 +34,7 @@ static void *late_writer(void *arg)
 {
     (void)arg;
     usleep(60000);
-    if (write(pipefd[1], "x", 1) != 1)
-        abort();
+    if (write(pipefd[1], "x", 1) != 1) abort();
     return NULL;
 }
 
@@ -60,8 +60,7 @@ static void on_tick(uv_timer_t *t)
 
 int main(void)
 {
-    if (pipe(pipefd) != 0)
-        return 1;
+    if (pipe(pipefd) != 0) return 1;
     uv_loop_t *loop = uv_default_loop();
     uv_timer_t timer;
     uv_timer_init(loop, &timer);

@@ -9,14 +9,16 @@
 
 Test(calls, every_family_in_the_design_is_covered)
 {
-    const char *must[] = {"read", "pread64", "__read_chk", "readv", "writev", "recv", "recvmsg",
-                          "sendmsg", "sendfile", "connect", "accept4", "open", "__open_2",
-                          "fsync", "fdatasync", "flock", "fcntl", "poll", "select",
-                          "epoll_wait", "epoll_pwait", "epoll_pwait2", "nanosleep", "usleep",
-                          "sleep", "clock_nanosleep", "getaddrinfo", "getnameinfo", "waitpid",
-                          "system", "popen"};
+    const char *must[] = {
+        "read",     "pread64",         "__read_chk",  "readv",        "writev",    "recv",
+        "recvmsg",  "sendmsg",         "sendfile",    "connect",      "accept4",   "open",
+        "__open_2", "fsync",           "fdatasync",   "flock",        "fcntl",     "poll",
+        "select",   "epoll_wait",      "epoll_pwait", "epoll_pwait2", "nanosleep", "usleep",
+        "sleep",    "clock_nanosleep", "getaddrinfo", "getnameinfo",  "waitpid",   "system",
+        "popen"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
-        cr_assert_geq(ls_call_lookup(must[i], strlen(must[i])), 0, "%s is not intercepted", must[i]);
+        cr_assert_geq(ls_call_lookup(must[i], strlen(must[i])), 0, "%s is not intercepted",
+                      must[i]);
     cr_assert_eq(ls_call_lookup("vfork", 5), -1, "vfork is never wrapped");
 }
 

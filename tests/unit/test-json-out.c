@@ -54,7 +54,8 @@ Test(json_out, nested_objects_and_arrays_parse_back_with_the_same_values)
     json_error_t e;
     json_t *v = json_loads(captured, 0, &e);
     cr_assert_not_null(v, "invalid JSON (%s): %s", e.text, captured);
-    cr_assert_str_eq(json_string_value(json_object_get(v, "s")), "quote\" back\\ nl\n tab\t ctl\x01");
+    cr_assert_str_eq(json_string_value(json_object_get(v, "s")),
+                     "quote\" back\\ nl\n tab\t ctl\x01");
     cr_assert_eq(json_integer_value(json_object_get(v, "neg")), -42);
     cr_assert_str_eq(json_string_value(json_object_get(v, "off")), "0x1234abcd");
     cr_assert(json_is_null(json_object_get(v, "nul")));

@@ -11,14 +11,19 @@ static const char *report_text =
     "{\"schema\":\"loopstall/1\",\"tool_version\":\"t\",\"command\":[\"app\"],\"exit_status\":0,"
     "\"threshold_ns\":20000000,\"processes\":[{\"pid\":7,\"ppid\":1,\"argv\":[\"app\",\"-x\"],"
     "\"loops\":[{\"tid\":7,\"name\":\"app\",\"iterations\":100,\"busy_ns\":50000000,"
-    "\"observed_ns\":100000000,\"iteration_ns\":{\"p50\":100000,\"p99\":30000000,\"max\":151000000}}],"
+    "\"observed_ns\":100000000,\"iteration_ns\":{\"p50\":100000,\"p99\":30000000,\"max\":151000000}"
+    "}],"
     "\"stalls\":[{\"tid\":7,\"start_ns\":1000,\"wall_ns\":151000000,\"cpu_ns\":1000000,"
     "\"blocked_ns\":150000000,\"class\":\"blocking\",\"ongoing\":false,\"calls\":[{\"fn\":"
     "\"getaddrinfo\",\"wall_ns\":150000000,\"target\":\"db.internal\",\"stack\":[{\"symbol\":"
-    "\"resolve\",\"module\":\"/usr/bin/app\",\"offset\":\"0x10\",\"file\":\"/src/net.c\",\"line\":42}]}],"
-    "\"stack\":[],\"samples\":[]},{\"tid\":7,\"start_ns\":5,\"wall_ns\":30000000,\"cpu_ns\":29000000,"
-    "\"blocked_ns\":0,\"class\":\"cpu\",\"ongoing\":true,\"calls\":[],\"stack\":[],\"samples\":[]}],"
-    "\"sites\":[{\"id\":\"00112233445566ff\",\"class\":\"blocking\",\"fn\":\"getaddrinfo\",\"count\":1,"
+    "\"resolve\",\"module\":\"/usr/bin/app\",\"offset\":\"0x10\",\"file\":\"/src/"
+    "net.c\",\"line\":42}]}],"
+    "\"stack\":[],\"samples\":[]},{\"tid\":7,\"start_ns\":5,\"wall_ns\":30000000,\"cpu_ns\":"
+    "29000000,"
+    "\"blocked_ns\":0,\"class\":\"cpu\",\"ongoing\":true,\"calls\":[],\"stack\":[],\"samples\":[]}]"
+    ","
+    "\"sites\":[{\"id\":\"00112233445566ff\",\"class\":\"blocking\",\"fn\":\"getaddrinfo\","
+    "\"count\":1,"
     "\"total_ns\":151000000,\"max_ns\":151000000,\"stack\":[{\"symbol\":\"resolve\",\"module\":"
     "\"/usr/bin/app\",\"offset\":\"0x10\",\"file\":\"/src/net.c\",\"line\":42}]}],"
     "\"injections\":[],\"dropped\":0}]}";
@@ -96,12 +101,14 @@ Test(render, the_chrome_trace_puts_stalls_and_their_calls_on_the_timeline)
     int stalls = 0, calls = 0;
     size_t i;
     json_t *e;
-    json_array_foreach(events, i, e) {
+    json_array_foreach(events, i, e)
+    {
         const char *cat = json_string_value(json_object_get(e, "cat"));
         stalls += cat && !strcmp(cat, "stall");
         calls += cat && !strcmp(cat, "call");
         if (cat && !strcmp(cat, "call"))
-            cr_assert_str_eq(json_string_value(json_object_get(e, "name")), "getaddrinfo db.internal");
+            cr_assert_str_eq(json_string_value(json_object_get(e, "name")),
+                             "getaddrinfo db.internal");
     }
     cr_assert_eq(stalls, 2);
     cr_assert_eq(calls, 1);
