@@ -159,6 +159,7 @@ struct ls_config {
     pid_t root_pid; /* the process `loopstall run` started (LOOPSTALL_ROOT_PID) */
 };
 extern struct ls_config ls_cfg;
+void ls_config_ticks(void);
 
 /* Process identity; reset in a forked child. */
 extern pid_t ls_pid;

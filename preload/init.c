@@ -20,6 +20,19 @@ LS_HIDDEN struct ls_config ls_cfg = {.threshold_ns = 20000000ULL, .mode = LS_LOO
 LS_HIDDEN pid_t ls_pid;
 LS_HIDDEN uint64_t ls_start_ticks;
 
+/* The thresholds in clock ticks, from the current calibration. Called at load
+ * and by the watchdog each time it refines the TSC rate. */
+void ls_config_ticks(void)
+{
+    ls_cfg.threshold_ticks = ls_ns_to_ticks(ls_cfg.threshold_ns);
+    /* Calls a tenth of the threshold long (at least 200 us) are kept with their
+     * stack and target: shorter ones cannot make up much of a stall. */
+    uint64_t min_ns = ls_cfg.threshold_ns / 10;
+    if (min_ns < 200000)
+        min_ns = 200000;
+    ls_cfg.record_min_ticks = ls_ns_to_ticks(min_ns);
+}
+
 /* One line on stderr, without stdio (the host's buffers are not ours to touch). */
 static void say(const char *a, const char *b, const char *c)
 {
@@ -159,10 +172,15 @@ __attribute__((destructor)) static void ls_fini(void)
 {
     int saved = errno;
     ls_tls.guard = 1;
-    /* The exiting thread ends its iteration here: if it ran past the threshold
-     * it was a stall (the loop never got back to its wait), otherwise it was
-     * just the way out. */
-    if (ls_tls.loop) ls_iteration_end(ls_tls.loop, ls_ticks());
+    /* The exiting thread ends its iteration here. It counts as a stall only when
+     * intercepted blocking calls alone filled a threshold (a program that blocks
+     * and then exits); otherwise it is the way out (Node's shutdown, exit
+     * handlers), not a stall of the loop. */
+    struct ls_loop *l = ls_tls.loop;
+    if (l && ls_ticks_to_ns(atomic_load(&l->blocked_ticks)) >= ls_cfg.threshold_ns)
+        ls_iteration_end(l, ls_ticks());
+    else if (l)
+        atomic_store(&l->iter_start, 0);
     if (worth_a_report()) ls_report_final();
     ls_tls.guard = 0;
     errno = saved;

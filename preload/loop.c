@@ -196,7 +196,7 @@ void ls_iteration_end(struct ls_loop *l, uint64_t now)
     l->busy_ns += ns;
     if (ns > l->max_ns) l->max_ns = ns;
     l->hist[hist_bucket(ns)]++;
-    if (LS_UNLIKELY(now - start >= ls_cfg.threshold_ticks)) {
+    if (LS_UNLIKELY(ns >= ls_cfg.threshold_ns)) {
         int saved = errno;
         finish_stall(l, start, ns, atomic_load_explicit(&l->iter_seq, memory_order_relaxed));
         errno = saved;

@@ -33,6 +33,8 @@ static void on_sample(int sig, siginfo_t *si, void *uc)
     /* Only the agent's own requests; never while the agent itself is working. */
     if (l && !t->guard && si->si_code == SI_TKILL && si->si_pid == ls_pid) {
         uint32_t slot = l->sample_next;
+        /* libunwind checks memory with system calls: those are the agent's, not the host's. */
+        t->guard = 1;
         if (slot < LS_SAMPLES) {
             struct ls_frames *f = &l->live_samples[slot];
             unw_context_t ctx;
@@ -58,6 +60,7 @@ static void on_sample(int sig, siginfo_t *si, void *uc)
             if (slot + 1 > have)
                 atomic_store_explicit(&l->live_nsamples, slot + 1, memory_order_release);
         }
+        t->guard = 0;
     }
     errno = saved;
 }
@@ -80,7 +83,9 @@ void ls_sampler_init(void)
     }
 }
 
-/* Is the thread running in user space right now, outside any system call? */
+/* Is the thread in user space right now, outside any system call? The kernel
+ * says "running" for a thread on a CPU and "-1 ..." for one preempted in user
+ * space; a number is the system call it is blocked in. */
 static int running_in_user_space(pid_t tid)
 {
     char path[64], buf[32];
@@ -90,7 +95,7 @@ static int running_in_user_space(pid_t tid)
     if (fd < 0) return 0;
     ssize_t len = syscall(SYS_read, fd, buf, sizeof buf - 1);
     syscall(SYS_close, fd);
-    return len >= 7 && memcmp(buf, "running", 7) == 0;
+    return (len >= 7 && memcmp(buf, "running", 7) == 0) || (len >= 3 && memcmp(buf, "-1 ", 3) == 0);
 }
 
 /* Called by the watchdog for a loop past its threshold. Returns 1 when a

@@ -30,6 +30,21 @@ static int tsc_is_invariant(void)
 #endif
 }
 
+/* One (ticks, ns) pair read close together: the pair whose two TSC reads
+ * bracket the clock read most tightly, so a preemption cannot skew it. */
+static void tight_pair(uint64_t *ticks, uint64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t1 = ls_ticks(), m = ls_mono_ns(), t2 = ls_ticks();
+        if (t2 - t1 < best) {
+            best = t2 - t1;
+            *ticks = t1 + (t2 - t1) / 2;
+            *ns = m;
+        }
+    }
+}
+
 void ls_ticks_init(void)
 {
     ls_use_tsc = tsc_is_invariant();
@@ -37,20 +52,19 @@ void ls_ticks_init(void)
         ls_ns_per_tick = 1.0;
         return;
     }
-    base_ns = ls_mono_ns();
-    base_ticks = ls_ticks();
+    tight_pair(&base_ticks, &base_ns);
     uint64_t ns, t;
-    do {
-        ns = ls_mono_ns();
-        t = ls_ticks();
-    } while (ns - base_ns < 200000);
+    do
+        tight_pair(&t, &ns);
+    while (ns - base_ns < 200000);
     ls_ns_per_tick = (double)(ns - base_ns) / (double)(t - base_ticks);
 }
 
 void ls_ticks_refine(void)
 {
     if (!ls_use_tsc) return;
-    uint64_t ns = ls_mono_ns(), t = ls_ticks();
+    uint64_t ns, t;
+    tight_pair(&t, &ns);
     if (t > base_ticks && ns - base_ns > 100000000ULL)
         ls_ns_per_tick = (double)(ns - base_ns) / (double)(t - base_ticks);
 }

@@ -176,6 +176,7 @@ static void *watchdog_main(void *arg)
         sleep_ns(tick_ns());
         if (atomic_load(&exiting)) break;
         ls_ticks_refine();
+        ls_config_ticks();
         uint64_t now = ls_ticks();
         int urgent = 0;
         for (int i = 0; i < LS_MAX_LOOPS; i++) {
