@@ -148,42 +148,66 @@ static const char *describe_stalls(json_t *report)
     return text;
 }
 
-Test(redis, debug_sleep_is_one_blocking_stall_in_debugCommand, .fini = kill_leftovers)
+/* A redis-server run under `loopstall run -t 50` in the background, stopped with SHUTDOWN. */
+struct redis_run {
+    char *dir;
+    char *json;
+    int port;
+    pid_t pid;
+};
+
+static void redis_start(struct redis_run *rr)
 {
     ls_require_program("redis-server");
     ls_require_program("redis-cli");
-    char *dir = ls_tmpdir();
-    char *json = ls_path_join(dir, "r.json");
-    int port = free_port();
+    rr->dir = ls_tmpdir();
+    rr->json = ls_path_join(rr->dir, "r.json");
+    rr->port = free_port();
     char ports[16];
-    snprintf(ports, sizeof ports, "%d", port);
+    snprintf(ports, sizeof ports, "%d", rr->port);
     // clang-format off
-    char *argv[] = {(char *)ls_loopstall_bin(), "run", "-q", "-t", "50", "--json", json,
+    char *argv[] = {(char *)ls_loopstall_bin(), "run", "-q", "-t", "50", "--json", rr->json,
                     "--", "redis-server", "--port", ports, "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no", "--enable-debug-command", "local",
-                    "--daemonize", "no", "--dir", dir, NULL};
+                    "--daemonize", "no", "--dir", rr->dir, NULL};
     // clang-format on
-    pid_t pid = start_background(argv, dir);
-
+    rr->pid = start_background(argv, rr->dir);
     uint64_t deadline = now_ms() + 5000;
-    while (!answers_ping(port)) {
-        if (now_ms() >= deadline || waitpid(pid, NULL, WNOHANG) == pid) {
-            char *err = slurp(dir, "err"), *out = slurp(dir, "out");
-            cr_assert_fail("redis-server never answered on port %d:\n%s\n%s", port, out, err);
+    while (!answers_ping(rr->port)) {
+        if (now_ms() >= deadline || waitpid(rr->pid, NULL, WNOHANG) == rr->pid) {
+            char *err = slurp(rr->dir, "err"), *out = slurp(rr->dir, "out");
+            cr_assert_fail("redis-server never answered on port %d:\n%s\n%s", rr->port, out, err);
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    char *ok = cli(port, "DEBUG", "SLEEP", "0.2");
-    cr_assert_str_eq(ok, "OK\n");
-    free(ok);
-    free(cli(port, "SHUTDOWN", "NOSAVE", NULL));
-    int status = wait_background(pid, 10);
-    char *err = slurp(dir, "err");
+}
+
+/* SHUTDOWN, wait for loopstall run, and load its report. */
+static json_t *redis_stop(struct redis_run *rr)
+{
+    free(cli(rr->port, "SHUTDOWN", "NOSAVE", NULL));
+    int status = wait_background(rr->pid, 10);
+    char *err = slurp(rr->dir, "err");
     cr_assert_eq(status, 0, "loopstall run exited %d; stderr:\n%s", status, err);
     free(err);
+    return ls_load_json(rr->json);
+}
 
-    json_t *report = ls_load_json(json);
+static void redis_cleanup(struct redis_run *rr)
+{
+    free(rr->json);
+    ls_tmpdir_cleanup(rr->dir);
+}
+
+Test(redis, debug_sleep_is_one_blocking_stall_in_debugCommand, .fini = kill_leftovers)
+{
+    struct redis_run rr;
+    redis_start(&rr);
+    char *ok = cli(rr.port, "DEBUG", "SLEEP", "0.2");
+    cr_assert_str_eq(ok, "OK\n");
+    free(ok);
+    json_t *report = redis_stop(&rr);
     cr_assert_eq(json_array_size(json_object_get(report, "processes")), 1);
     uint64_t rpid = ls_json_u64(ls_report_process(report, 0), "pid");
     cr_assert_eq(ls_report_loop_count(report), 1, "only redis's main thread runs a loop");
@@ -208,6 +232,29 @@ Test(redis, debug_sleep_is_one_blocking_stall_in_debugCommand, .fini = kill_left
     cr_assert(ls_stall_has_symbol(s, "debugCommand"), "the stack does not name debugCommand");
 
     json_decref(report);
-    free(json);
-    ls_tmpdir_cleanup(dir);
+    redis_cleanup(&rr);
+}
+
+Test(redis, a_long_lua_script_is_a_cpu_stall_whose_samples_show_the_script_engine,
+     .fini = kill_leftovers)
+{
+    struct redis_run rr;
+    redis_start(&rr);
+    /* A busy loop in Lua: Redis runs scripts on its one loop thread. */
+    char *out =
+        cli(rr.port, "EVAL", "local i = 0 while i < 20000000 do i = i + 1 end return i", "0");
+    cr_assert_str_eq(out, "20000000\n"); /* redis-cli prints bare values when not on a tty */
+    free(out);
+    json_t *report = redis_stop(&rr);
+    cr_assert_eq(ls_report_stall_count(report), 1, "expected exactly one stall, got:%s",
+                 describe_stalls(report));
+    json_t *s = ls_report_stall(report, 0);
+    cr_assert_str_eq(ls_json_str(s, "class"), "cpu", "%s", describe_stalls(report));
+    cr_assert_geq(ls_json_u64(s, "wall_ns"), 50 * LS_MS);
+    cr_assert_geq(json_array_size(json_object_get(s, "samples")), 1, "the stall was sampled");
+    cr_assert(ls_stall_has_symbol(s, "evalGenericCommand") || ls_stall_has_symbol(s, "lua_pcall") ||
+                  ls_stall_has_symbol(s, "luaCallFunction"),
+              "the samples reach Redis's script engine");
+    json_decref(report);
+    redis_cleanup(&rr);
 }
