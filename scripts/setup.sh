@@ -10,6 +10,7 @@ packages=(
   libcriterion-dev                                    # tests
   python3 nodejs redis-server redis-tools             # real runtimes the tests observe
   clang                                               # the rule-parser fuzzer (libFuzzer)
+  jq                                                  # the benchmarks check the agent's reports
 )
 missing=()
 for p in "${packages[@]}"; do
