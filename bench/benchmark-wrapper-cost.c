@@ -114,7 +114,8 @@ static uint64_t batch_wait_raw(int epfd)
     struct epoll_event ev;
     uint64_t t0 = now_ns();
     for (int i = 0; i < BATCH; i++)
-        check(syscall(SYS_epoll_wait, epfd, &ev, 1, 0)); /* what glibc's epoll_wait makes on x86_64 */
+        check(
+            syscall(SYS_epoll_wait, epfd, &ev, 1, 0)); /* what glibc's epoll_wait makes on x86_64 */
     return now_ns() - t0;
 }
 
@@ -129,8 +130,7 @@ static void *run_phase(void *p)
 {
     struct phase_arg *a = p;
     size_t nb = (size_t)(calls / BATCH);
-    if (nb < 1)
-        nb = 1;
+    if (nb < 1) nb = 1;
     double *lv = malloc(nb * sizeof *lv), *rv = malloc(nb * sizeof *rv);
     if (!lv || !rv) {
         perror("malloc");
@@ -152,8 +152,7 @@ static void *run_phase(void *p)
         batch_libc();
         batch_raw();
     }
-    if (epfd >= 0)
-        check(epoll_wait(epfd, &ev, 1, 0)); /* the warm-up's iteration ends here */
+    if (epfd >= 0) check(epoll_wait(epfd, &ev, 1, 0)); /* the warm-up's iteration ends here */
     for (size_t b = 0; b < nb; b++) {
         uint64_t tl, tr;
         if (a->phase == PHASE_LOOPWAIT) {
@@ -178,16 +177,18 @@ static void *run_phase(void *p)
     a->res.raw_ns = median(rv, nb);
     free(lv);
     free(rv);
-    if (epfd >= 0)
-        close(epfd);
+    if (epfd >= 0) close(epfd);
     return NULL;
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: benchmark-wrapper-cost [-n CALLS] [--read|--write] [--phase plain|loop|loopwait|all]\n"
-               "  times CALLS wrapped calls per phase (default 5000000) against the raw system call;\n"
-               "  run it plainly and under LD_PRELOAD=libloopstall.so (see benchmark-wrapper-cost.sh)\n");
+    fprintf(
+        f,
+        "usage: benchmark-wrapper-cost [-n CALLS] [--read|--write] [--phase "
+        "plain|loop|loopwait|all]\n"
+        "  times CALLS wrapped calls per phase (default 5000000) against the raw system call;\n"
+        "  run it plainly and under LD_PRELOAD=libloopstall.so (see benchmark-wrapper-cost.sh)\n");
 }
 
 int main(int argc, char **argv)
@@ -223,8 +224,7 @@ int main(int argc, char **argv)
     }
     static const char *const names[] = {"plain", "loop", "loopwait"};
     for (int p = PHASE_PLAIN; p <= PHASE_LOOPWAIT; p++) {
-        if (strcmp(only, "all") && strcmp(only, names[p]))
-            continue;
+        if (strcmp(only, "all") && strcmp(only, names[p])) continue;
         /* A thread per phase: adoption as a loop thread is per thread and for life. */
         struct phase_arg a = {.phase = (enum phase)p};
         pthread_t th;
@@ -234,7 +234,10 @@ int main(int argc, char **argv)
             return 1;
         }
         pthread_join(th, NULL);
-        printf("%s %s %.2f raw %.2f\n", names[p], p == PHASE_LOOPWAIT ? "epoll_wait" : use_read ? "read" : "write",
+        printf("%s %s %.2f raw %.2f\n", names[p],
+               p == PHASE_LOOPWAIT ? "epoll_wait"
+               : use_read          ? "read"
+                                   : "write",
                a.res.libc_ns, a.res.raw_ns);
         fflush(stdout);
     }
