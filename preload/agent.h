@@ -177,7 +177,7 @@ enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t b
 int ls_sched_times(pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
 const char *ls_class_name(enum ls_class c);
 
-/* call.c: what every wrapper does around the real call. */
+/* call.h: what every wrapper does around the real call. */
 struct ls_call {
     struct ls_loop *loop; /* NULL: not timed */
     int fn;
@@ -186,10 +186,6 @@ struct ls_call {
     uint64_t start;
     uint64_t injected_ns;
 };
-/* Returns 1 when an injected error must be returned instead of calling (*err set). */
-int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
-                  uint64_t *short_bytes);
-void ls_call_end(struct ls_call *c, int tkind, intptr_t target);
 
 /* sampler.c */
 void ls_sampler_init(void);

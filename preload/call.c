@@ -1,25 +1,23 @@
-/* call.c -- the steps every wrapper takes around a real call on a loop thread or under injection.
+/* call.c -- the out-of-line parts of a wrapped call: injection, and keeping a call that mattered.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "agent.h"
+#include "call.h"
 #include "inject.h"
 #include "ticks.h"
 
-/* Decides whether the call is timed, applies any injection, and starts the
- * clock. Runs only off the wrappers' fast path (a loop thread, or a rule for
- * this function). Returns 1 when the wrapper must fail with *err instead of
- * calling the real function. */
-int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
-                  uint64_t *short_bytes)
+/* ls_call_begin when a rule is active: decides whether one fires, applies
+ * its delay, and says whether the wrapper must fail with *err instead of
+ * calling the real function. Keeps errno as the host left it. */
+int ls_call_begin_slow(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
+                       uint64_t *short_bytes)
 {
     struct ls_tls *t = &ls_tls;
-    c->loop = NULL;
     c->fn = fn;
     c->rule = -1;
     c->injected_ns = 0;
-    if (t->guard) return 0;
     c->errno_saved = errno;
     struct ls_loop *l = t->loop;
     /* Only calls made inside an iteration count towards a stall. */
@@ -45,16 +43,7 @@ int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *er
             if (act.short_bytes) *short_bytes = act.short_bytes;
         }
     }
-    if (l) {
-        c->loop = l;
-        c->start = start;
-        l->cur_tkind = tkind;
-        l->cur_target = target;
-        if (tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR)
-            ls_target_copy_text(tkind, target, l->cur_target_text, sizeof l->cur_target_text);
-        atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
-        atomic_store_explicit(&l->cur_fn, fn, memory_order_release);
-    }
+    if (l) ls_call_publish(c, l, fn, tkind, target, start);
     errno = c->errno_saved;
     return 0;
 }
@@ -69,18 +58,13 @@ static struct ls_call_rec *keep_slot(struct ls_loop *l, uint64_t wall_ns)
     return min->wall_ns < wall_ns ? min : NULL;
 }
 
-/* Stops the clock and, for a call long enough to matter, keeps it with its
- * target and stack. Preserves errno as the real call left it. */
-void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
+/* The rest of ls_call_end, for a call that was long, injected, or seen in
+ * strict mode: keeps it with its target and stack. Preserves errno as the
+ * real call left it. */
+void ls_call_end_rest(struct ls_call *c, int tkind, intptr_t target, uint64_t dt)
 {
     struct ls_loop *l = c->loop;
-    if (!l) return;
-    uint64_t end = ls_ticks();
     int saved = errno;
-    uint64_t dt = end - c->start;
-    atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&l->blocked_ticks, dt, memory_order_relaxed);
-    l->call_count++;
     if (c->injected_ns) l->injected_ns += c->injected_ns;
     if (LS_UNLIKELY(ls_cfg.strict)) {
         int string_target =
@@ -90,7 +74,7 @@ void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
                        ls_ticks_to_ns(dt));
         ls_tls.guard = 0;
     }
-    if (LS_UNLIKELY(dt >= ls_cfg.record_min_ticks)) {
+    if (dt >= ls_cfg.record_min_ticks) {
         uint64_t wall_ns = ls_ticks_to_ns(dt);
         struct ls_call_rec *r = keep_slot(l, wall_ns);
         if (r) {

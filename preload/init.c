@@ -28,8 +28,7 @@ void ls_config_ticks(void)
     /* Calls a tenth of the threshold long (at least 200 us) are kept with their
      * stack and target: shorter ones cannot make up much of a stall. */
     uint64_t min_ns = ls_cfg.threshold_ns / 10;
-    if (min_ns < 200000)
-        min_ns = 200000;
+    if (min_ns < 200000) min_ns = 200000;
     ls_cfg.record_min_ticks = ls_ns_to_ticks(min_ns);
 }
 

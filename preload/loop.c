@@ -74,7 +74,10 @@ void ls_iteration_begin(struct ls_loop *l, uint64_t now)
     l->injected_ns = 0;
     atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
     atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&l->iter_seq, 1, memory_order_relaxed);
+    /* Single writer: a plain increment, no locked instruction. */
+    atomic_store_explicit(&l->iter_seq,
+                          atomic_load_explicit(&l->iter_seq, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     atomic_store_explicit(&l->iter_start, now, memory_order_release);
 }
 

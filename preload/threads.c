@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "call.h"
 #include "inject.h"
 #include "real.h"
 #include "threads.h"

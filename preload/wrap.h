@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "call.h"
 #include "real.h"
 
 /* ls_f: the real function, or a failure with ENOSYS when libc lacks it. */

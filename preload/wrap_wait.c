@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "call.h"
 #include "inject.h"
 #include "real.h"
 #include "ticks.h"
