@@ -18,6 +18,14 @@ struct module {
 };
 
 static struct module modules[MAX_MODULES];
+
+/* dladdr scans a module's symbols linearly; frames repeat across stalls, so
+ * each report asks it once per distinct address. */
+#define SYM_CACHE 4096
+static struct {
+    uintptr_t ip;
+    const char *symbol;
+} sym_cache[SYM_CACHE];
 static int nmodules;
 static char exe_path[256];
 
@@ -80,6 +88,7 @@ void ls_modules_refresh(void)
     exe_path[n > 0 ? n : 0] = '\0';
     nmodules = 0;
     dl_iterate_phdr(add_module, NULL);
+    memset(sym_cache, 0, sizeof sym_cache); /* modules may have come and gone */
 }
 
 void ls_modules_lookup(uintptr_t ip, struct ls_frame_info *out)
@@ -97,10 +106,24 @@ void ls_modules_lookup(uintptr_t ip, struct ls_frame_info *out)
     /* dladdr finds the nearest exported symbol below ip; it names the frame only
      * when ip lies inside that symbol, or a static function would get a
      * neighbour's name. */
+    unsigned h = (unsigned)((ip * 0x9e3779b97f4a7c15ULL) >> 52) & (SYM_CACHE - 1);
+    for (unsigned probe = 0; probe < 8; probe++) {
+        unsigned k = (h + probe) & (SYM_CACHE - 1);
+        if (sym_cache[k].ip == ip) {
+            out->symbol = sym_cache[k].symbol;
+            return;
+        }
+        if (!sym_cache[k].ip) {
+            h = k;
+            break;
+        }
+    }
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
     if (dladdr1((void *)ip, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname && sym &&
         info.dli_saddr && ip >= (uintptr_t)info.dli_saddr &&
         ip < (uintptr_t)info.dli_saddr + (sym->st_size ? sym->st_size : 1))
         out->symbol = info.dli_sname;
+    sym_cache[h].ip = ip;
+    sym_cache[h].symbol = out->symbol;
 }
