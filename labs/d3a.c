@@ -98,12 +98,6 @@ static void next_request(struct client *c)
     }
 }
 
-static void close_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h)) uv_close(h, NULL);
-}
-
 static void start_all(void *arg)
 {
     struct lab *l = arg;
@@ -122,22 +116,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
-        usage(argc > 1 && !strcmp(argv[1], "--help") ? stdout : stderr);
-        return argc > 1 && !strcmp(argv[1], "--help") ? 0 : 2;
-    }
-    struct lab l = {0};
+    static const char *const names[] = {"bad", "good", "native"}; /* enum variant's order */
+    int status, vi = lab_variant(argc, argv, "lab-d3a", names, 3, usage, &status);
+    if (vi < 0) return status;
+    struct lab l = {.v = (enum variant)vi};
     const char *variant = argv[1];
-    if (!strcmp(variant, "bad"))
-        l.v = BAD;
-    else if (!strcmp(variant, "good"))
-        l.v = GOOD;
-    else if (!strcmp(variant, "native"))
-        l.v = NATIVE;
-    else {
-        fprintf(stderr, "lab-d3a: unknown variant '%s' (bad, good, native)\n", variant);
-        return 2;
-    }
     unsigned requests = 500, conc = 32, tcap = 32, quick = 0, req_set = 0;
     struct lab_server_opts so = {.delay_ms = 25, .body_bytes = 2};
     const char *json = NULL;
@@ -186,10 +169,7 @@ int main(int argc, char **argv)
     if (quick && !req_set) requests = 64;
     l.requests = requests;
 
-    /* libuv sizes its pool from this variable on first use: the pool is the bound. */
-    char tcap_s[16];
-    snprintf(tcap_s, sizeof(tcap_s), "%u", tcap);
-    setenv("UV_THREADPOOL_SIZE", tcap_s, 1);
+    lab_pool_size(tcap); /* the pool is the bound */
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     struct lab_server *srv;
@@ -250,9 +230,7 @@ int main(int argc, char **argv)
         lab_curl_uv_close(&l.multi);
     }
     lab_lag_stop(&lag);
-    uv_walk(&loop, close_cb, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    lab_loop_close(&loop);
     for (unsigned i = 0; i < conc; i++)
         curl_easy_cleanup(cl[i].easy);
     free(cl);

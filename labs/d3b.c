@@ -99,12 +99,6 @@ static void next_job(struct client *c)
     }
 }
 
-static void close_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h)) uv_close(h, NULL);
-}
-
 static void start_all(void *arg)
 {
     struct lab *l = arg;
@@ -124,22 +118,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
-        int help = argc > 1 && !strcmp(argv[1], "--help");
-        usage(help ? stdout : stderr);
-        return help ? 0 : 2;
-    }
-    struct lab l = {0};
+    static const char *const names[] = {"bad", "threads", "gil", "procpool"}; /* enum variant */
+    int status, vi = lab_variant(argc, argv, "lab-d3b", names, 4, usage, &status);
+    if (vi < 0) return status;
+    struct lab l = {.v = (enum variant)vi};
     const char *variant = argv[1];
-    static const char *const names[] = {"bad", "threads", "gil", "procpool"};
-    unsigned vi = 0;
-    while (vi < 4 && strcmp(variant, names[vi]))
-        vi++;
-    if (vi == 4) {
-        fprintf(stderr, "lab-d3b: unknown variant '%s' (bad, threads, gil, procpool)\n", variant);
-        return 2;
-    }
-    l.v = (enum variant)vi;
     unsigned jobs = 400, conc = 32, workers = lab_ncpus(), quick = 0, jobs_set = 0;
     double job_ms = 10;
     const char *json = NULL;
@@ -180,9 +163,7 @@ int main(int argc, char **argv)
     }
     if (quick && !jobs_set) jobs = 150;
     l.jobs = jobs;
-    char ws[16];
-    snprintf(ws, sizeof(ws), "%u", workers);
-    setenv("UV_THREADPOOL_SIZE", ws, 1);
+    lab_pool_size(workers);
 
     double cost_ms;
     l.iters = lab_cpu_calibrate(job_ms, &cost_ms);
@@ -217,9 +198,7 @@ int main(int argc, char **argv)
     /* Tear down first: the workers' CPU time counts once they are reaped. */
     if (l.pool) lab_procpool_stop(l.pool);
     lab_lag_stop(&lag);
-    uv_walk(&loop, close_cb, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    lab_loop_close(&loop);
     if (l.pool) lab_procpool_free(l.pool);
     double wall = (double)(l.end_ns - t0) / 1e9;
     double cores = (lab_cpu_seconds() - l.cpu0) / wall;

@@ -43,6 +43,17 @@ void lab_lag_stop(struct lab_lag *p);
  * arrive once its loop runs; it is also when loopstall learns that a thread is a loop. */
 void lab_run_loop(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t0);
 
+/* Closes every handle still on the loop, lets the closes finish and closes the loop: the labs'
+ * orderly teardown, so that sanitizer builds see no leak. */
+void lab_loop_close(uv_loop_t *loop);
+
+/* Reads argv[1], the lab's variant, and returns its index in names. With no variant or an
+ * option in its place it prints usage (to stdout for --help, with *status 0; otherwise to stderr,
+ * *status 2) and returns -1; an unknown variant is named on stderr with the known ones, *status 2,
+ * -1. */
+int lab_variant(int argc, char **argv, const char *prog, const char *const names[], unsigned n,
+                void (*usage)(FILE *), int *status);
+
 /* One named number that describes a run (concurrency, tcap, procs ...). */
 struct lab_param {
     const char *name;
@@ -71,6 +82,10 @@ int lab_result_write_json(const struct lab_result *r, const char *path);
 /* Parses a positive integer option value or exits with a message naming the option. */
 unsigned lab_parse_uint(const char *opt, const char *arg, unsigned min, unsigned max);
 double lab_parse_double(const char *opt, const char *arg, double min, double max);
+
+/* Sizes libuv's thread pool, which libuv reads from UV_THREADPOOL_SIZE on first use: call it
+ * before the first uv_queue_work. */
+void lab_pool_size(unsigned threads);
 
 /* Number of online CPUs, at least 1. */
 unsigned lab_ncpus(void);

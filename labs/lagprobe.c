@@ -1,5 +1,5 @@
 /* lagprobe.c -- loop lag (how late a periodic timer fires, the loop's own view of a stall), and
- * how a lab starts its work on a running loop. */
+ * how a lab starts its work on a running loop and closes the loop at the end. */
 #include "lab.h"
 
 static void on_tick(uv_timer_t *t)
@@ -56,4 +56,17 @@ void lab_run_loop(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t
     uv_run(loop, UV_RUN_DEFAULT);
     if (!uv_is_closing((uv_handle_t *)&s.timer)) uv_close((uv_handle_t *)&s.timer, NULL);
     uv_run(loop, UV_RUN_NOWAIT); /* finishes the close: s lives on this stack */
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+void lab_loop_close(uv_loop_t *loop)
+{
+    uv_walk(loop, close_any, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
 }

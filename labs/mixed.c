@@ -160,12 +160,6 @@ static void sample_rss(uv_timer_t *t)
     if (rss > l->peak_rss) l->peak_rss = rss;
 }
 
-static void close_cb(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h)) uv_close(h, NULL);
-}
-
 static void start_all(void *arg)
 {
     struct lab *l = arg;
@@ -187,19 +181,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
-        int help = argc > 1 && !strcmp(argv[1], "--help");
-        usage(help ? stdout : stderr);
-        return help ? 0 : 2;
-    }
-    struct lab l = {0};
+    static const char *const names[] = {"bounded", "unbounded"};
+    int status, vi = lab_variant(argc, argv, "lab-mixed", names, 2, usage, &status);
+    if (vi < 0) return status;
+    struct lab l = {.bounded = vi == 0};
     const char *variant = argv[1];
-    if (!strcmp(variant, "bounded"))
-        l.bounded = 1;
-    else if (strcmp(variant, "unbounded")) {
-        fprintf(stderr, "lab-mixed: unknown variant '%s' (bounded, unbounded)\n", variant);
-        return 2;
-    }
     unsigned items = 2000, conc = 64, quick = 0, items_set = 0, payload_kb = 32;
     double job_ms = 4;
     struct lab_server_opts so = {.delay_ms = 2};
@@ -258,9 +244,7 @@ int main(int argc, char **argv)
     }
     if (quick && !items_set) items = 300;
     l.items = items;
-    char ws[16];
-    snprintf(ws, sizeof(ws), "%u", l.workers);
-    setenv("UV_THREADPOOL_SIZE", ws, 1);
+    lab_pool_size(l.workers);
     double cost_ms;
     l.iters = lab_cpu_calibrate(job_ms, &cost_ms);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -325,9 +309,7 @@ int main(int argc, char **argv)
 
     lab_curl_uv_close(&l.multi);
     lab_lag_stop(&lag);
-    uv_walk(&loop, close_cb, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    lab_loop_close(&loop);
     for (unsigned i = 0; i < conc; i++)
         curl_easy_cleanup(fs[i].easy);
     free(fs);

@@ -331,23 +331,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] == '-') {
-        int help = argc > 1 && !strcmp(argv[1], "--help");
-        usage(help ? stdout : stderr);
-        return help ? 0 : 2;
-    }
+    /* The index plus one is the set of modes to run: bit 1 << UNBOUNDED, bit 1 << BOUNDED. */
+    static const char *const names[] = {"unbounded", "bounded", "both"};
+    int status, vi = lab_variant(argc, argv, "lab-stress", names, 3, usage, &status);
+    if (vi < 0) return status;
     const char *variant = argv[1];
-    int modes;
-    if (!strcmp(variant, "unbounded"))
-        modes = 1;
-    else if (!strcmp(variant, "bounded"))
-        modes = 2;
-    else if (!strcmp(variant, "both"))
-        modes = 3;
-    else {
-        fprintf(stderr, "lab-stress: unknown variant '%s' (unbounded, bounded, both)\n", variant);
-        return 2;
-    }
+    int modes = vi + 1;
     struct cfg c = {
         .slots = 8, .max_threads = 4000, .request_kb = 64, .service_ms = 10, .seconds = 1.5};
     const char *json = NULL, *csv = NULL, *svg = NULL, *loads = NULL;

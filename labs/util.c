@@ -1,4 +1,5 @@
-/* util.c -- small helpers the labs share: clock, option numbers, CPU count and time, RSS. */
+/* util.c -- small helpers the labs share: clock, option numbers, thread pool size, CPU count and
+ * time, RSS. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,13 @@ double lab_parse_double(const char *opt, const char *arg, double min, double max
         exit(2);
     }
     return v;
+}
+
+void lab_pool_size(unsigned threads)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%u", threads);
+    setenv("UV_THREADPOOL_SIZE", s, 1);
 }
 
 unsigned lab_ncpus(void)
