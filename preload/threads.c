@@ -2,7 +2,7 @@
  *
  * "Always cap it": a thread per request melts the machine and destroys p99.
  * pthread_create is wrapped to count live threads; when more are alive than the
- * limit (LOOPSTALL_THREAD_LIMIT, default max(32, 4 x cores)), the stack that
+ * limit (LOOPSTALL_THREAD_LIMIT, default max(64, 8 x cores)), the stack that
  * created the one over the limit is kept as an unbounded-fanout finding, with
  * the peak number of live threads.
  */
@@ -51,7 +51,9 @@ static void *thread_start(void *p)
 void ls_threads_init(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t limit = cores > 8 ? (uint64_t)cores * 4 : 32;
+    /* Above what bounded pools use: a to_thread/tcap pool of 32 plus the
+     * runtime's own threads must not look like a thread per request. */
+    uint64_t limit = cores > 8 ? (uint64_t)cores * 8 : 64;
     const char *v = getenv("LOOPSTALL_THREAD_LIMIT");
     if (v && *v) {
         char *end;

@@ -168,6 +168,22 @@ Test(labs_under_loopstall, cpu_stalls_in_the_loop_name_the_cpu_job_in_their_stac
 /* Runs a variant that keeps its loop free under loopstall and expects no stall of the
  * program's own on the main loop. With known, the main thread must also be listed as a loop; the
  * native D3A test never asserted that, and sharing this helper does not add it. */
+/* Findings whose kind contains what, over all processes of the report. */
+static size_t findings(json_t *report, const char *what)
+{
+    size_t i, j, n = 0;
+    json_t *p, *f;
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        json_array_foreach(json_object_get(p, "findings"), j, f)
+        {
+            const char *kind = ls_json_str(f, "kind");
+            n += kind && strstr(kind, what);
+        }
+    }
+    return n;
+}
+
 static void expect_no_own_main_loop_stalls(const char *lab, const char *variant, int known)
 {
     json_t *r = under_loopstall(lab, variant);
@@ -175,6 +191,8 @@ static void expect_no_own_main_loop_stalls(const char *lab, const char *variant,
     if (known) cr_expect(main_loop_is_known(p), "the main thread is not listed as a loop");
     size_t n = own_main_loop_stalls(p, &first);
     cr_expect_eq(n, 0, "%zu stalls on the main loop, the first %s", n, describe(first));
+    /* A pool bounded at tcap=32 is the fix, not a thread per request. */
+    cr_expect_eq(findings(r, "fanout"), 0, "a bounded pool was reported as unbounded fan-out");
     json_decref(r);
 }
 
@@ -191,22 +209,6 @@ Test(labs_under_loopstall, cpu_work_on_a_process_pool_leaves_the_loop_without_st
 Test(labs_under_loopstall, the_async_native_client_leaves_the_loop_without_stalls)
 {
     expect_no_own_main_loop_stalls("lab-d3a", "native", 0);
-}
-
-/* Findings whose kind contains what, over all processes of the report. */
-static size_t findings(json_t *report, const char *what)
-{
-    size_t i, j, n = 0;
-    json_t *p, *f;
-    json_array_foreach(json_object_get(report, "processes"), i, p)
-    {
-        json_array_foreach(json_object_get(p, "findings"), j, f)
-        {
-            const char *kind = ls_json_str(f, "kind");
-            n += kind && strstr(kind, what);
-        }
-    }
-    return n;
 }
 
 Test(labs_under_loopstall, a_thread_per_request_is_reported_as_unbounded_fanout_and_a_pool_is_not)
