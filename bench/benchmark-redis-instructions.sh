@@ -3,25 +3,29 @@
 # by valgrind (callgrind), which, unlike CPU time on a shared VM, comes out the same every run.
 #
 # For each of A (plain redis-server) and B (with the agent preloaded), Redis runs under callgrind
-# twice, serving N and 2N requests (redis-benchmark -c 50 -t get,set). The difference between
+# twice, serving N and 2N requests (redis-benchmark -c 50 -t get,set); A and B alternate, --repeat
+# times each, and the medians are compared: Redis's own count per command moves by a percent or
+# two with how many commands each loop iteration batches, which timing under valgrind decides. The difference between
 # the two runs is the cost of N requests with start-up and shutdown cancelled out; divided by
 # the commands served it gives instructions per command. The agent's threshold is set high
 # (LOOPSTALL_THRESHOLD_MS=60000) because valgrind slows Redis fifty-fold: at 20 ms its
 # iterations would be stalls, which is valgrind's doing, not Redis's.
 #
-# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--agent PATH] [--json FILE]
+# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--repeat R] [--agent PATH] [--json FILE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 agent="$root/build/lib/libloopstall.so"
 requests=10000
+repeat=3
 json=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --agent) agent=$2; shift 2 ;;
     --json) json=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "benchmark-redis-instructions: unknown option $1 (accepted: --requests N, --agent PATH, --json FILE)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "benchmark-redis-instructions: unknown option $1 (accepted: --requests N, --repeat R, --agent PATH, --json FILE)" >&2; exit 2 ;;
   esac
 done
 [[ -f "$agent" ]] || { echo "benchmark-redis-instructions: agent not found at $agent: build it first" >&2; exit 2; }
@@ -57,16 +61,23 @@ run() {
   echo "$ir $cmds"
 }
 
-declare -A per
-for mode in A B; do
-  read -r ir1 c1 < <(run "$mode" "$requests")
-  read -r ir2 c2 < <(run "$mode" $((requests * 2)))
-  per[$mode]=$(( (ir2 - ir1) / (c2 - c1) ))
-  echo "$mode: $ir1 instructions for $c1 commands, $ir2 for $c2: $((per[$mode])) instructions per command"
+declare -A all
+for r in $(seq "$repeat"); do
+  for mode in A B; do
+    read -r ir1 c1 < <(run "$mode" "$requests")
+    read -r ir2 c2 < <(run "$mode" $((requests * 2)))
+    one=$(( (ir2 - ir1) / (c2 - c1) ))
+    all[$mode]="${all[$mode]:-} $one"
+    echo "$mode$r: $ir1 instructions for $c1 commands, $ir2 for $c2: $one instructions per command"
+  done
 done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : int((v[NR/2]+v[NR/2+1])/2)}'; }
+declare -A per
+per[A]=$(echo "${all[A]}" | median)
+per[B]=$(echo "${all[B]}" | median)
 overhead=$(awk -v a="${per[A]}" -v b="${per[B]}" 'BEGIN { printf "%.2f", (b / a - 1) * 100 }')
-echo "overhead: +$overhead% instructions per command (A ${per[A]}, B ${per[B]}; $requests and $((requests * 2)) requests, 50 clients, get+set)"
+echo "overhead: +$overhead% instructions per command (medians of $repeat: A ${per[A]} [${all[A]# }], B ${per[B]} [${all[B]# }]; $requests and $((requests * 2)) requests, 50 clients, get+set)"
 if [[ -n "$json" ]]; then
-  printf '{"benchmark":"redis-instructions","date":"%s","requests":%d,"A_per_command":%d,"B_per_command":%d,"overhead_pct":%s}\n' \
-    "$(date -u +%FT%TZ)" "$requests" "${per[A]}" "${per[B]}" "$overhead" >"$json"
+  printf '{"benchmark":"redis-instructions","date":"%s","requests":%d,"repeat":%d,"A_per_command":%d,"B_per_command":%d,"overhead_pct":%s}\n' \
+    "$(date -u +%FT%TZ)" "$requests" "$repeat" "${per[A]}" "${per[B]}" "$overhead" >"$json"
 fi

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "call.h"
 #include "inject.h"
+#include "fdstate.h"
 #include "real.h"
 
 #define LS_SHORT_IOV_MAX 64
@@ -39,6 +40,11 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
 /* getaddrinfo callers read errno after EAI_SYSTEM: give them one. */
 #define F_EAI_RET(ret, e) ((e) == EAI_SYSTEM ? (void)(errno = EIO) : (void)0, (ret)(e))
 
+/* Reads and writes on a descriptor may skip timing once it is known never to
+ * block (fdstate.h); a compile-time constant per wrapper. */
+#define LS_FD_SKIPPABLE(fam, tkind)                                                                \
+    ((LS_FAM_##fam == LS_FAM_IO || LS_FAM_##fam == LS_FAM_NET) && (tkind) == LS_T_FD)
+
 /* short=: cap the byte count the real call sees. */
 #define LS_SHORT_NOCOUNT
 #define LS_SHORT_n                                                                                 \
@@ -51,13 +57,14 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
     }
 
 #define LS_CALL_HAND(...)
+/* Two functions per call: the exported wrapper holds only the tests that let a
+ * call through untouched (no loop, or a descriptor that never blocks, and no
+ * rule), so that it compiles to a few loads and a tail jump; everything else
+ * is in the out-of-line slow half. */
 #define LS_CALL_GEN(name, ret, params, args, fam, tkind, texpr, count, fail, errnos)               \
-    LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
-    LS_EXPORT ret ls_wrap_##name params                                                            \
+    static __attribute__((noinline)) ret ls_slow_##name params                                     \
     {                                                                                              \
         ls_real_##name##_t ls_f = real(name);                                                      \
-        if (LS_UNLIKELY(!ls_f)) return fail##_RET(ret, ENOSYS);                                    \
-        if (LS_LIKELY(!ls_tls.loop && !ls_inject_on)) return ls_f args;                            \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
@@ -65,7 +72,22 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
             return fail##_RET(ret, ls_err);                                                        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
         ls_call_end(&ls_c, tkind, (intptr_t)(texpr));                                              \
+        if (LS_FD_SKIPPABLE(fam, tkind) && ls_c.loop && ls_fd_unknown((int)(intptr_t)(texpr)))     \
+            ls_fd_learn((int)(intptr_t)(texpr));                                                   \
         return ls_r;                                                                               \
+    }                                                                                              \
+    LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
+    LS_EXPORT ret ls_wrap_##name params                                                            \
+    {                                                                                              \
+        ls_real_##name##_t ls_f = real(name);                                                      \
+        if (LS_UNLIKELY(!ls_f)) return fail##_RET(ret, ENOSYS);                                    \
+        if (LS_LIKELY(!ls_inject_on)) {                                                            \
+            if (LS_LIKELY(!ls_tls.loop)) return ls_f args;                                         \
+            if (LS_FD_SKIPPABLE(fam, tkind) && !ls_cfg.strict &&                                   \
+                ls_fd_never_blocks((int)(intptr_t)(texpr)))                                        \
+                return ls_f args;                                                                  \
+        }                                                                                          \
+        return ls_slow_##name args;                                                                \
     }
 #define LS_CALL(how, ...) LS_CALL_##how(__VA_ARGS__)
 #include "calls.def"

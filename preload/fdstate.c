@@ -1,0 +1,40 @@
+/* fdstate.c -- learn and forget which descriptors can never block (see fdstate.h). */
+#include "fdstate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "real.h"
+
+LS_HIDDEN _Atomic uint64_t ls_fd_known[LS_FD_MAX / 64];
+LS_HIDDEN _Atomic uint64_t ls_fd_nonblock[LS_FD_MAX / 64];
+
+void ls_fd_learn(int fd)
+{
+    if ((unsigned)fd >= LS_FD_MAX) return;
+    int saved = errno;
+    uint64_t bit = 1ULL << ((unsigned)fd & 63);
+    struct stat st;
+    int never = 0;
+    if (fstat(fd, &st) == 0) {
+        /* Regular files and block devices ignore O_NONBLOCK: they stay timed. */
+        if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+            int fl = real(fcntl)(fd, F_GETFL);
+            never = fl >= 0 && (fl & O_NONBLOCK);
+        }
+        if (never)
+            atomic_fetch_or_explicit(&ls_fd_nonblock[(unsigned)fd >> 6], bit, memory_order_relaxed);
+        atomic_fetch_or_explicit(&ls_fd_known[(unsigned)fd >> 6], bit, memory_order_relaxed);
+    }
+    errno = saved;
+}
+
+void ls_fd_forget(int fd)
+{
+    if ((unsigned)fd >= LS_FD_MAX) return;
+    uint64_t keep = ~(1ULL << ((unsigned)fd & 63));
+    atomic_fetch_and_explicit(&ls_fd_nonblock[(unsigned)fd >> 6], keep, memory_order_relaxed);
+    atomic_fetch_and_explicit(&ls_fd_known[(unsigned)fd >> 6], keep, memory_order_relaxed);
+}
