@@ -44,36 +44,11 @@ static void run_free(struct run *r)
     ls_tmpdir_cleanup(r->dir);
 }
 
-static json_t *loop_of_tid(json_t *report, uint64_t tid)
-{
-    json_t *loops = json_object_get(ls_report_process(report, 0), "loops");
-    for (size_t i = 0; i < json_array_size(loops); i++)
-        if (ls_json_u64(json_array_get(loops, i), "tid") == tid) return json_array_get(loops, i);
-    return NULL;
-}
-
-/* One line per stall ("tid, wall, class, culprit, target") for failure messages. */
-static const char *describe_stalls(json_t *report)
-{
-    static char text[4096];
-    size_t used = 0, n = ls_report_stall_count(report);
-    text[0] = '\0';
-    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
-        json_t *s = ls_report_stall(report, i);
-        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
-        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
-                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
-                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
-                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
-        used += w > 0 ? (size_t)w : 0;
-    }
-    return text;
-}
-
 /* The only stall on the main loop thread; fails the test when there are none or several. */
 static json_t *the_main_loop_stall(struct run *r)
 {
-    cr_assert_not_null(loop_of_tid(r->report, r->pid), "node's main thread was not seen as a loop");
+    cr_assert_not_null(ls_report_loop_of_tid(r->report, r->pid),
+                       "node's main thread was not seen as a loop");
     json_t *found = NULL;
     size_t n = ls_report_stall_count(r->report), on_main = 0;
     for (size_t i = 0; i < n; i++) {
@@ -84,9 +59,9 @@ static json_t *the_main_loop_stall(struct run *r)
         }
     }
     cr_assert_eq(on_main, 1, "expected exactly one stall on the main loop (%llu), got:%s",
-                 (unsigned long long)r->pid, describe_stalls(r->report));
+                 (unsigned long long)r->pid, ls_describe_stalls(r->report));
     cr_assert_eq(n, 1, "stalls on threads that are not node's main loop:%s",
-                 describe_stalls(r->report));
+                 ls_describe_stalls(r->report));
     return found;
 }
 
@@ -170,7 +145,7 @@ Test(node, async_pbkdf2_runs_on_the_thread_pool_and_leaves_the_loop_without_stal
     struct run r = run_script("pbkdf2.js", "async");
     double took_ms = printed(&r, "async_ms ");
     cr_assert_gt(took_ms, 50, "the work took %.1f ms: too short to show anything", took_ms);
-    json_t *loop = loop_of_tid(r.report, r.pid);
+    json_t *loop = ls_report_loop_of_tid(r.report, r.pid);
     cr_assert_not_null(loop, "node's main thread was not seen as a loop");
     cr_assert_gt(ls_json_u64(loop, "iterations"), 1);
     /* A pool thread mistaken for a loop would show the derivation as a stall there. */

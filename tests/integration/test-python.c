@@ -61,32 +61,6 @@ static uint64_t only_pid(json_t *report)
     return ls_json_u64(ls_report_process(report, 0), "pid");
 }
 
-static json_t *loop_of_tid(json_t *report, uint64_t tid)
-{
-    json_t *loops = json_object_get(ls_report_process(report, 0), "loops");
-    for (size_t i = 0; i < json_array_size(loops); i++)
-        if (ls_json_u64(json_array_get(loops, i), "tid") == tid) return json_array_get(loops, i);
-    return NULL;
-}
-
-/* One line per stall ("tid, wall, class, culprit, target") for failure messages. */
-static const char *describe_stalls(json_t *report)
-{
-    static char text[4096];
-    size_t used = 0, n = ls_report_stall_count(report);
-    text[0] = '\0';
-    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
-        json_t *s = ls_report_stall(report, i);
-        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
-        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
-                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
-                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
-                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
-        used += w > 0 ? (size_t)w : 0;
-    }
-    return text;
-}
-
 static int one_of(const char *s, const char *const names[])
 {
     for (int i = 0; s && names[i]; i++)
@@ -159,10 +133,11 @@ Test(python, time_sleep_in_a_coroutine_is_one_blocking_stall_naming_the_sleep)
     struct run r = run_script("sleep_in_coroutine.py");
     cr_assert_str_eq(r.proc.out, "done\n");
     uint64_t pid = only_pid(r.report);
-    cr_assert_not_null(loop_of_tid(r.report, pid), "the main thread was not seen as a loop");
+    cr_assert_not_null(ls_report_loop_of_tid(r.report, pid),
+                       "the main thread was not seen as a loop");
 
     cr_assert_eq(ls_report_stall_count(r.report), 1, "expected exactly one stall, got:%s",
-                 describe_stalls(r.report));
+                 ls_describe_stalls(r.report));
     json_t *s = ls_report_stall(r.report, 0);
     cr_assert_eq(ls_json_u64(s, "tid"), pid, "the stall is not on the loop thread");
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
@@ -202,7 +177,7 @@ Test(python, urlopen_in_a_coroutine_is_a_blocking_stall_naming_the_local_peer)
     uint64_t pid = only_pid(r.report);
 
     cr_assert_eq(ls_report_stall_count(r.report), 1, "expected exactly one stall, got:%s",
-                 describe_stalls(r.report));
+                 ls_describe_stalls(r.report));
     json_t *s = ls_report_stall(r.report, 0);
     cr_assert_eq(ls_json_u64(s, "tid"), pid);
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
@@ -233,7 +208,7 @@ Test(python, sleeping_in_asyncio_to_thread_leaves_the_loop_without_stalls)
     struct run r = run_script("to_thread_sleep.py");
     cr_assert_str_eq(r.proc.out, "done\n");
     uint64_t pid = only_pid(r.report);
-    json_t *loop = loop_of_tid(r.report, pid);
+    json_t *loop = ls_report_loop_of_tid(r.report, pid);
     cr_assert_not_null(loop, "the main thread was not seen as a loop");
     cr_assert_gt(ls_json_u64(loop, "iterations"), 2);
     /* The worker that slept waits on a lock, never in epoll: it is not a loop. */
@@ -245,7 +220,7 @@ Test(python, sleeping_in_asyncio_to_thread_leaves_the_loop_without_stalls)
                       ls_json_u64(s, "wall_ns") / 1e6,
                       ls_stall_culprit(s) ? ls_stall_culprit(s) : "no call");
     }
-    cr_assert_eq(n, 0, "stalls reported off the loop thread:%s", describe_stalls(r.report));
+    cr_assert_eq(n, 0, "stalls reported off the loop thread:%s", ls_describe_stalls(r.report));
     run_free(&r);
 }
 

@@ -130,24 +130,6 @@ static char *slurp(const char *dir, const char *name)
     return s;
 }
 
-/* One line per stall ("tid, wall, class, culprit, target") for failure messages. */
-static const char *describe_stalls(json_t *report)
-{
-    static char text[4096];
-    size_t used = 0, n = ls_report_stall_count(report);
-    text[0] = '\0';
-    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
-        json_t *s = ls_report_stall(report, i);
-        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
-        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
-                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
-                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
-                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
-        used += w > 0 ? (size_t)w : 0;
-    }
-    return text;
-}
-
 /* A redis-server run under `loopstall run -t 50` in the background, stopped with SHUTDOWN. */
 struct redis_run {
     char *dir;
@@ -212,7 +194,7 @@ Test(redis, debug_sleep_is_one_blocking_stall_in_debugCommand, .fini = kill_left
     uint64_t rpid = ls_json_u64(ls_report_process(report, 0), "pid");
     cr_assert_eq(ls_report_loop_count(report), 1, "only redis's main thread runs a loop");
     cr_assert_eq(ls_report_stall_count(report), 1, "expected exactly one stall, got:%s",
-                 describe_stalls(report));
+                 ls_describe_stalls(report));
     json_t *s = ls_report_stall(report, 0);
     cr_assert_eq(ls_json_u64(s, "tid"), rpid, "the stall is not on redis's main thread");
     cr_assert_str_eq(ls_json_str(s, "class"), "blocking");
@@ -247,9 +229,9 @@ Test(redis, a_long_lua_script_is_a_cpu_stall_whose_samples_show_the_script_engin
     free(out);
     json_t *report = redis_stop(&rr);
     cr_assert_eq(ls_report_stall_count(report), 1, "expected exactly one stall, got:%s",
-                 describe_stalls(report));
+                 ls_describe_stalls(report));
     json_t *s = ls_report_stall(report, 0);
-    cr_assert_str_eq(ls_json_str(s, "class"), "cpu", "%s", describe_stalls(report));
+    cr_assert_str_eq(ls_json_str(s, "class"), "cpu", "%s", ls_describe_stalls(report));
     cr_assert_geq(ls_json_u64(s, "wall_ns"), 50 * LS_MS);
     cr_assert_geq(json_array_size(json_object_get(s, "samples")), 1, "the stall was sampled");
     cr_assert(ls_stall_has_symbol(s, "evalGenericCommand") || ls_stall_has_symbol(s, "lua_pcall") ||

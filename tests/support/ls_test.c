@@ -317,3 +317,28 @@ void ls_preload_env(struct ls_preload_env *e, const char *dir, char *extra)
     e->env[2] = extra;
     e->env[3] = NULL;
 }
+
+const char *ls_describe_stalls(json_t *report)
+{
+    static char text[4096];
+    size_t used = 0, n = ls_report_stall_count(report);
+    text[0] = '\0';
+    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
+        json_t *s = ls_report_stall(report, i);
+        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
+        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
+                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
+                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
+                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return text;
+}
+
+json_t *ls_report_loop_of_tid(json_t *report, uint64_t tid)
+{
+    json_t *loops = json_object_get(ls_report_process(report, 0), "loops");
+    for (size_t i = 0; i < json_array_size(loops); i++)
+        if (ls_json_u64(json_array_get(loops, i), "tid") == tid) return json_array_get(loops, i);
+    return NULL;
+}

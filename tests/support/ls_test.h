@@ -61,6 +61,12 @@ void ls_preload_env(struct ls_preload_env *e, const char *dir, char *extra);
 json_t *ls_loopstall_run(const char *threshold_ms, char *const opts[], char *const cmd[],
                          struct ls_proc_result *res);
 
+/* One line per stall ("tid, wall, class, culprit, target"), for failure messages (static buffer).
+ */
+const char *ls_describe_stalls(json_t *report);
+/* The loop of the first process whose tid is tid, or NULL. */
+json_t *ls_report_loop_of_tid(json_t *report, uint64_t tid);
+
 /* Installs what a test needs from the system; aborts with a clear message when a required
  * program (python3, node, redis-server) is missing instead of skipping silently. */
 const char *ls_require_program(const char *name);
