@@ -173,6 +173,9 @@ void ls_loop_forget_thread(void *slot);
 void ls_iteration_end(struct ls_loop *l, uint64_t now);
 void ls_iteration_begin(struct ls_loop *l, uint64_t now);
 enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t blocked);
+/* Fills a stall's CPU, run-queue time and samples from the loop's live state
+ * (s->wall_ns and s->blocked_ns set, blocked no more than wall). */
+void ls_stall_fill_live(const struct ls_loop *l, uint64_t seq, struct ls_stall_rec *s);
 /* A thread's time on the CPU and waiting for one, from /proc (schedstat); 0 or -1. */
 int ls_sched_times(pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
 const char *ls_class_name(enum ls_class c);
@@ -192,7 +195,7 @@ void ls_sampler_init(void);
 int ls_sampler_request(struct ls_loop *l, uint32_t slot);
 
 /* strict.c */
-void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *text,
+void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *copied,
                     uint64_t ns);
 
 /* stack.c */
@@ -202,6 +205,14 @@ void ls_stack_capture(struct ls_frames *f);
 /* target.c */
 void ls_target_name(int tkind, intptr_t target, char *out, size_t len);
 void ls_target_copy_text(int tkind, intptr_t target, char *out, size_t len);
+/* Targets that are string (or sockaddr) arguments are copied before the call,
+ * while the pointer is surely valid; the others are named when needed. */
+static inline int ls_target_is_copied(int tkind)
+{
+    return tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR;
+}
+/* The name of a call's target: the text copied before the call, or named now. */
+void ls_target_of(int tkind, intptr_t target, const char *copied, char *out, size_t len);
 
 /* watchdog.c */
 void ls_watchdog_ensure(void);

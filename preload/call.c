@@ -67,11 +67,8 @@ void ls_call_end_rest(struct ls_call *c, int tkind, intptr_t target, uint64_t dt
     int saved = errno;
     if (c->injected_ns) l->injected_ns += c->injected_ns;
     if (LS_UNLIKELY(ls_cfg.strict)) {
-        int string_target =
-            tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR;
         ls_tls.guard = 1;
-        ls_strict_note(l, c->fn, tkind, target, string_target ? l->cur_target_text : NULL,
-                       ls_ticks_to_ns(dt));
+        ls_strict_note(l, c->fn, tkind, target, l->cur_target_text, ls_ticks_to_ns(dt));
         ls_tls.guard = 0;
     }
     if (dt >= ls_cfg.record_min_ticks) {
@@ -86,10 +83,7 @@ void ls_call_end_rest(struct ls_call *c, int tkind, intptr_t target, uint64_t dt
                 c->start - atomic_load_explicit(&l->iter_start, memory_order_relaxed));
             r->wall_ns = wall_ns;
             r->injected_ns = c->injected_ns;
-            if (tkind == LS_T_FD || tkind == LS_T_PID || tkind == LS_T_EPOLL || tkind == LS_T_NONE)
-                ls_target_name(tkind, target, r->target, sizeof r->target);
-            else
-                memcpy(r->target, l->cur_target_text, sizeof r->target);
+            ls_target_of(tkind, target, l->cur_target_text, r->target, sizeof r->target);
             ls_stack_capture(&r->stack);
             t->guard = 0;
         }

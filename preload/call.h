@@ -25,7 +25,7 @@ static inline void ls_call_publish(struct ls_call *c, struct ls_loop *l, int fn,
     c->start = start;
     l->cur_tkind = tkind;
     l->cur_target = target;
-    if (tkind == LS_T_PATH || tkind == LS_T_HOST || tkind == LS_T_CMD || tkind == LS_T_SOCKADDR)
+    if (ls_target_is_copied(tkind))
         ls_target_copy_text(tkind, target, l->cur_target_text, sizeof l->cur_target_text);
     atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
     atomic_store_explicit(&l->cur_fn, fn, memory_order_release);

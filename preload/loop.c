@@ -136,25 +136,37 @@ const char *ls_class_name(enum ls_class c)
     return names[c];
 }
 
+/* The CPU and run-queue time of the iteration seq so far, from the watchdog's
+ * early snapshot and the thread's schedstat now; without a snapshot, the time
+ * not spent in calls is taken as CPU. Then the stack samples taken in it.
+ * Used for a finished stall (on the loop thread) and an ongoing one (watchdog). */
+void ls_stall_fill_live(const struct ls_loop *l, uint64_t seq, struct ls_stall_rec *s)
+{
+    uint64_t cpu_now = 0, runq_now = 0;
+    int have = ls_sched_times(l->tid, &cpu_now, &runq_now) == 0;
+    s->runq_ns = 0;
+    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
+        cpu_now >= l->snap_cpu_ns && runq_now >= l->snap_runq_ns) {
+        s->cpu_ns = cpu_now - l->snap_cpu_ns + l->snap_pre_ns;
+        s->runq_ns = runq_now - l->snap_runq_ns;
+    } else {
+        s->cpu_ns = s->wall_ns - s->blocked_ns;
+    }
+    if (s->cpu_ns > s->wall_ns) s->cpu_ns = s->wall_ns;
+    if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
+    uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
+    s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);
+    for (uint32_t i = 0; i < s->nsamples; i++)
+        s->samples[i] = l->live_samples[i];
+}
+
 /* Hands a finished stall to the watchdog through the loop's ring. Runs on the
  * loop thread at the end of an iteration longer than the threshold: the only
  * place it reads its own CPU clock. */
 static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, uint64_t seq)
 {
-    uint64_t cpu_end = 0, runq_end = 0;
-    int have = ls_sched_times(l->tid, &cpu_end, &runq_end) == 0;
     uint64_t blocked_ns =
         ls_ticks_to_ns(atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed));
-    uint64_t cpu, runq = 0;
-    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
-        cpu_end >= l->snap_cpu_ns && runq_end >= l->snap_runq_ns) {
-        cpu = cpu_end - l->snap_cpu_ns + l->snap_pre_ns;
-        runq = runq_end - l->snap_runq_ns;
-    } else {
-        cpu = wall_ns > blocked_ns ? wall_ns - blocked_ns : 0; /* no snapshot: best estimate */
-    }
-    if (cpu > wall_ns) cpu = wall_ns;
-    if (runq > wall_ns - cpu) runq = wall_ns - cpu;
 
     uint32_t head = atomic_load_explicit(&l->ring_head, memory_order_relaxed);
     uint32_t tail = atomic_load_explicit(&l->ring_tail, memory_order_acquire);
@@ -167,15 +179,10 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->ongoing = 0;
     s->start_ns = ls_ticks_to_ns(start - ls_start_ticks);
     s->wall_ns = wall_ns;
-    s->cpu_ns = cpu;
-    s->runq_ns = runq;
     s->blocked_ns = blocked_ns > wall_ns ? wall_ns : blocked_ns;
     s->injected_ns = l->injected_ns;
     s->call_count = l->call_count;
-    uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
-    s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);
-    for (uint32_t i = 0; i < s->nsamples; i++)
-        s->samples[i] = l->live_samples[i];
+    ls_stall_fill_live(l, seq, s);
     /* Calls longest first; there are at most LS_STALL_CALLS, so insertion sort. */
     s->ncalls = (uint8_t)l->ncalls;
     for (uint32_t i = 0; i < l->ncalls; i++) {

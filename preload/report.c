@@ -196,32 +196,13 @@ static int ongoing_stall(struct ls_loop *l, uint64_t now, struct ls_stall_rec *s
         c->rule = -1;
         c->start_ns = ls_ticks_to_ns(cur - start);
         c->wall_ns = ls_ticks_to_ns(now - cur);
-        if (l->cur_tkind == LS_T_FD || l->cur_tkind == LS_T_PID || l->cur_tkind == LS_T_EPOLL)
-            ls_target_name(l->cur_tkind, l->cur_target, c->target, sizeof c->target);
-        else
-            memcpy(c->target, l->cur_target_text, sizeof c->target);
-        c->target[LS_TARGET_MAX - 1] = '\0';
+        ls_target_of(l->cur_tkind, l->cur_target, l->cur_target_text, c->target, sizeof c->target);
         s->ncalls++;
         blocked += now - cur;
     }
-    uint32_t ns = atomic_load_explicit(&l->live_nsamples, memory_order_acquire);
-    s->nsamples = (uint8_t)(ns < LS_SAMPLES ? ns : LS_SAMPLES);
-    for (uint32_t i = 0; i < s->nsamples; i++)
-        s->samples[i] = l->live_samples[i];
     s->blocked_ns = ls_ticks_to_ns(blocked);
     if (s->blocked_ns > s->wall_ns) s->blocked_ns = s->wall_ns;
-    uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
-    uint64_t cpu_now = 0, runq_now = 0;
-    int have = ls_sched_times(l->tid, &cpu_now, &runq_now) == 0;
-    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
-        cpu_now >= l->snap_cpu_ns && runq_now >= l->snap_runq_ns) {
-        s->cpu_ns = cpu_now - l->snap_cpu_ns + l->snap_pre_ns;
-        s->runq_ns = runq_now - l->snap_runq_ns;
-    } else {
-        s->cpu_ns = s->wall_ns - s->blocked_ns;
-    }
-    if (s->cpu_ns > s->wall_ns) s->cpu_ns = s->wall_ns;
-    if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
+    ls_stall_fill_live(l, atomic_load_explicit(&l->iter_seq, memory_order_relaxed), s);
     return 1;
 }
 

@@ -46,16 +46,12 @@ static int can_block(int fn, int tkind, intptr_t target, uint64_t ns)
     }
 }
 
-void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *text,
+void ls_strict_note(struct ls_loop *l, int fn, int tkind, intptr_t target, const char *copied,
                     uint64_t ns)
 {
     if (!can_block(fn, tkind, target, ns)) return;
     char name[LS_TARGET_MAX];
-    if (text)
-        memcpy(name, text, sizeof name);
-    else
-        ls_target_name(tkind, target, name, sizeof name);
-    name[sizeof name - 1] = '\0';
+    ls_target_of(tkind, target, copied, name, sizeof name);
     uint32_t n = atomic_load_explicit(&l->nstrict, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++) {
         struct ls_strict *s = &l->strict[i];

@@ -136,3 +136,14 @@ void ls_target_copy_text(int tkind, intptr_t target, char *out, size_t len)
         break;
     }
 }
+
+void ls_target_of(int tkind, intptr_t target, const char *copied, char *out, size_t len)
+{
+    if (ls_target_is_copied(tkind)) {
+        size_t n = strnlen(copied, len - 1); /* a racy copy may lack its terminator */
+        memcpy(out, copied, n);
+        out[n] = '\0';
+    } else {
+        ls_target_name(tkind, target, out, len);
+    }
+}

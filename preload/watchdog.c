@@ -129,11 +129,7 @@ void ls_tell_hang(struct ls_loop *l, uint64_t ran_ns)
     int fn = atomic_load_explicit(&l->cur_fn, memory_order_acquire);
     if (fn >= 0) {
         char target[LS_TARGET_MAX];
-        if (l->cur_tkind == LS_T_FD || l->cur_tkind == LS_T_PID || l->cur_tkind == LS_T_EPOLL)
-            ls_target_name(l->cur_tkind, l->cur_target, target, sizeof target);
-        else
-            memcpy(target, l->cur_target_text, sizeof target);
-        target[sizeof target - 1] = '\0';
+        ls_target_of(l->cur_tkind, l->cur_target, l->cur_target_text, target, sizeof target);
         snprintf(what, sizeof what, "blocked in %s%s%s", ls_calls[fn].name, target[0] ? " on " : "",
                  target);
     } else {
