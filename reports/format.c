@@ -83,6 +83,14 @@ json_t *ls_first_interesting_frame(json_t *stack)
     return json_array_get(stack, 0);
 }
 
+json_t *ls_stall_stack_shown(json_t *stall)
+{
+    json_t *call = json_array_get(json_object_get(stall, "calls"), 0);
+    json_t *stack = call ? json_object_get(call, "stack") : json_object_get(stall, "stack");
+    if (!json_array_size(stack)) stack = json_array_get(json_object_get(stall, "samples"), 0);
+    return stack;
+}
+
 static int worst_first(const void *a, const void *b)
 {
     json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "wall_ns"));

@@ -11,6 +11,9 @@ const char *ls_fmt_ns(long long ns, char *buf, size_t len);
 const char *ls_fmt_frame(json_t *frame, char *buf, size_t len);
 /* The stall's culprit: "clock_nanosleep" or "read on /var/lib/x" ; NULL for none. */
 const char *ls_fmt_culprit(json_t *stall, char *buf, size_t len);
+/* The stack that stands for a stall: its culprit call's, else its own (the part
+ * its samples share), else its first sample. */
+json_t *ls_stall_stack_shown(json_t *stall);
 /* The first frame worth showing to a person: named, outside libc and the agent. */
 json_t *ls_first_interesting_frame(json_t *stack);
 /* Stalls of a process ordered worst first (a new array; decref it). */

@@ -90,8 +90,7 @@ int render_html(json_t *report, FILE *out)
         json_array_foreach(stalls, k, x)
         {
             const char *cls = json_string_value(json_object_get(x, "class"));
-            json_t *call = json_array_get(json_object_get(x, "calls"), 0);
-            json_t *stack = call ? json_object_get(call, "stack") : json_object_get(x, "stack");
+            json_t *stack = ls_stall_stack_shown(x);
             fprintf(out,
                     "<tr><td>%s%s</td><td class=\"%s\">%s</td><td>%s</td><td>%s</td><td><code>",
                     ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),

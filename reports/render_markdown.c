@@ -44,9 +44,7 @@ int render_markdown(json_t *report, FILE *out)
             json_array_foreach(stalls, k, x)
             {
                 if (k == 20) break;
-                json_t *call = json_array_get(json_object_get(x, "calls"), 0);
-                json_t *stack = call ? json_object_get(call, "stack") : json_object_get(x, "stack");
-                json_t *where = ls_first_interesting_frame(stack);
+                json_t *where = ls_first_interesting_frame(ls_stall_stack_shown(x));
                 const char *culprit = ls_fmt_culprit(x, d, sizeof d);
                 fprintf(
                     out, "| %s%s | %s | %s | %s | `%s` | %s |\n",

@@ -29,10 +29,7 @@ void ls_render_summary(json_t *report, const char *json_path, FILE *out)
         {
             if (shown == SUMMARY_STALLS) break;
             shown++;
-            json_t *call = json_array_get(json_object_get(s, "calls"), 0);
-            json_t *stack = call ? json_object_get(call, "stack") : json_object_get(s, "stack");
-            if (!json_array_size(stack)) stack = json_array_get(json_object_get(s, "samples"), 0);
-            json_t *where = ls_first_interesting_frame(stack);
+            json_t *where = ls_first_interesting_frame(ls_stall_stack_shown(s));
             const char *culprit = ls_fmt_culprit(s, buf, sizeof buf);
             fprintf(out, "  %s %s%s in pid %lld%s%s%s%s\n",
                     ls_fmt_ns(json_integer_value(json_object_get(s, "wall_ns")), w, sizeof w),
