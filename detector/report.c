@@ -1,5 +1,4 @@
-/* report_cmd.c -- `loopstall report`: merge per-process files (or directories of them) and render.
- */
+/* report.c -- `loopstall report`: merge per-process files (or directories of them) and render. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
