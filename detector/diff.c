@@ -47,7 +47,8 @@ int ls_cmd_diff(int argc, char **argv)
                 "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
         return 2;
     }
-    json_t *base = ls_merge_files(&argv[optind], 1), *head = ls_merge_files(&argv[optind + 1], 1);
+    json_t *base = ls_merge_files(&argv[optind], 1);
+    json_t *head = base ? ls_merge_files(&argv[optind + 1], 1) : NULL;
     if (!base || !head) {
         json_decref(base);
         json_decref(head);

@@ -82,10 +82,10 @@ static void table_add(struct site_table *t, const char *cls, json_t *fn, json_in
 {
     char id[LS_SITE_ID_LEN];
     make_id(cls, json_string_value(fn), stack, id);
-    json_t *site =
-        json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:O}", "id", id, "class", cls, "fn",
-                  json_is_string(fn) ? fn : json_null(), "count", count, "total_ns", total_ns,
-                  "max_ns", max_ns, "stack", json_is_array(stack) ? stack : json_array());
+    json_t *site = json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:o}", "id", id, "class", cls, "fn",
+                             json_is_string(fn) ? fn : json_null(), "count", count, "total_ns",
+                             total_ns, "max_ns", max_ns, "stack",
+                             json_is_array(stack) ? json_incref(stack) : json_array());
     if (json_is_string(target)) json_object_set(site, "target", target);
     json_t *have = json_object_get(t->by_id, id);
     if (have) {
