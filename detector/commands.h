@@ -2,11 +2,8 @@
 #ifndef LS_COMMANDS_H
 #define LS_COMMANDS_H
 
-#include <stdio.h>
-
 int ls_cmd_run(int argc, char **argv);
 int ls_cmd_report(int argc, char **argv);
 int ls_cmd_diff(int argc, char **argv);
-void ls_print_help(FILE *out);
 
 #endif

@@ -8,34 +8,7 @@
 #include "format.h"
 #include "merge.h"
 #include "render.h"
-
-/* Sites of every process, joined by id: {id: site} with counts added up. */
-static json_t *sites_by_id(json_t *report)
-{
-    json_t *out = json_object();
-    size_t i, k;
-    json_t *p, *s;
-    json_array_foreach(json_object_get(report, "processes"), i, p)
-    {
-        json_array_foreach(json_object_get(p, "sites"), k, s)
-        {
-            const char *id = json_string_value(json_object_get(s, "id"));
-            if (!id) continue;
-            json_t *have = json_object_get(out, id);
-            if (!have) {
-                json_object_set_new(out, id, json_deep_copy(s));
-                continue;
-            }
-            const char *keys[] = {"count", "total_ns"};
-            for (int j = 0; j < 2; j++)
-                json_object_set_new(
-                    have, keys[j],
-                    json_integer(json_integer_value(json_object_get(have, keys[j])) +
-                                 json_integer_value(json_object_get(s, keys[j]))));
-        }
-    }
-    return out;
-}
+#include "sites.h"
 
 static void print_site(FILE *out, char mark, json_t *s, int md)
 {
@@ -74,7 +47,8 @@ int ls_cmd_diff(int argc, char **argv)
                 "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
         return 2;
     }
-    json_t *base = ls_merge_files(&argv[optind], 1), *head = ls_merge_files(&argv[optind + 1], 1);
+    json_t *base = ls_merge_files(&argv[optind], 1);
+    json_t *head = base ? ls_merge_files(&argv[optind + 1], 1) : NULL;
     if (!base || !head) {
         json_decref(base);
         json_decref(head);
@@ -82,7 +56,7 @@ int ls_cmd_diff(int argc, char **argv)
     }
     ls_finish_report(base);
     ls_finish_report(head);
-    json_t *b = sites_by_id(base), *h = sites_by_id(head);
+    json_t *b = ls_sites_by_id(base, LS_ALL_PHASES), *h = ls_sites_by_id(head, LS_ALL_PHASES);
     int added = 0, gone = 0, worse = 0;
     const char *id;
     json_t *s;

@@ -1,39 +1,30 @@
-/* merge.c -- merge per-process reports, then give sites their stable ids. */
+/* merge.c -- per-process report files in, one loopstall/1 report out; sites are made in sites.c.
+ *
+ * Every file is opened only if it is a regular file (regular_file.c) and
+ * checked field by field (schema.c) before it joins the report. Frames repeat
+ * across stalls and across processes (a fork of 2,000 workers runs the same
+ * code), so each distinct frame is kept once and shared: memory grows with
+ * what differs, not with the number of files.
+ */
 #include "merge.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "site_id.h"
+#include "regular_file.h"
+#include "schema.h"
+#include "sites.h"
 
-static int add_document(json_t *out, const char *path)
-{
-    json_error_t e;
-    json_t *doc = json_load_file(path, 0, &e);
-    if (!doc) {
-        fprintf(stderr, "loopstall: %s is not a report: %s (line %d)\n", path, e.text, e.line);
-        return -1;
-    }
-    const char *schema = json_string_value(json_object_get(doc, "schema"));
-    if (!schema || strcmp(schema, "loopstall/1") != 0) {
-        fprintf(stderr, "loopstall: %s is not a report: schema is %s, expected loopstall/1\n", path,
-                schema ? schema : "missing");
-        json_decref(doc);
-        return -1;
-    }
-    json_t *procs = json_object_get(out, "processes");
-    if (json_array_size(procs) == 0) {
-        /* The first document gives the report's command and threshold. */
-        json_object_set(out, "command", json_object_get(doc, "command"));
-        json_object_set(out, "threshold_ns", json_object_get(doc, "threshold_ns"));
-        json_object_set(out, "exit_status", json_object_get(doc, "exit_status"));
-    }
-    json_array_extend(procs, json_object_get(doc, "processes"));
-    json_decref(doc);
-    return 0;
-}
+/* A report being built: the merged document and the distinct frames seen so far. */
+struct merger {
+    json_t *report;
+    json_t *frames; /* canonical text of a frame -> the one frame object kept for it */
+};
 
 static json_t *empty_report(void)
 {
@@ -42,195 +33,264 @@ static json_t *empty_report(void)
                      (json_int_t)20000000, "processes");
 }
 
-static int by_pid(const void *a, const void *b)
+static void merger_init(struct merger *m)
 {
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "pid"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "pid"));
-    return (x > y) - (x < y);
+    m->report = empty_report();
+    m->frames = json_object();
 }
 
-/* Sorts a JSON array in place with a comparator of (json_t *const *) elements. */
-static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
+/* Appends to a fixed buffer; a key that does not fit is made another way. */
+struct key_buf {
+    char text[2048];
+    size_t used;
+    int full;
+};
+
+static void key_add(struct key_buf *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void key_add(struct key_buf *k, const char *fmt, ...)
+{
+    if (k->full) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(k->text + k->used, sizeof k->text - k->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof k->text - k->used)
+        k->full = 1;
+    else
+        k->used += (size_t)n;
+}
+
+/* A frame's identity as text. The members a frame is known to have are joined
+ * directly (each string length-prefixed, so no two frames can give the same
+ * text); a frame with members of its own, or too long a one, is known by its
+ * whole JSON text. A frame outside any module is told apart by process too:
+ * the perf map that may name it is per process. malloc'd, or NULL. */
+static char *frame_key(json_t *f, json_int_t pid)
+{
+    static const char *const members[] = {"symbol", "module",  "offset", "build_id", "file",
+                                          "line",   "address", "lang",   "line_is"};
+    struct key_buf k = {.used = 0};
+    size_t known = 0;
+    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
+        json_t *v = json_object_get(f, members[i]);
+        known += v != NULL;
+        if (!v)
+            key_add(&k, "-|");
+        else if (json_is_string(v))
+            key_add(&k, "%zu:%s|", json_string_length(v), json_string_value(v));
+        else if (json_is_integer(v))
+            key_add(&k, "i%lld|", (long long)json_integer_value(v));
+        else if (json_is_null(v))
+            key_add(&k, "n|");
+        else
+            k.full = 1;
+    }
+    char *key = NULL;
+    if (!k.full && known == json_object_size(f)) {
+        if (json_is_string(json_object_get(f, "module"))) return strdup(k.text);
+        if (asprintf(&key, "%s pid %lld", k.text, (long long)pid) < 0) key = NULL;
+        return key;
+    }
+    char *text = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text && asprintf(&key, "json:%s pid %lld", text, (long long)pid) < 0) key = NULL;
+    free(text);
+    return key;
+}
+
+/* Replaces each frame of stack by the first equal frame seen. */
+static void share_frames(struct merger *m, json_t *stack, json_int_t pid)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(stack, i, f)
+    {
+        char *key = frame_key(f, pid);
+        if (!key) continue;
+        json_t *have = json_object_get(m->frames, key);
+        if (!have)
+            json_object_set(m->frames, key, f);
+        else if (have != f)
+            json_array_set(stack, i, have);
+        free(key);
+    }
+}
+
+static void share_process_frames(struct merger *m, json_t *proc)
+{
+    static const char *const aggregates[] = {"sites", "folded", "blocking_calls", "findings"};
+    json_int_t pid = json_integer_value(json_object_get(proc, "pid"));
+    size_t i, k;
+    json_t *s, *x;
+    json_array_foreach(json_object_get(proc, "stalls"), i, s)
+    {
+        share_frames(m, json_object_get(s, "stack"), pid);
+        json_array_foreach(json_object_get(s, "calls"), k, x)
+            share_frames(m, json_object_get(x, "stack"), pid);
+        json_array_foreach(json_object_get(s, "samples"), k, x) share_frames(m, x, pid);
+    }
+    for (size_t a = 0; a < sizeof aggregates / sizeof aggregates[0]; a++)
+        json_array_foreach(json_object_get(proc, aggregates[a]), i, s)
+            share_frames(m, json_object_get(s, "stack"), pid);
+}
+
+/* Loads one file: a regular file holding a loopstall/1 document whose every
+ * field has its type. NULL after one line on stderr naming what is wrong. */
+static json_t *load_document(const char *path)
+{
+    char why[256];
+    int fd = ls_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "loopstall: %s: cannot read it as a report: %s\n", path, why);
+        return NULL;
+    }
+    /* Through stdio: json_loadfd reads one byte per system call. */
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        fprintf(stderr, "loopstall: %s: cannot read it as a report: out of memory\n", path);
+        close(fd);
+        return NULL;
+    }
+    json_error_t e;
+    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
+    fclose(f);
+    if (!doc) {
+        fprintf(stderr, "loopstall: %s is not a report: %s (line %d)\n", path, e.text, e.line);
+        return NULL;
+    }
+    if (ls_report_check(doc, path) != 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+static int merger_add_file(struct merger *m, const char *path)
+{
+    json_t *doc = load_document(path);
+    if (!doc) return -1;
+    json_t *procs = json_object_get(m->report, "processes");
+    if (json_array_size(procs) == 0) {
+        /* The first document gives the report's command and threshold. */
+        static const char *const header[] = {"command", "threshold_ns", "exit_status"};
+        for (size_t i = 0; i < sizeof header / sizeof header[0]; i++) {
+            json_t *v = json_object_get(doc, header[i]);
+            if (v) json_object_set(m->report, header[i], v);
+        }
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(doc, "processes"), i, p)
+    {
+        share_process_frames(m, p);
+        json_array_append(procs, p);
+    }
+    json_decref(doc);
+    return 0;
+}
+
+/* The files the agent leaves: loopstall.<pid>.json and the like. */
+static int is_agent_file(const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(name, "loopstall.", 10) == 0 && len >= 15 &&
+           strcmp(name + len - 5, ".json") == 0;
+}
+
+/* Adds every agent file in dir; one that cannot be read is named and skipped. */
+static int merger_add_dir(struct merger *m, const char *dir)
+{
+    int count = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_agent_file(e->d_name)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (merger_add_file(m, path) == 0) count++;
+    }
+    closedir(d);
+    return count;
+}
+
+struct indexed {
+    json_t *v;
+    size_t at;
+    json_int_t key;
+};
+
+static int by_key_then_place(const void *a, const void *b)
+{
+    const struct indexed *x = a, *y = b;
+    if (x->key != y->key) return (x->key > y->key) - (x->key < y->key);
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Sorts a JSON array of objects in place by an integer member, keeping the
+ * order of equal ones (qsort alone is not stable). */
+static void sort_by(json_t *arr, const char *member)
 {
     size_t n = json_array_size(arr);
-    json_t **v = malloc((n ? n : 1) * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(arr, i));
-    qsort(v, n, sizeof *v, cmp);
+    struct indexed *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(arr, i);
+        v[i] = (struct indexed){json_incref(x), i, json_integer_value(json_object_get(x, member))};
+    }
+    qsort(v, n, sizeof *v, by_key_then_place);
     json_array_clear(arr);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, v[i]);
+        json_array_append_new(arr, v[i].v);
     free(v);
 }
 
-/* Processes in pid order, so parents (usually) come before their children. */
-static void sort_processes(json_t *report)
+/* Frees the bookkeeping and hands over the report (NULL on failure). */
+static json_t *merger_finish(struct merger *m, int ok)
 {
-    sort_array(json_object_get(report, "processes"), by_pid);
+    json_decref(m->frames);
+    if (!ok) {
+        json_decref(m->report);
+        return NULL;
+    }
+    /* Processes in pid order, so parents (usually) come before their children. */
+    sort_by(json_object_get(m->report, "processes"), "pid");
+    return m->report;
 }
 
 json_t *ls_merge_files(char *const *paths, int n)
 {
-    json_t *out = empty_report();
-    for (int i = 0; i < n; i++)
-        if (add_document(out, paths[i]) != 0) {
-            json_decref(out);
-            return NULL;
-        }
-    sort_processes(out);
-    return out;
+    struct merger m;
+    merger_init(&m);
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++)
+        ok = merger_add_file(&m, paths[i]) == 0;
+    return merger_finish(&m, ok);
 }
 
 json_t *ls_merge_dir(const char *dir, int *count)
 {
-    json_t *out = empty_report();
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (!d) return out;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, "loopstall.", 10) != 0 || len < 15 ||
-            strcmp(e->d_name + len - 5, ".json") != 0)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (add_document(out, path) == 0) (*count)++;
-    }
-    closedir(d);
-    sort_processes(out);
-    return out;
+    struct merger m;
+    merger_init(&m);
+    *count = merger_add_dir(&m, dir);
+    return merger_finish(&m, 1);
 }
 
-/* A frame's name for identity: its symbol, or the base name of its module. */
-static const char *frame_name(json_t *frame)
+json_t *ls_merge_inputs(char *const *paths, int n)
 {
-    const char *s = json_string_value(json_object_get(frame, "symbol"));
-    if (s) return s;
-    const char *m = json_string_value(json_object_get(frame, "module"));
-    if (!m) return NULL;
-    const char *slash = strrchr(m, '/');
-    return slash ? slash + 1 : m;
-}
-
-static void site_id(json_t *site, char id[LS_SITE_ID_LEN])
-{
-    json_t *stack = json_object_get(site, "stack");
-    size_t n = json_array_size(stack);
-    const char **names = calloc(n ? n : 1, sizeof *names);
-    for (size_t i = 0; i < n; i++)
-        names[i] = frame_name(json_array_get(stack, i));
-    ls_site_id(json_string_value(json_object_get(site, "class")),
-               json_string_value(json_object_get(site, "fn")), names, n, id);
-    free(names);
-}
-
-/* A frame as compared between samples: its symbol, else where it is. */
-static int same_frame(json_t *a, json_t *b)
-{
-    const char *sa = json_string_value(json_object_get(a, "symbol"));
-    const char *sb = json_string_value(json_object_get(b, "symbol"));
-    if (sa || sb) return sa && sb && !strcmp(sa, sb);
-    const char *ma = json_string_value(json_object_get(a, "module"));
-    const char *mb = json_string_value(json_object_get(b, "module"));
-    return ma && mb && !strcmp(ma, mb) &&
-           !strcmp(json_string_value(json_object_get(a, "offset")),
-                   json_string_value(json_object_get(b, "offset")));
-}
-
-/* The stack every sample of a CPU stall shares, from the outermost frame in:
- * the function that was running the whole time, not wherever one sample
- * happened to land. */
-static json_t *common_stack(json_t *samples)
-{
-    json_t *first = json_array_get(samples, 0);
-    size_t n0 = json_array_size(first), keep = n0;
-    for (size_t s = 1; s < json_array_size(samples); s++) {
-        json_t *other = json_array_get(samples, s);
-        size_t ni = json_array_size(other), i = 0;
-        while (i < n0 && i < ni &&
-               same_frame(json_array_get(first, n0 - 1 - i), json_array_get(other, ni - 1 - i)))
-            i++;
-        if (i < keep) keep = i;
-    }
-    if (keep == 0) keep = n0;
-    json_t *out = json_array();
-    for (size_t i = n0 - keep; i < n0; i++)
-        json_array_append(out, json_array_get(first, i));
-    return out;
-}
-
-/* Rebuilds a process's sites from its stalls (when none were dropped, the stalls
- * are all there, ongoing ones included), or re-ids the agent's own sites. */
-static void finish_sites(json_t *proc)
-{
-    size_t i, k;
-    json_t *s, *m;
-    json_array_foreach(json_object_get(proc, "stalls"), i, s)
-    {
-        json_t *samples = json_object_get(s, "samples");
-        if (!json_array_size(json_object_get(s, "calls")) && json_array_size(samples))
-            json_object_set_new(s, "stack", common_stack(samples));
-    }
-    json_t *merged = json_array();
-    if (json_integer_value(json_object_get(proc, "dropped")) == 0) {
-        json_array_foreach(json_object_get(proc, "stalls"), i, s)
-        {
-            const char *cls = json_string_value(json_object_get(s, "class"));
-            json_t *call = json_array_get(json_object_get(s, "calls"), 0);
-            int by_call = call && cls && strcmp(cls, "cpu") != 0;
-            json_t *site = json_pack(
-                "{s:s, s:O, s:I, s:O, s:O, s:O}", "class", cls ? cls : "mixed", "fn",
-                by_call ? json_object_get(call, "fn") : json_null(), "count", (json_int_t)1,
-                "total_ns", json_object_get(s, "wall_ns"), "max_ns", json_object_get(s, "wall_ns"),
-                "stack", by_call ? json_object_get(call, "stack") : json_object_get(s, "stack"));
-            json_array_append_new(merged, site);
+    struct merger m;
+    merger_init(&m);
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (merger_add_dir(&m, paths[i]) == 0) {
+                fprintf(stderr, "loopstall: %s holds no loopstall.*.json report\n", paths[i]);
+                ok = 0;
+            }
+        } else {
+            ok = merger_add_file(&m, paths[i]) == 0;
         }
-    } else {
-        json_array_extend(merged, json_object_get(proc, "sites"));
     }
-    /* Strict mode's blocking calls are sites too, so that diff and CI gates see them. */
-    json_array_foreach(json_object_get(proc, "blocking_calls"), i, s)
-    {
-        json_array_append_new(
-            merged, json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "class", "strict", "fn",
-                              json_object_get(s, "fn"), "count", json_object_get(s, "count"),
-                              "total_ns", json_object_get(s, "total_ns"), "max_ns",
-                              json_object_get(s, "max_ns"), "stack", json_object_get(s, "stack")));
-    }
-    json_t *joined = json_array();
-    json_array_foreach(merged, i, s)
-    {
-        char id[LS_SITE_ID_LEN];
-        site_id(s, id);
-        json_object_set_new(s, "id", json_string(id));
-        int found = 0;
-        json_array_foreach(joined, k, m)
-        {
-            if (strcmp(json_string_value(json_object_get(m, "id")), id) != 0) continue;
-            json_int_t c = json_integer_value(json_object_get(m, "count")) +
-                           json_integer_value(json_object_get(s, "count"));
-            json_int_t t = json_integer_value(json_object_get(m, "total_ns")) +
-                           json_integer_value(json_object_get(s, "total_ns"));
-            json_int_t a = json_integer_value(json_object_get(m, "max_ns")),
-                       b = json_integer_value(json_object_get(s, "max_ns"));
-            json_object_set_new(m, "count", json_integer(c));
-            json_object_set_new(m, "total_ns", json_integer(t));
-            json_object_set_new(m, "max_ns", json_integer(a > b ? a : b));
-            found = 1;
-            break;
-        }
-        if (!found) json_array_append(joined, s);
-    }
-    json_decref(merged);
-    json_object_set_new(proc, "sites", joined);
-}
-
-static int by_start(const void *a, const void *b)
-{
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "start_ns"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "start_ns"));
-    return (x > y) - (x < y);
+    return merger_finish(&m, ok);
 }
 
 void ls_finish_report(json_t *report)
@@ -239,7 +299,8 @@ void ls_finish_report(json_t *report)
     json_t *p;
     json_array_foreach(json_object_get(report, "processes"), i, p)
     {
-        finish_sites(p);
-        sort_array(json_object_get(p, "stalls"), by_start);
+        /* Stalls in time order first: sites are listed in the order they were first seen. */
+        sort_by(json_object_get(p, "stalls"), "start_ns");
+        ls_sites_finish_process(p);
     }
 }

@@ -16,6 +16,7 @@
 #include "merge.h"
 #include "output.h"
 #include "preflight.h"
+#include "usage.h"
 
 #define MAX_INJECT LS_MAX_RULES
 

@@ -4,6 +4,11 @@
  * debug information inside someone's event loop is out of the question. Here,
  * after the run, each module is opened once with libdw, which also follows
  * build-id and debuglink to separate debug files (/usr/lib/debug).
+ *
+ * A report names the paths to open, so only regular files are opened (a FIFO
+ * would hang the command), and the answer for each module and offset is kept:
+ * 2,000 processes of one program ask the same questions, and a symbol lookup
+ * in libdw walks the module's symbol table.
  */
 #include "symbolize.h"
 
@@ -11,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "regular_file.h"
 
 char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 
@@ -33,8 +41,11 @@ struct perf_map {
 struct ls_symbolizer {
     struct module_cache *mods;
     size_t nmods;
+    json_t *mod_index; /* path -> index into mods */
     struct perf_map *maps;
     size_t nmaps;
+    json_t *map_index; /* pid -> index into maps */
+    json_t *answers;   /* "build_id offset module" -> {symbol, file, line} found there */
 };
 
 static char *debuginfo_path;
@@ -46,7 +57,12 @@ static const Dwfl_Callbacks offline_callbacks = {
 
 struct ls_symbolizer *ls_symbolizer_new(void)
 {
-    return calloc(1, sizeof(struct ls_symbolizer));
+    struct ls_symbolizer *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->mod_index = json_object();
+    s->map_index = json_object();
+    s->answers = json_object();
+    return s;
 }
 
 void ls_symbolizer_free(struct ls_symbolizer *s)
@@ -63,43 +79,61 @@ void ls_symbolizer_free(struct ls_symbolizer *s)
     }
     free(s->maps);
     free(s->mods);
+    json_decref(s->mod_index);
+    json_decref(s->map_index);
+    json_decref(s->answers);
     free(s);
 }
 
 static struct module_cache *module_for(struct ls_symbolizer *s, const char *path)
 {
-    for (size_t i = 0; i < s->nmods; i++)
-        if (!strcmp(s->mods[i].path, path)) return &s->mods[i];
+    json_t *known = json_object_get(s->mod_index, path);
+    if (known) return &s->mods[json_integer_value(known)];
     s->mods = realloc(s->mods, (s->nmods + 1) * sizeof *s->mods);
+    json_object_set_new(s->mod_index, path, json_integer((json_int_t)s->nmods));
     struct module_cache *m = &s->mods[s->nmods++];
     memset(m, 0, sizeof *m);
     m->path = strdup(path);
+    char why[256];
+    int fd = ls_open_regular(path, why, sizeof why);
+    if (fd < 0) return m; /* missing, or a FIFO or device: nothing to read there */
     m->dwfl = dwfl_begin(&offline_callbacks);
-    if (m->dwfl) {
-        m->mod = dwfl_report_offline(m->dwfl, path, path, -1);
-        dwfl_report_end(m->dwfl, NULL, NULL);
-        const unsigned char *bits;
-        GElf_Addr vaddr;
-        int n = m->mod ? dwfl_module_build_id(m->mod, &bits, &vaddr) : 0;
-        for (int i = 0; i < n && i < 20; i++)
-            snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
+    if (!m->dwfl) {
+        close(fd);
+        return m;
     }
+    /* libdwfl keeps the descriptor when it takes the module, and leaves it to us when not. */
+    m->mod = dwfl_report_offline(m->dwfl, path, path, fd);
+    if (!m->mod) close(fd);
+    dwfl_report_end(m->dwfl, NULL, NULL);
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int n = m->mod ? dwfl_module_build_id(m->mod, &bits, &vaddr) : 0;
+    for (int i = 0; i < n && i < 20; i++)
+        snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
     return m;
 }
 
 /* Node writes JIT symbols to /tmp/perf-PID.map when run with --perf-basic-prof. */
 static struct perf_map *perf_map_for(struct ls_symbolizer *s, long pid)
 {
-    for (size_t i = 0; i < s->nmaps; i++)
-        if (s->maps[i].pid == pid) return &s->maps[i];
+    char key[32];
+    snprintf(key, sizeof key, "%ld", pid);
+    json_t *known = json_object_get(s->map_index, key);
+    if (known) return &s->maps[json_integer_value(known)];
     s->maps = realloc(s->maps, (s->nmaps + 1) * sizeof *s->maps);
+    json_object_set_new(s->map_index, key, json_integer((json_int_t)s->nmaps));
     struct perf_map *m = &s->maps[s->nmaps++];
     memset(m, 0, sizeof *m);
     m->pid = pid;
-    char path[64];
+    char path[64], why[256];
     snprintf(path, sizeof path, "/tmp/perf-%ld.map", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return m;
+    int fd = ls_open_regular(path, why, sizeof why);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0) close(fd);
+        return m;
+    }
     char line[4096];
     while (fgets(line, sizeof line, f)) {
         unsigned long start, size;
@@ -113,17 +147,49 @@ static struct perf_map *perf_map_for(struct ls_symbolizer *s, long pid)
     return m;
 }
 
-static void set_symbol(json_t *frame, const char *name)
+static void set_symbol(json_t *answer, const char *name)
 {
     int status = -1;
     char *dem = NULL;
     if (name[0] == '_' && name[1] == 'Z') dem = __cxa_demangle(name, NULL, NULL, &status);
-    json_object_set_new(frame, "symbol", json_string(status == 0 && dem ? dem : name));
+    json_object_set_new(answer, "symbol", json_string(status == 0 && dem ? dem : name));
     free(dem);
+}
+
+/* What the module's symbol table and debug information say about offset off:
+ * an object with "symbol", "file" and "line" where they are known (empty when
+ * nothing is, or when the module's build-id is not the one the report saw). */
+static json_t *look_up(struct ls_symbolizer *s, const char *module, unsigned long off,
+                       const char *want_build_id)
+{
+    json_t *answer = json_object();
+    struct module_cache *m = module_for(s, module);
+    if (!m->mod) return answer;
+    if (want_build_id && m->build_id[0] && strcmp(want_build_id, m->build_id) != 0)
+        return answer; /* the file changed since the run: its names would lie */
+    Dwarf_Addr bias = 0;
+    dwfl_module_getelf(m->mod, &bias);
+    Dwarf_Addr addr = off + bias;
+    GElf_Sym sym;
+    GElf_Off symoff;
+    const char *name = dwfl_module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
+    if (name && (sym.st_size == 0 || symoff < sym.st_size)) set_symbol(answer, name);
+    Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
+    if (line) {
+        int lineno = 0;
+        const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+        if (src && lineno > 0) {
+            json_object_set_new(answer, "file", json_string(src));
+            json_object_set_new(answer, "line", json_integer(lineno));
+        }
+    }
+    return answer;
 }
 
 void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
 {
+    /* An interpreter's frame already says what it is, in the interpreter's terms. */
+    if (json_object_get(frame, "lang")) return;
     const char *module = json_string_value(json_object_get(frame, "module"));
     const char *offset = json_string_value(json_object_get(frame, "offset"));
     if (!offset) return;
@@ -139,27 +205,16 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
             }
         return;
     }
-    struct module_cache *m = module_for(s, module);
-    if (!m->mod) return;
     const char *want = json_string_value(json_object_get(frame, "build_id"));
-    if (want && m->build_id[0] && strcmp(want, m->build_id) != 0)
-        return; /* the file changed since the run: its names would lie */
-    Dwarf_Addr bias = 0;
-    dwfl_module_getelf(m->mod, &bias);
-    Dwarf_Addr addr = off + bias;
-    GElf_Sym sym;
-    GElf_Off symoff;
-    const char *name = dwfl_module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
-    if (name && (sym.st_size == 0 || symoff < sym.st_size)) set_symbol(frame, name);
-    Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
-    if (line) {
-        int lineno = 0;
-        const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-        if (src && lineno > 0) {
-            json_object_set_new(frame, "file", json_string(src));
-            json_object_set_new(frame, "line", json_integer(lineno));
-        }
+    char *key = NULL;
+    if (asprintf(&key, "%s %lx %s", want ? want : "-", off, module) < 0) return;
+    json_t *answer = json_object_get(s->answers, key);
+    if (!answer) {
+        answer = look_up(s, module, off, want);
+        json_object_set_new(s->answers, key, answer);
     }
+    free(key);
+    json_object_update(frame, answer);
 }
 
 static void symbolize_stack(struct ls_symbolizer *s, json_t *stack, long pid)

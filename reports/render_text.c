@@ -184,8 +184,8 @@ int render_text(json_t *report, FILE *out)
         print_sites(out, p);
         json_array_foreach(json_object_get(p, "findings"), k, x)
         {
-            if (strcmp(json_string_value(json_object_get(x, "kind")), "unbounded_fanout") != 0)
-                continue;
+            const char *kind = json_string_value(json_object_get(x, "kind"));
+            if (!kind || strcmp(kind, "unbounded_fanout") != 0) continue;
             char buf[512];
             json_t *where = ls_first_interesting_frame(json_object_get(x, "stack"));
             fprintf(out,

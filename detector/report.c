@@ -1,10 +1,7 @@
-/* report_cmd.c -- `loopstall report`: merge per-process files (or directories of them) and render.
- */
+/* report.c -- `loopstall report`: merge per-process files (or directories of them) and render. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "merge.h"
@@ -54,31 +51,8 @@ int ls_cmd_report(int argc, char **argv)
     if (!out.format) out.format = ls_renderer_find("text");
 
     /* Files are merged as they are; a directory stands for the loopstall.*.json in it. */
-    json_t *report = NULL;
-    for (int i = optind; i < argc; i++) {
-        struct stat st;
-        json_t *part;
-        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            int n = 0;
-            part = ls_merge_dir(argv[i], &n);
-            if (n == 0) {
-                fprintf(stderr, "loopstall report: %s holds no loopstall.*.json file\n", argv[i]);
-                json_decref(part);
-                json_decref(report);
-                return 1;
-            }
-        } else if (!(part = ls_merge_files(&argv[i], 1))) {
-            json_decref(report);
-            return 1;
-        }
-        if (!report)
-            report = part;
-        else {
-            json_array_extend(json_object_get(report, "processes"),
-                              json_object_get(part, "processes"));
-            json_decref(part);
-        }
-    }
+    json_t *report = ls_merge_inputs(&argv[optind], argc - optind);
+    if (!report) return 1;
     int rc = ls_outputs_write(report, &out);
     json_decref(report);
     return rc ? 1 : 0;

@@ -1,0 +1,14 @@
+/* regular_file.h -- open a path named by a report only when it is a regular file, never blocking.
+ */
+#ifndef LS_REGULAR_FILE_H
+#define LS_REGULAR_FILE_H
+
+#include <stddef.h>
+
+/* Opens path read-only and returns the descriptor (O_CLOEXEC), or -1 with why
+ * filled ("it is a FIFO", "No such file or directory"). A FIFO, a device, a
+ * socket or a directory is refused without ever waiting: the open does not
+ * block (O_NONBLOCK) and fstat decides before anything is read. */
+int ls_open_regular(const char *path, char *why, size_t len);
+
+#endif

@@ -1,0 +1,222 @@
+/* sites.c -- the one place where stalls become sites: aggregation by cause and the stable ids.
+ *
+ * Sites are made here only (the agent keeps stalls, and folds the ones it had
+ * no room for into aggregates): from names, never addresses, so that the same
+ * cause has the same id in every run and build, and `diff` and `gate` can
+ * match them. Joining goes through a hash of ids, so a report of many
+ * thousands of stalls is aggregated in linear time.
+ */
+#include "sites.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "site_id.h"
+
+const char *ls_site_frame_name(json_t *frame)
+{
+    const char *s = json_string_value(json_object_get(frame, "symbol"));
+    if (s) return s;
+    const char *m = json_string_value(json_object_get(frame, "module"));
+    if (!m) return NULL;
+    const char *slash = strrchr(m, '/');
+    return slash ? slash + 1 : m;
+}
+
+static void make_id(const char *cls, const char *fn, json_t *stack, char id[LS_SITE_ID_LEN])
+{
+    size_t n = json_array_size(stack);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = ls_site_frame_name(json_array_get(stack, i));
+    ls_site_id(cls, fn, names, n, id);
+    free(names);
+}
+
+void ls_site_set_id(json_t *site)
+{
+    char id[LS_SITE_ID_LEN];
+    make_id(json_string_value(json_object_get(site, "class")),
+            json_string_value(json_object_get(site, "fn")), json_object_get(site, "stack"), id);
+    json_object_set_new(site, "id", json_string(id));
+}
+
+/* Reports come from outside: sums saturate instead of overflowing. */
+static json_int_t add_saturating(json_int_t a, json_int_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+    return a + b;
+}
+
+static json_int_t int_of(json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+/* Adds site s's numbers to have (the same id). The target shown is the one of
+ * the longest stall. */
+static void join_site(json_t *have, json_t *s)
+{
+    json_object_set_new(have, "count",
+                        json_integer(add_saturating(int_of(have, "count"), int_of(s, "count"))));
+    json_object_set_new(
+        have, "total_ns",
+        json_integer(add_saturating(int_of(have, "total_ns"), int_of(s, "total_ns"))));
+    if (int_of(s, "max_ns") > int_of(have, "max_ns")) {
+        json_object_set_new(have, "max_ns", json_integer(int_of(s, "max_ns")));
+        json_t *target = json_object_get(s, "target");
+        if (target) json_object_set(have, "target", target);
+    }
+}
+
+/* Sites in first-seen order, and an index from id to the site in that list. */
+struct site_table {
+    json_t *list;
+    json_t *by_id;
+};
+
+static void table_add(struct site_table *t, const char *cls, json_t *fn, json_int_t count,
+                      json_int_t total_ns, json_int_t max_ns, json_t *stack, json_t *target)
+{
+    char id[LS_SITE_ID_LEN];
+    make_id(cls, json_string_value(fn), stack, id);
+    json_t *site = json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:o}", "id", id, "class", cls, "fn",
+                             json_is_string(fn) ? fn : json_null(), "count", count, "total_ns",
+                             total_ns, "max_ns", max_ns, "stack",
+                             json_is_array(stack) ? json_incref(stack) : json_array());
+    if (json_is_string(target)) json_object_set(site, "target", target);
+    json_t *have = json_object_get(t->by_id, id);
+    if (have) {
+        join_site(have, site);
+        json_decref(site);
+        return;
+    }
+    json_object_set(t->by_id, id, site);
+    json_array_append_new(t->list, site);
+}
+
+static int in_phases(json_t *obj, enum ls_phases phases)
+{
+    const char *phase = json_string_value(json_object_get(obj, "phase"));
+    return phases == LS_ALL_PHASES || !phase || strcmp(phase, "startup") != 0;
+}
+
+/* A stall is a site of its own: by its culprit call unless it was CPU work. */
+static void add_stall(struct site_table *t, json_t *stall)
+{
+    const char *cls = json_string_value(json_object_get(stall, "class"));
+    if (!cls) cls = "mixed";
+    json_t *call = json_array_get(json_object_get(stall, "calls"), 0);
+    int by_call = json_is_object(call) && strcmp(cls, "cpu") != 0;
+    json_t *wall = json_object_get(stall, "wall_ns");
+    table_add(t, cls, by_call ? json_object_get(call, "fn") : NULL, 1, json_integer_value(wall),
+              json_integer_value(wall),
+              by_call ? json_object_get(call, "stack") : json_object_get(stall, "stack"),
+              by_call ? json_object_get(call, "target") : NULL);
+}
+
+/* An aggregate of many stalls: the agent's "folded" entries, an older agent's
+ * "sites", strict mode's blocking calls (cls given). */
+static void add_aggregate(struct site_table *t, json_t *a, const char *cls)
+{
+    if (!cls) cls = json_string_value(json_object_get(a, "class"));
+    if (!cls) cls = "mixed";
+    table_add(t, cls, json_object_get(a, "fn"), int_of(a, "count"), int_of(a, "total_ns"),
+              int_of(a, "max_ns"), json_object_get(a, "stack"), json_object_get(a, "target"));
+}
+
+json_t *ls_sites_of_process(json_t *proc, enum ls_phases phases)
+{
+    struct site_table t = {json_array(), json_object()};
+    json_t *stalls = json_object_get(proc, "stalls"), *folded = json_object_get(proc, "folded");
+    json_t *old_sites = json_object_get(proc, "sites"), *x;
+    size_t i;
+    if (!json_is_array(folded) && int_of(proc, "dropped") > 0 && json_is_array(old_sites)) {
+        /* An older agent that dropped stalls counted every one in its own sites;
+         * strict ones among them came from a previous pass here and are rebuilt below. */
+        json_array_foreach(old_sites, i, x)
+        {
+            const char *cls = json_string_value(json_object_get(x, "class"));
+            if (!cls || strcmp(cls, "strict") != 0) add_aggregate(&t, x, NULL);
+        }
+    } else {
+        json_array_foreach(stalls, i, x) if (in_phases(x, phases)) add_stall(&t, x);
+        json_array_foreach(folded, i, x) if (in_phases(x, phases)) add_aggregate(&t, x, NULL);
+    }
+    /* Strict mode's blocking calls are sites too, so that diff and CI gates see them. */
+    json_array_foreach(json_object_get(proc, "blocking_calls"), i, x)
+        add_aggregate(&t, x, "strict");
+    json_decref(t.by_id);
+    return t.list;
+}
+
+json_t *ls_sites_by_id(json_t *report, enum ls_phases phases)
+{
+    json_t *out = json_object(), *p, *s;
+    size_t i, k;
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        json_t *sites = ls_sites_of_process(p, phases);
+        json_array_foreach(sites, k, s)
+        {
+            const char *id = json_string_value(json_object_get(s, "id"));
+            json_t *have = json_object_get(out, id);
+            if (have)
+                join_site(have, s);
+            else
+                json_object_set(out, id, s);
+        }
+        json_decref(sites);
+    }
+    return out;
+}
+
+/* Frames compared between samples: by symbol, else by module and offset. */
+static int same_frame(json_t *a, json_t *b)
+{
+    const char *sa = json_string_value(json_object_get(a, "symbol"));
+    const char *sb = json_string_value(json_object_get(b, "symbol"));
+    if (sa || sb) return sa && sb && !strcmp(sa, sb);
+    const char *ma = json_string_value(json_object_get(a, "module"));
+    const char *mb = json_string_value(json_object_get(b, "module"));
+    const char *oa = json_string_value(json_object_get(a, "offset"));
+    const char *ob = json_string_value(json_object_get(b, "offset"));
+    return ma && mb && oa && ob && !strcmp(ma, mb) && !strcmp(oa, ob);
+}
+
+/* The stack every sample of a CPU stall shares, from the outermost frame in:
+ * the function that was running the whole time, not wherever one sample
+ * happened to land. */
+static json_t *common_stack(json_t *samples)
+{
+    json_t *first = json_array_get(samples, 0);
+    size_t n0 = json_array_size(first), keep = n0;
+    for (size_t s = 1; s < json_array_size(samples); s++) {
+        json_t *other = json_array_get(samples, s);
+        size_t ni = json_array_size(other), i = 0;
+        while (i < n0 && i < ni &&
+               same_frame(json_array_get(first, n0 - 1 - i), json_array_get(other, ni - 1 - i)))
+            i++;
+        if (i < keep) keep = i;
+    }
+    if (keep == 0) keep = n0;
+    json_t *out = json_array();
+    for (size_t i = n0 - keep; i < n0; i++)
+        json_array_append(out, json_array_get(first, i));
+    return out;
+}
+
+void ls_sites_finish_process(json_t *proc)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(proc, "stalls"), i, s)
+    {
+        json_t *samples = json_object_get(s, "samples");
+        if (!json_array_size(json_object_get(s, "calls")) && json_array_size(samples))
+            json_object_set_new(s, "stack", common_stack(samples));
+    }
+    json_object_set_new(proc, "sites", ls_sites_of_process(proc, LS_ALL_PHASES));
+}
