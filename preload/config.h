@@ -11,11 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config_limits.h"
 #include "record.h"
-
-#define LS_THRESHOLD_MIN_MS 0.1
-#define LS_THRESHOLD_MAX_MS 3600000.0
-#define LS_THREAD_LIMIT_MAX 1000000
 
 /* The variables the agent carries across exec, as it found them. */
 enum ls_env_var {

@@ -212,6 +212,14 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
         uint64_t step = r->threshold_ns / 2 > ran / 4 ? r->threshold_ns / 2 : ran / 4;
         v->sample_next_ns = ran + step;
     }
+    /* Name the call the loop is stuck in now, while /proc can still say. */
+    uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
+    if (atomic_load_explicit(&l->cur_fn, memory_order_acquire) >= 0 && cur != v->target_start) {
+        ls_target_describe(w->pid, atomic_load_explicit(&l->cur_tkind, memory_order_relaxed),
+                           atomic_load_explicit(&l->cur_target, memory_order_relaxed), v->target,
+                           sizeof v->target);
+        v->target_start = cur;
+    }
     if (!v->hang_told && ran >= LS_HANG_FACTOR * r->threshold_ns) {
         v->hang_told = 1;
         tell_hang(w, l, ran);
@@ -282,9 +290,13 @@ int ls_watch_in_progress(const struct ls_watch *w, const struct ls_loop *l, uint
         c->rule = -1;
         c->start_ns = ls_rec_to_ns(r, cur - start);
         c->wall_ns = ls_rec_to_ns(r, now - cur);
-        ls_target_describe(w->pid, atomic_load_explicit(&l->cur_tkind, memory_order_relaxed),
-                           atomic_load_explicit(&l->cur_target, memory_order_relaxed), c->target,
-                           sizeof c->target);
+        const struct ls_watch_loop *v = &w->loops[l - r->loops];
+        if (v->target_start == cur && v->target[0])
+            memcpy(c->target, v->target, sizeof c->target);
+        else
+            ls_target_describe(w->pid, atomic_load_explicit(&l->cur_tkind, memory_order_relaxed),
+                               atomic_load_explicit(&l->cur_target, memory_order_relaxed),
+                               c->target, sizeof c->target);
         s->ncalls++;
         blocked += now - cur;
     }

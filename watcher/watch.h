@@ -31,6 +31,11 @@ struct ls_watch_loop {
     uint32_t samples;        /* samples requested in this iteration */
     int hang_told;
     uint64_t alive_checked_ns;
+    /* The call in progress named while the process could still be asked (a
+     * descriptor means nothing once it is gone): for the call that began at
+     * target_start. */
+    uint64_t target_start;
+    char target[LS_TARGET_MAX];
 };
 
 struct ls_watch {
