@@ -151,8 +151,9 @@ static int fp_step(const struct walk *w, struct regs *r)
 
 #ifdef LS_UNWIND_CFI
 
-/* ---- Which objects' memory can be read directly ----------------------------------------------
- * _dl_find_object vouches for an object while the object is loaded; a dlopen'd one can be
+/* ---- Which objects' memory can be read directly ---- */
+
+/* _dl_find_object vouches for an object while the object is loaded; a dlopen'd one can be
  * dlclose'd by another thread in the middle of a walk. Objects present when this library was
  * loaded are the host's startup set (glibc never unloads those), so their .eh_frame is read
  * with plain loads; any other object's is read fault-safely. An object dlopen'd by another
@@ -207,7 +208,7 @@ static int trusted(uint64_t hdr) /* tests: every module read fault-safely */
 }
 #endif
 
-/* ---- Reading a module's unwind tables -------------------------------------------------------- */
+/* ---- Reading a module's unwind tables ---- */
 
 struct module {
     uint64_t lo, hi; /* its mapping: no table read leaves it */
@@ -348,8 +349,7 @@ static uint64_t rd_encoded(struct rd *c, uint8_t enc, uint64_t datarel_base)
     }
 }
 
-/* ---- CIE and FDE ------------------------------------------------------------------------------
- */
+/* ---- CIE and FDE ---- */
 
 struct cie {
     uint64_t insns, end; /* initial instructions */
@@ -467,8 +467,7 @@ static int find_fde(struct walk *w, const struct module *m, uint64_t pc, uint64_
     return 0;
 }
 
-/* ---- The CFA program: the rules of one row ----------------------------------------------------
- */
+/* ---- The CFA program: the rules of one row ---- */
 
 enum rule_kind {
     RULE_UNSPEC,  /* not described: callee-saved keep their value, the rest are lost */
@@ -689,8 +688,7 @@ static int run_program(struct walk *w, const struct module *m, const struct cie 
     return c.bad ? -1 : 0;
 }
 
-/* ---- DWARF expressions: what the PLT, signal trampolines and realigned frames use -------------
- */
+/* ---- DWARF expressions: what the PLT, signal trampolines and realigned frames use ---- */
 
 static int expr_eval(struct walk *w, const struct module *m, uint64_t at, const struct regs *regs,
                      const uint64_t *push, uint64_t *out)
@@ -875,8 +873,7 @@ static int expr_eval(struct walk *w, const struct module *m, uint64_t at, const 
     return 0;
 }
 
-/* ---- One CFI step ------------------------------------------------------------------------------
- */
+/* ---- One CFI step ---- */
 
 /* Finds the object holding pc without a lock. glibc 2.35's _dl_find_object reads the main
  * program's and the startup objects' entries from arrays written before main and never
@@ -1003,8 +1000,7 @@ static int bad_pc_step(struct walk *w, struct regs *r)
 
 #endif /* LS_UNWIND_CFI */
 
-/* ---- The walk
- * ------------------------------------------------------------------------------------ */
+/* ---- The walk ---- */
 
 /* Walks from r, writing at most max entries. pc_exact: r's pc is an interrupted instruction,
  * not a return address. drop_first: the first frame is the walker's own (ls_unwind_here). */
@@ -1120,8 +1116,7 @@ __attribute__((noinline)) int ls_unwind_here(const struct ls_stack_bounds *b, ui
     return n;
 }
 
-/* ---- Stack bounds of the calling thread ---------------------------------------------------------
- */
+/* ---- Stack bounds of the calling thread ---- */
 
 struct maps_line {
     uint64_t lo, hi;

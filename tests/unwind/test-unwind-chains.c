@@ -18,64 +18,22 @@
 
 #include "ut.h"
 
-/* Frames the tests name: exported (the executable is linked with -rdynamic) so dladdr knows them.
- */
-struct capture;
-int ut_capture_here(void *arg);
-int ut_root_nofp(struct capture *c);
-int ut_root_fp(struct capture *c);
+/* Frames the tests name: exported (the executable is linked with -rdynamic) for dladdr. */
+int ut_root_nofp(struct ut_capture *c);
+int ut_root_fp(struct ut_capture *c);
 int ut_sort_with_capture(void *arg);
 int ut_spin_root_nofp(void);
 int ut_spin_root_fp(void);
 int ut_blocking_read(void *arg);
 
-/* ---- From a wrapper-like call ------------------------------------------------------------------
- */
+/* ---- From a wrapper-like call ---- */
 
-struct capture {
-    struct ls_stack_bounds b;
-    uint64_t skip_lo, skip_hi;
-    int ours_only; /* no libunwind or frame-pointer walk: they crash on some cases */
-    uint64_t ips[UT_MAX_FRAMES];
-    int n;
-    void *theirs[UT_MAX_FRAMES]; /* libunwind's unw_backtrace at the same point */
-    int their_n;
-    uint64_t fp_ips[UT_MAX_FRAMES]; /* a frame-pointer-only walk at the same point */
-    int fp_n;
-};
-
-/* What a frame-pointer walk alone finds from its caller: the chain a CFI-less walker sees. */
-__attribute__((noinline)) static int frame_pointer_walk(const struct ls_stack_bounds *b,
-                                                        uint64_t *ips, int max)
-{
-    uint64_t *fp = __builtin_frame_address(0);
-    int n = 0;
-    while (n < max && (uint64_t)(uintptr_t)fp >= b->lo && (uint64_t)(uintptr_t)(fp + 2) <= b->hi) {
-        ips[n++] = fp[1] - 1;
-        uint64_t *next = (uint64_t *)(uintptr_t)fp[0];
-        if (next <= fp) break;
-        fp = next;
-    }
-    return n;
-}
-
-/* The innermost frame of every here-walk: a wrapper after the real call returned. */
-__attribute__((noinline)) int ut_capture_here(void *arg)
-{
-    struct capture *c = arg;
-    c->n = ls_unwind_here(&c->b, c->skip_lo, c->skip_hi, c->ips, UT_MAX_FRAMES);
-    if (c->ours_only) return 0;
-    c->their_n = unw_backtrace(c->theirs, UT_MAX_FRAMES);
-    c->fp_n = frame_pointer_walk(&c->b, c->fp_ips, UT_MAX_FRAMES);
-    return 0;
-}
-
-__attribute__((noinline)) int ut_root_nofp(struct capture *c)
+__attribute__((noinline)) int ut_root_nofp(struct ut_capture *c)
 {
     return nofp_level1(ut_capture_here, c) + 1;
 }
 
-__attribute__((noinline)) int ut_root_fp(struct capture *c)
+__attribute__((noinline)) int ut_root_fp(struct ut_capture *c)
 {
     return fp_level1(ut_capture_here, c) + 1;
 }
@@ -87,7 +45,7 @@ static const char *const fp_chain[] = {"ut_capture_here", "fp_level4", "fp_level
 
 Test(unwind_here, names_every_function_of_a_chain_built_without_frame_pointers)
 {
-    struct capture c = {.b = ut_bounds()};
+    struct ut_capture c = {.b = ut_bounds()};
     ut_root_nofp(&c);
     cr_assert(ut_names_at(c.ips, c.n, 0, nofp_chain, 6), "walk:\n%s", ut_describe(c.ips, c.n));
     /* Only CFI can do that: the frame-pointer chain skips straight past the nofp_ frames. */
@@ -99,35 +57,18 @@ Test(unwind_here, names_every_function_of_a_chain_built_without_frame_pointers)
 
 Test(unwind_here, names_every_function_of_a_chain_built_with_frame_pointers)
 {
-    struct capture c = {.b = ut_bounds()};
+    struct ut_capture c = {.b = ut_bounds()};
     ut_root_fp(&c);
     cr_assert(ut_names_at(c.ips, c.n, 0, fp_chain, 6), "walk:\n%s", ut_describe(c.ips, c.n));
 }
 
-/* libunwind's entries are raw return addresses (ours are one less); its first is the call of
- * unw_backtrace, ours the call of ls_unwind_here, so frames compare from the second on. */
-static void assert_same_as_libunwind_or_better(const struct capture *c)
-{
-    cr_assert_gt(c->their_n, 6, "libunwind walked:\n%s", "(too few)");
-    int common = c->n < c->their_n ? c->n : c->their_n;
-    for (int i = 1; i < common; i++) {
-        uint64_t theirs = (uint64_t)(uintptr_t)c->theirs[i] - 1;
-        cr_assert_eq(c->ips[i], theirs,
-                     "frame %d differs: ours %s, libunwind %s (%#llx)\nours:\n%s", i,
-                     ut_sym(c->ips[i]), ut_sym(theirs), (unsigned long long)theirs,
-                     ut_describe(c->ips, c->n));
-    }
-    cr_assert_geq(c->n, c->their_n, "libunwind found %d frames, we %d:\n%s", c->their_n, c->n,
-                  ut_describe(c->ips, c->n));
-}
-
 Test(unwind_here, finds_the_same_frames_as_libunwind_or_more)
 {
-    struct capture nofp = {.b = ut_bounds()}, fp = {.b = ut_bounds()};
+    struct ut_capture nofp = {.b = ut_bounds()}, fp = {.b = ut_bounds()};
     ut_root_nofp(&nofp);
     ut_root_fp(&fp);
-    assert_same_as_libunwind_or_better(&nofp);
-    assert_same_as_libunwind_or_better(&fp);
+    ut_assert_same_as_libunwind_or_better(&nofp);
+    ut_assert_same_as_libunwind_or_better(&fp);
 }
 
 static uint64_t symbol_end(void *fn)
@@ -140,7 +81,7 @@ static uint64_t symbol_end(void *fn)
 
 Test(unwind_here, leaves_out_every_frame_in_the_text_it_is_told_to_skip)
 {
-    struct capture c = {.b = ut_bounds()};
+    struct ut_capture c = {.b = ut_bounds()};
     c.skip_lo = (uint64_t)(uintptr_t)nofp_level4;
     c.skip_hi = symbol_end((void *)nofp_level4);
     ut_root_nofp(&c);
@@ -149,10 +90,9 @@ Test(unwind_here, leaves_out_every_frame_in_the_text_it_is_told_to_skip)
     cr_assert(ut_names_at(c.ips, c.n, 0, without_level4, 5), "walk:\n%s", ut_describe(c.ips, c.n));
 }
 
-/* ---- Through libc: a qsort comparator
- * ------------------------------------------------------------ */
+/* ---- Through libc: a qsort comparator ---- */
 
-static struct capture *qsort_capture;
+static struct ut_capture *qsort_capture;
 
 __attribute__((noinline)) static int compare_and_capture(const void *a, const void *b)
 {
@@ -188,7 +128,7 @@ __attribute__((noinline)) int ut_sort_with_capture(void *arg)
 
 Test(unwind_here, passes_through_libc_from_a_qsort_comparator)
 {
-    struct capture c = {.b = ut_bounds()};
+    struct ut_capture c = {.b = ut_bounds()};
     nofp_level1(ut_sort_with_capture, &c);
     /* ut_capture_here, compare_and_capture (static: no dynamic name), then libc's sort. */
     int sorter = ut_find(c.ips, c.n, 0, "ut_sort_with_capture");
@@ -201,20 +141,19 @@ Test(unwind_here, passes_through_libc_from_a_qsort_comparator)
     static const char *const rest[] = {"ut_sort_with_capture", "nofp_level4", "nofp_level3",
                                        "nofp_level2", "nofp_level1"};
     cr_assert(ut_names_at(c.ips, c.n, sorter, rest, 5), "walk:\n%s", ut_describe(c.ips, c.n));
-    assert_same_as_libunwind_or_better(&c);
+    ut_assert_same_as_libunwind_or_better(&c);
 }
 
 Test(unwind_here, leaves_errno_as_it_was)
 {
-    struct capture c = {.b = ut_bounds(), .ours_only = 1}; /* libunwind crashes on this frame */
+    struct ut_capture c = {.b = ut_bounds(), .ours_only = 1}; /* libunwind crashes on this frame */
     errno = 4242;
     ut_cfa_unreadable(ut_capture_here, &c); /* its walk fails a fault-safe read (EFAULT) */
     cr_assert_eq(errno, 4242);
     cr_assert_gt(c.n, 0);
 }
 
-/* ---- From a signal
- * ------------------------------------------------------------------------------- */
+/* ---- From a signal ---- */
 
 #define SAMPLES 40
 
@@ -346,8 +285,7 @@ Test(unwind_here, walks_out_of_a_signal_handler_through_the_trampoline, .timeout
     cr_assert_geq(in_loop, SAMPLES / 2);
 }
 
-/* ---- A signal interrupting a system call in libc
- * --------------------------------------------------- */
+/* ---- A signal interrupting a system call in libc ---- */
 
 static struct {
     int fds[2];
@@ -423,8 +361,7 @@ Test(unwind_ucontext, passes_through_libc_from_a_signal_in_a_blocked_read, .time
                   "frame %d:\n%s", i, ut_describe(rd.ips, rd.n));
 }
 
-/* ---- Stack bounds
- * ---------------------------------------------------------------------------------- */
+/* ---- Stack bounds ---- */
 
 __attribute__((noinline)) static uint64_t deep_address(int depth)
 {

@@ -1,12 +1,15 @@
 /* ut.c -- helpers the walker's tests share (see ut.h). */
+#define UNW_LOCAL_ONLY
 #include <criterion/criterion.h>
 #include <dlfcn.h>
+#include <libunwind.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "ut.h"
@@ -141,4 +144,61 @@ void ut_on_signal(int sig, void (*handler)(int, siginfo_t *, void *), int flags)
     sa.sa_flags = SA_SIGINFO | flags;
     sigfillset(&sa.sa_mask);
     cr_assert_eq(sigaction(sig, &sa, NULL), 0);
+}
+
+/* What a frame-pointer walk alone finds from its caller: the chain a CFI-less walker sees. */
+__attribute__((noinline)) static int frame_pointer_walk(const struct ls_stack_bounds *b,
+                                                        uint64_t *ips, int max)
+{
+    uint64_t *fp = __builtin_frame_address(0);
+    int n = 0;
+    while (n < max && (uint64_t)(uintptr_t)fp >= b->lo && (uint64_t)(uintptr_t)(fp + 2) <= b->hi) {
+        ips[n++] = fp[1] - 1;
+        uint64_t *next = (uint64_t *)(uintptr_t)fp[0];
+        if (next <= fp) break;
+        fp = next;
+    }
+    return n;
+}
+
+__attribute__((noinline)) int ut_capture_here(void *capture)
+{
+    struct ut_capture *c = capture;
+    c->n = ls_unwind_here(&c->b, c->skip_lo, c->skip_hi, c->ips, UT_MAX_FRAMES);
+    if (c->ours_only) return 0;
+    c->their_n = unw_backtrace(c->theirs, UT_MAX_FRAMES);
+    c->fp_n = frame_pointer_walk(&c->b, c->fp_ips, UT_MAX_FRAMES);
+    return 0;
+}
+
+void ut_assert_same_as_libunwind_or_better(const struct ut_capture *c)
+{
+    uint64_t theirs[UT_MAX_FRAMES];
+    for (int i = 0; i < c->their_n; i++)
+        theirs[i] = (uint64_t)(uintptr_t)c->theirs[i] - 1;
+    cr_assert_gt(c->their_n, 2, "libunwind found %d frames", c->their_n);
+    int common = c->n < c->their_n ? c->n : c->their_n;
+    for (int i = 1; i < common; i++) {
+        /* Better: libunwind's frame is in no object where ours names a function. */
+        int better = strcmp(ut_obj(theirs[i]), "?") == 0 && strcmp(ut_sym(c->ips[i]), "?") != 0;
+        if (c->ips[i] != theirs[i] && !better) {
+            char ours[8192];
+            snprintf(ours, sizeof ours, "%s", ut_describe(c->ips, c->n));
+            cr_assert_fail("frame %d differs\nours:\n%slibunwind:\n%s", i, ours,
+                           ut_describe(theirs, c->their_n));
+        }
+    }
+    cr_assert_geq(c->n, c->their_n, "libunwind found %d frames, we %d\nlibunwind:\n%s", c->their_n,
+                  c->n, ut_describe(theirs, c->their_n));
+}
+
+int ut_walk_state(uint64_t rip, uint64_t rsp, uint64_t rbp, const struct ls_stack_bounds *b,
+                  uint64_t *ips, int max)
+{
+    ucontext_t uc;
+    memset(&uc, 0, sizeof uc);
+    uc.uc_mcontext.gregs[REG_RIP] = (greg_t)rip;
+    uc.uc_mcontext.gregs[REG_RSP] = (greg_t)rsp;
+    uc.uc_mcontext.gregs[REG_RBP] = (greg_t)rbp;
+    return ls_unwind_ucontext(&uc, b, ips, max);
 }

@@ -26,6 +26,30 @@ int ut_find(const uint64_t *ips, int n, int from, const char *name);
 /* "0: name (object)\n1: ..." for failure messages; a static buffer. */
 const char *ut_describe(const uint64_t *ips, int n);
 
+/* One here-walk from ut_capture_here, the innermost frame of a chain (a wrapper after the real
+ * call returned), with libunwind's unw_backtrace and a frame-pointer-only walk at the same point
+ * unless ours_only (they crash on some of the hostile cases). */
+struct ut_capture {
+    struct ls_stack_bounds b;
+    uint64_t skip_lo, skip_hi;
+    int ours_only;
+    uint64_t ips[UT_MAX_FRAMES];
+    int n;
+    void *theirs[UT_MAX_FRAMES];
+    int their_n;
+    uint64_t fp_ips[UT_MAX_FRAMES];
+    int fp_n;
+};
+int ut_capture_here(void *capture);
+/* Ours and libunwind's agree frame for frame (libunwind's first entry is its own call site and
+ * its entries raw return addresses) or ours is better (a named function where libunwind's frame
+ * is in no object at all), and ours is at least as long. */
+void ut_assert_same_as_libunwind_or_better(const struct ut_capture *c);
+
+/* Walks a made-up interrupted state (rip, rsp, rbp) with ls_unwind_ucontext. */
+int ut_walk_state(uint64_t rip, uint64_t rsp, uint64_t rbp, const struct ls_stack_bounds *b,
+                  uint64_t *ips, int max);
+
 /* Machine code copied into a fresh executable mapping, with no CFI anywhere: a JIT's code. */
 struct ut_jit {
     uint8_t *code;
