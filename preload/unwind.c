@@ -52,16 +52,36 @@ struct regs {
     uint32_t known; /* bit r: v[r] is this frame's value of register r */
 };
 
-/* Everything one walk reads through: the stack window and a one-block fault-safe cache. */
+#ifdef LS_UNWIND_CFI
+/* A CIE, the part of an FDE that the functions of one module usually share. */
+struct cie {
+    uint64_t insns, end; /* initial instructions */
+    uint64_t code_align;
+    int64_t data_align;
+    uint64_t ra_reg;
+    uint8_t fde_enc; /* 'R' */
+    uint8_t has_z;   /* 'z': FDEs carry an augmentation length */
+    uint8_t signal;  /* 'S': the frame of a signal trampoline */
+};
+#endif
+
+/* Everything one walk reads through: the stack window, a one-block fault-safe cache, and the
+ * last CIE parsed. */
 struct walk {
     uint64_t lo, hi;   /* stack reads stay in [lo, hi) */
     int pid;           /* for process_vm_readv; 0 until the first fault-safe read */
     uint64_t blk_addr; /* the cached block's address, blk_len bytes valid */
     uint32_t blk_len;
     uint8_t blk[LS_SAFE_BLOCK];
+#ifdef LS_UNWIND_CFI
+    uint64_t cie_at; /* cie's address; 0: none yet */
+    struct cie cie;
+#endif
 };
 
 typedef uint64_t __attribute__((aligned(1), may_alias)) u64_unaligned;
+typedef uint32_t __attribute__((aligned(1), may_alias)) u32_unaligned;
+typedef uint16_t __attribute__((aligned(1), may_alias)) u16_unaligned;
 
 /* What one step found: a caller, the end of the stack, a frame it cannot step past, or no
  * CFI for the pc (the frame-pointer chain is tried next). */
@@ -86,6 +106,26 @@ static int stack_load(const struct walk *w, uint64_t addr, uint64_t *v)
     *v = *(const u64_unaligned *)(uintptr_t)addr;
     return 0;
 }
+
+/* One step of the frame-pointer chain: [rbp] is the caller's rbp, [rbp+8] its pc, rbp+16 its
+ * stack pointer. As libunwind's "trying frame-chain": rbp must lie above the current stack pointer
+ * (so each step climbs and a loop is impossible), inside the stack, 8-aligned. The registers the
+ * frame may have saved and changed are no longer known. */
+static int fp_step(const struct walk *w, struct regs *r)
+{
+    if (!has(r, R_RBP) || !has(r, R_RSP)) return STEP_STOP;
+    uint64_t fp = r->v[R_RBP], prev_fp, ret;
+    if (fp == 0) return STEP_END; /* the ABI's end of the chain */
+    if ((fp & 7) || fp < r->v[R_RSP] || fp > UINT64_MAX - 16) return STEP_STOP;
+    if (stack_load(w, fp, &prev_fp) != 0 || stack_load(w, fp + 8, &ret) != 0) return STEP_STOP;
+    r->known = 0;
+    set(r, R_RBP, prev_fp);
+    set(r, R_RSP, fp + 16);
+    set(r, R_PC, ret);
+    return ret ? STEP_OK : STEP_END;
+}
+
+#ifdef LS_UNWIND_CFI
 
 /* Reads n bytes anywhere without ever faulting: the kernel copies them (process_vm_readv on our
  * own pid) and fails with EFAULT on memory that is not mapped readable. One block is cached
@@ -130,26 +170,6 @@ static int any_load(struct walk *w, uint64_t addr, uint64_t *v)
     *v = x;
     return 0;
 }
-
-/* One step of the frame-pointer chain: [rbp] is the caller's rbp, [rbp+8] its pc, rbp+16 its
- * stack pointer. As libunwind's "trying frame-chain": rbp must lie above the current stack pointer
- * (so each step climbs and a loop is impossible), inside the stack, 8-aligned. The registers the
- * frame may have saved and changed are no longer known. */
-static int fp_step(const struct walk *w, struct regs *r)
-{
-    if (!has(r, R_RBP) || !has(r, R_RSP)) return STEP_STOP;
-    uint64_t fp = r->v[R_RBP], prev_fp, ret;
-    if (fp == 0) return STEP_END; /* the ABI's end of the chain */
-    if ((fp & 7) || fp < r->v[R_RSP] || fp > UINT64_MAX - 16) return STEP_STOP;
-    if (stack_load(w, fp, &prev_fp) != 0 || stack_load(w, fp + 8, &ret) != 0) return STEP_STOP;
-    r->known = 0;
-    set(r, R_RBP, prev_fp);
-    set(r, R_RSP, fp + 16);
-    set(r, R_PC, ret);
-    return ret ? STEP_OK : STEP_END;
-}
-
-#ifdef LS_UNWIND_CFI
 
 /* ---- Which objects' memory can be read directly ---- */
 
@@ -242,7 +262,7 @@ static void rd_bytes(struct rd *c, void *dst, uint32_t n)
     c->p += n;
 }
 
-static uint64_t rd_uint(struct rd *c, uint32_t n) /* little-endian, n <= 8 */
+static uint64_t rd_uint_bytes(struct rd *c, uint32_t n)
 {
     uint8_t b[8];
     rd_bytes(c, b, n);
@@ -250,6 +270,27 @@ static uint64_t rd_uint(struct rd *c, uint32_t n) /* little-endian, n <= 8 */
     for (uint32_t i = n; i > 0; i--)
         v = v << 8 | b[i - 1];
     return v;
+}
+
+/* Little-endian; n is 1, 2, 4 or 8. In a startup object, one plain load, inline (x86-64 is
+ * little-endian and allows unaligned loads): the parsers read a few dozen fields a frame. */
+static inline __attribute__((always_inline)) uint64_t rd_uint(struct rd *c, uint32_t n)
+{
+    uint64_t p = c->p;
+    if (c->m->direct && !c->bad && p >= c->m->lo && p + n > p && p + n <= c->end) {
+        c->p = p + n;
+        switch (n) {
+        case 1:
+            return *(const uint8_t *)(uintptr_t)p;
+        case 2:
+            return *(const u16_unaligned *)(uintptr_t)p;
+        case 4:
+            return *(const u32_unaligned *)(uintptr_t)p;
+        default:
+            return *(const u64_unaligned *)(uintptr_t)p;
+        }
+    }
+    return rd_uint_bytes(c, n);
 }
 
 static int64_t rd_sint(struct rd *c, uint32_t n)
@@ -350,16 +391,6 @@ static uint64_t rd_encoded(struct rd *c, uint8_t enc, uint64_t datarel_base)
 }
 
 /* ---- CIE and FDE ---- */
-
-struct cie {
-    uint64_t insns, end; /* initial instructions */
-    uint64_t code_align;
-    int64_t data_align;
-    uint64_t ra_reg;
-    uint8_t fde_enc; /* 'R' */
-    uint8_t has_z;   /* 'z': FDEs carry an augmentation length */
-    uint8_t signal;  /* 'S': the frame of a signal trampoline */
-};
 
 /* Reads an entry's length: the end of the entry, or 0 for the table's terminator. */
 static uint64_t rd_entry_end(struct rd *c)
@@ -936,8 +967,13 @@ static int cfi_step(struct walk *w, const struct module *m, uint64_t lookup_pc, 
     uint64_t cie_field = c.p;
     uint64_t cie_off = rd_uint(&c, 4);
     if (!end || c.bad || cie_off == 0 || cie_off > cie_field) return STEP_NOINFO;
-    struct cie cie;
-    if (parse_cie(w, m, cie_field - cie_off, &cie) != 0 || cie.ra_reg != R_PC) return STEP_STOP;
+    uint64_t cie_at = cie_field - cie_off;
+    if (w->cie_at != cie_at) { /* one address, one CIE: objects never overlap */
+        w->cie_at = 0;
+        if (parse_cie(w, m, cie_at, &w->cie) != 0 || w->cie.ra_reg != R_PC) return STEP_STOP;
+        w->cie_at = cie_at;
+    }
+    const struct cie cie = w->cie;
     c.end = end;
     uint64_t pc_begin = rd_encoded(&c, cie.fde_enc, 0);
     uint64_t pc_range = rd_encoded(&c, cie.fde_enc & 0x0f, 0);
@@ -1040,6 +1076,9 @@ static void window(struct walk *w, const struct ls_stack_bounds *b, uint64_t sp)
     w->pid = 0;
     w->blk_len = 0;
     w->blk_addr = 0;
+#ifdef LS_UNWIND_CFI
+    w->cie_at = 0;
+#endif
 }
 
 int ls_unwind_ucontext(const void *uc_, const struct ls_stack_bounds *b, uint64_t *ips, int max)

@@ -34,6 +34,11 @@ NOIPA int CHAIN(level1)(chain_fn fn, void *arg)
 /* A CPU loop four functions deep, until *stop: where timer signals land. */
 NOIPA uint64_t CHAIN(spin4)(volatile int *stop)
 {
+#ifdef CHAIN_LEAF_FRAME
+    /* GCC 12 keeps no frame in a leaf that needs no stack, even with frame pointers on (and
+     * -mno-omit-leaf-frame-pointer): asking for the frame's address makes it set one up. */
+    __asm__ volatile("" : : "r"(__builtin_frame_address(0)));
+#endif
     uint64_t x = 1;
     while (!*stop)
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -55,11 +60,13 @@ NOIPA uint64_t CHAIN(spin1)(volatile int *stop)
     return CHAIN(spin2)(stop) + 1;
 }
 
-/* depth + 1 frames of this function above fn's. */
+/* depth + 1 frames of this function above fn's. The volatile keeps GCC from turning the
+ * recursion into a loop (it does for "return f(n - 1) + 1"). */
 NOIPA int CHAIN(recurse)(int depth, chain_fn fn, void *arg)
 {
     if (depth == 0) return fn(arg) + 1;
-    return CHAIN(recurse)(depth - 1, fn, arg) + 1;
+    volatile int below = CHAIN(recurse)(depth - 1, fn, arg);
+    return below + 1;
 }
 
 /* Calls target(fn, arg) through a JIT frame: C, JIT, C. */
