@@ -144,13 +144,24 @@ Test(unwind_here, passes_through_libc_from_a_qsort_comparator)
     ut_assert_same_as_libunwind_or_better(&c);
 }
 
+/* Both walks below fail a fault-safe read (process_vm_readv sets EFAULT). */
 Test(unwind_here, leaves_errno_as_it_was)
 {
     struct ut_capture c = {.b = ut_bounds(), .ours_only = 1}; /* libunwind crashes on this frame */
     errno = 4242;
-    ut_cfa_unreadable(ut_capture_here, &c); /* its walk fails a fault-safe read (EFAULT) */
-    cr_assert_eq(errno, 4242);
+    ut_cfa_unreadable(ut_capture_here, &c); /* its CFA expression reads address 16 */
+    cr_assert_eq(errno, 4242, "errno %d after ls_unwind_here", errno);
     cr_assert_gt(c.n, 0);
+}
+
+Test(unwind_ucontext, leaves_errno_as_it_was)
+{
+    uint64_t stack[16] = {0}, ips[4];
+    struct ls_stack_bounds b = {(uint64_t)(uintptr_t)stack, (uint64_t)(uintptr_t)(stack + 16)};
+    errno = 4242;
+    int n = ut_walk_state(16, (uint64_t)(uintptr_t)stack, 0, &b, ips, 4); /* pc unreadable */
+    cr_assert_eq(errno, 4242, "errno %d after ls_unwind_ucontext", errno);
+    cr_assert_eq(n, 1);
 }
 
 /* ---- From a signal ---- */
