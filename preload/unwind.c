@@ -44,7 +44,7 @@ enum { R_RAX, R_RDX, R_RCX, R_RBX, R_RSI, R_RDI, R_RBP, R_RSP, R_R8, R_R15 = 15,
 #define LS_CFA_MAX_INSNS 4096 /* CFA instructions run per CIE or FDE program */
 #define LS_EXPR_MAX_OPS  64   /* DWARF expression operations per evaluation */
 #define LS_EXPR_STACK    8    /* DWARF expression stack depth */
-#define LS_STATE_DEPTH   3    /* DW_CFA_remember_state nesting; GCC and LLVM use 1 */
+#define LS_STATE_DEPTH   2    /* DW_CFA_remember_state nesting; libc, node, libcrypto use 1 */
 #define LS_SAFE_BLOCK    64   /* bytes fetched per fault-safe read */
 
 struct regs {

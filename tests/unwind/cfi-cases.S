@@ -149,7 +149,7 @@ ut_remembered:
     .cfi_endproc
     .size ut_remembered, .-ut_remembered
 
-/* Four nested DW_CFA_remember_state: deeper than the walker keeps (three), a stop. */
+/* Four nested DW_CFA_remember_state: deeper than the walker keeps (two), a stop. */
     .globl ut_remembered_too_deep
     .type ut_remembered_too_deep, @function
     .p2align 4
@@ -173,5 +173,39 @@ ut_remembered_too_deep:
     ret
     .cfi_endproc
     .size ut_remembered_too_deep, .-ut_remembered_too_deep
+
+/* A personality routine and an LSDA, as every C++ function with a cleanup or a catch has: the
+ * CIE's augmentation is "zPLR" and the FDE carries an LSDA pointer, both to be skipped. */
+    .globl ut_with_personality
+    .type ut_with_personality, @function
+    .p2align 4
+ut_with_personality:
+    .cfi_startproc
+    .cfi_personality 0x9b, ut_personality_ref /* indirect, pc-relative, sdata4 */
+    .cfi_lsda 0x1b, ut_lsda                   /* pc-relative, sdata4 */
+    subq $8, %rsp
+    .cfi_adjust_cfa_offset 8
+    movq %rdi, %rax
+    movq %rsi, %rdi
+    call *%rax
+    addq $8, %rsp
+    .cfi_adjust_cfa_offset -8
+    ret
+    .cfi_endproc
+    .size ut_with_personality, .-ut_with_personality
+
+    .type ut_personality, @function
+ut_personality: /* never called: no exception passes through */
+    ud2
+    .size ut_personality, .-ut_personality
+
+    .section .data.rel.local, "aw"
+    .p2align 3
+ut_personality_ref:
+    .quad ut_personality
+
+    .section .rodata
+ut_lsda:
+    .byte 0xff, 0xff, 0x01, 0x00 /* an empty call-site table */
 
     .section .note.GNU-stack, "", @progbits

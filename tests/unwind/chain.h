@@ -1,5 +1,6 @@
-/* chain.h -- known call chains for the walker's tests, built twice: nofp_* with
- * -fomit-frame-pointer (only CFI can walk them) and fp_* with frame pointers. */
+/* chain.h -- known call chains for the walker's tests, built three times: nofp_* with
+ * -fomit-frame-pointer (only CFI can walk them), fp_* with frame pointers, and dl_* (no frame
+ * pointers) as a library the tests dlopen. */
 #ifndef UT_CHAIN_H
 #define UT_CHAIN_H
 
@@ -24,5 +25,6 @@ typedef int (*jit_call_fn)(int (*target)(chain_fn, void *), chain_fn a, void *b)
 
 UT_CHAIN_DECLARE(nofp)
 UT_CHAIN_DECLARE(fp)
+UT_CHAIN_DECLARE(dl) /* the dlopen'd copy: found with dlsym */
 
 #endif

@@ -67,6 +67,11 @@ Test(unwind_cfi, reads_the_plt_expression_from_the_interrupted_pc_in_both_halves
     cr_assert_str_eq(ut_sym(ips[1]), "ut_cfi_root", "%s", ut_describe(ips, n));
 }
 
+Test(unwind_cfi, skips_a_personality_routine_and_an_lsda_as_cxx_code_has)
+{
+    assert_passes_through(ut_with_personality, "ut_with_personality");
+}
+
 Test(unwind_cfi, follows_a_cfa_the_frame_keeps_in_memory)
 {
     assert_passes_through(ut_cfa_in_memory, "ut_cfa_in_memory");

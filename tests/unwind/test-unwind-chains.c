@@ -79,6 +79,26 @@ static uint64_t symbol_end(void *fn)
     return (uint64_t)(uintptr_t)fn + sym->st_size;
 }
 
+/* A library dlopen'd after start can be dlclose'd during a walk: its tables are read fault-safely.
+ */
+Test(unwind_here, names_the_frames_of_a_library_dlopened_after_start)
+{
+    void *lib = dlopen(UT_CHAIN_DL, RTLD_NOW | RTLD_LOCAL);
+    cr_assert(lib, "%s", dlerror());
+    int (*level1)(chain_fn, void *) = (int (*)(chain_fn, void *))dlsym(lib, "dl_level1");
+    cr_assert(level1);
+    struct ut_capture c = {.b = ut_bounds()};
+    level1(ut_capture_here, &c);
+    static const char *const chain[] = {"ut_capture_here", "dl_level4", "dl_level3", "dl_level2",
+                                        "dl_level1"};
+    cr_assert(ut_names_at(c.ips, c.n, 0, chain, 5), "walk:\n%s", ut_describe(c.ips, c.n));
+    cr_assert_str_eq(ut_sym(c.ips[5]),
+                     "unwind_here_names_the_frames_of_a_library_dlopened_after_start_impl",
+                     "walk:\n%s", ut_describe(c.ips, c.n));
+    ut_assert_same_as_libunwind_or_better(&c);
+    dlclose(lib);
+}
+
 Test(unwind_here, leaves_out_every_frame_in_the_text_it_is_told_to_skip)
 {
     struct ut_capture c = {.b = ut_bounds()};

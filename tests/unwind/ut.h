@@ -78,5 +78,6 @@ int ut_outermost(chain_fn cb, void *arg);
 int ut_ra_in_rbx(chain_fn cb, void *arg);
 int ut_remembered(chain_fn cb, void *arg);
 int ut_remembered_too_deep(chain_fn cb, void *arg);
+int ut_with_personality(chain_fn cb, void *arg);
 
 #endif
