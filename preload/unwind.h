@@ -28,7 +28,9 @@
 #include <stdint.h>
 
 /* The calling thread's stack mapping, [lo, hi): a walk reads stack memory only inside it (and
- * only above the stack pointer it starts from). */
+ * only above the stack pointer it starts from). Frames on a signal's alternate stack are outside
+ * it: a walk started there (code in a host's SA_ONSTACK handler, or a signal interrupting one)
+ * returns no frame beyond the pc it starts from. */
 struct ls_stack_bounds {
     uint64_t lo, hi;
 };
