@@ -262,8 +262,6 @@ int ls_py_line(const struct ls_mem *m, uint64_t table, size_t len, int firstline
     return -1;
 }
 
-/* PyVarObject.ob_size: a code object's length in code units. Fixed since 3.0. */
-#define VAR_OB_SIZE 16
 /* The code object prefix describe reads: every co_* offset in use lies inside it. */
 #define CODE_READ_MAX 256
 
@@ -280,7 +278,7 @@ int ls_py_describe(const struct ls_py_layout *L, const struct ls_mem *m, const s
     read_str(L, m, ls_pyf_u64(c, L->co_qualname), qualname, qlen);
     read_str(L, m, ls_pyf_u64(c, L->co_filename), file, flen);
     int firstlineno = (int)u32_at(c, L->co_firstlineno);
-    uint64_t units = ls_pyf_u64(c, VAR_OB_SIZE);
+    uint64_t units = ls_pyf_u64(c, LS_PYF_VAR_OB_SIZE);
     if (f->lasti >= 0 && (uint64_t)f->lasti >= units) return 0; /* torn instruction pointer */
     uint64_t table = ls_pyf_u64(c, L->co_linetable);
     unsigned char b[64];

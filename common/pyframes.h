@@ -56,6 +56,9 @@ struct ls_py_layout {
     uint16_t ob_type;
     uint16_t str_state, str_length, str_ascii_data, str_compact_data;
     uint16_t bytes_size, bytes_data;
+    /* How many live frames ls_py_detect's self-check named: 0 when the thread that called it
+     * ran no Python, and the layout is then proven by the interpreter's tables alone. */
+    uint16_t proven_frames;
 };
 
 /* One frame as captured: cheap, bounded, async-signal-safe to take. */
@@ -85,10 +88,13 @@ int ls_py_supported(uint32_t version, char *why, size_t whylen);
 int ls_py_layout_offsets(struct ls_py_layout *L, const struct ls_mem *m, char *why, size_t whylen);
 
 /* Proves L on a live thread: walks tstate's frames and names each one. 0 when every frame
- * reads as a code object with a name and a file, or when the thread runs no Python; a negative
- * errno with a one-line reason otherwise. Not in a signal handler. */
+ * reads as a code object with a name, a file and an instruction inside its code, or when the
+ * walk finds no frame and need_frames is 0; a negative errno with a one-line reason otherwise.
+ * need_frames is 1 when the caller knows the thread is running Python (it is inside a call made
+ * from Python, as a wrapper on a loop thread is): then an empty walk is a failure too. The
+ * number of frames proven goes to *proven (may be NULL). Not in a signal handler. */
 int ls_py_layout_check(const struct ls_py_layout *L, const struct ls_mem *m, uint64_t tstate,
-                       char *why, size_t whylen);
+                       int need_frames, int *proven, char *why, size_t whylen);
 
 /* The Python frames of the thread whose PyThreadState is tstate, innermost first, at most max
  * (and at most LS_PY_MAX_FRAMES). Async-signal-safe: fault-safe reads only, bounded, no locks,

@@ -8,6 +8,9 @@
 #define LS_PYF_OWNED_BY_FRAME_OBJECT 2
 #define LS_PYF_OWNED_BY_CSTACK       3 /* 3.12+: the shim an eval-loop call pushes */
 
+/* PyVarObject.ob_size: a code object's length in code units. Fixed since 3.0. */
+#define LS_PYF_VAR_OB_SIZE 16
+
 /* How a frame walk ended: at the chain's end, at the caller's limit, or at a link that did not
  * read as a frame (torn, freed, or a wrong layout). */
 enum ls_pyf_walk_end { LS_PYF_WALK_END, LS_PYF_WALK_FULL, LS_PYF_WALK_BROKEN };

@@ -330,31 +330,44 @@ int ls_py_layout_offsets(struct ls_py_layout *L, const struct ls_mem *m, char *w
 }
 
 int ls_py_layout_check(const struct ls_py_layout *L, const struct ls_mem *m, uint64_t tstate,
-                       char *why, size_t whylen)
+                       int need_frames, int *proven, char *why, size_t whylen)
 {
     struct ls_py_raw f[LS_PY_MAX_FRAMES];
     enum ls_pyf_walk_end end;
     if (whylen) why[0] = '\0';
+    if (proven) *proven = 0;
     int n = ls_pyf_walk(L, m, tstate, f, LS_PY_MAX_FRAMES, &end);
     if (end == LS_PYF_WALK_BROKEN)
         return refuse(L, why, whylen, -EPROTO,
                       "self-check failed: frame %d of this thread is not a code object's", n);
-    int named_lines = 0;
+    if (n == 0 && need_frames)
+        return refuse(L, why, whylen, -EPROTO,
+                      "self-check failed: no frame found on a thread that runs Python");
+    int with_line = 0;
     for (int i = 0; i < n; i++) {
         char q[LS_PY_NAME_MAX], file[LS_PY_NAME_MAX];
         int line;
+        uint64_t units;
         if (ls_py_describe(L, m, &f[i], q, sizeof q, file, sizeof file, &line) != 0 ||
             strcmp(q, "?") == 0 || strcmp(file, "?") == 0)
             return refuse(L, why, whylen, -EPROTO,
                           "self-check failed: frame %d of this thread has no name or file", i);
-        named_lines += line > 0;
+        /* Every frame of a live chain is inside an instruction: its callee's call, or for the
+         * innermost, the call that brought this thread here. */
+        if (ls_pyf_read_u64(m, f[i].code + LS_PYF_VAR_OB_SIZE, &units) != 0 || f[i].lasti < 0 ||
+            (uint64_t)f[i].lasti >= units)
+            return refuse(L, why, whylen, -EPROTO,
+                          "self-check failed: frame %d of this thread is outside its code", i);
+        with_line += line > 0;
     }
-    if (n > 0 && named_lines == 0)
+    /* An instruction may lack a location; a whole stack of them is a wrong line table. */
+    if (n > 0 && with_line == 0)
         return refuse(L, why, whylen, -EPROTO,
                       "self-check failed: no frame of this thread has a line");
     /* The outermost frame was entered from C: without its mark the merge would misplace it. */
     if (n > 0 && end == LS_PYF_WALK_END && !f[n - 1].entry)
         return refuse(L, why, whylen, -EPROTO,
                       "self-check failed: the outermost frame is not marked as an entry");
+    if (proven) *proven = n;
     return 0;
 }

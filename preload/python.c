@@ -194,7 +194,10 @@ static int detect(struct ls_py_layout *L, char *why, size_t whylen)
         return -ENOENT;
     }
     if ((err = ls_py_layout_offsets(L, &self_mem, why, whylen)) != 0) return err;
-    return ls_py_layout_check(L, &self_mem, ls_py_thread_state(L), why, whylen);
+    int proven;
+    err = ls_py_layout_check(L, &self_mem, ls_py_thread_state(L), 0, &proven, why, whylen);
+    L->proven_frames = (uint16_t)proven;
+    return err;
 }
 
 int ls_py_detect(struct ls_py_layout *L, char *why, size_t whylen)

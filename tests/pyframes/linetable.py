@@ -41,6 +41,6 @@ for module in (asyncio.base_events, email.message, json.decoder, types):
                 bad += 1
                 if len(shown) < 5:
                     shown.append("%s unit %d: want %d got %d" % (code.co_qualname, unit, w, g))
-print("lines", codes, instructions, bad)
+print("lines\t%d\t%d\t%d" % (codes, instructions, bad))
 for line in shown:
-    print("mismatch", line)
+    print("mismatch\t" + line)

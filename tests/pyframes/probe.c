@@ -3,7 +3,8 @@
  * A test script loads this library with ctypes.CDLL, so every call arrives with the GIL
  * released, exactly as the agent's wrappers see a blocking call. Each call answers in text, one
  * tab-separated record per line, which the Criterion tests parse:
- *   detect  ok|refused  VERSION|REASON
+ *   detect  ok|refused  VERSION|REASON  [PROVEN]  PROVEN: frames the self-check named
+ *   eval    START  END  COLD_START  COLD_END    _PyEval_EvalFrameDefault as the layout has it
  *   tstate  0xADDR                          what ls_py_thread_state gave, GIL released
  *   py      I  QUALNAME  FILE  LINE  ENTRY  one frame, innermost first
  *   native  I  SYMBOL  IN_EVAL              one native frame (backtrace), innermost first
@@ -57,7 +58,10 @@ static int ensure_layout(struct text *t)
     if (detect_rc != 0)
         put(t, "detect\trefused\t%s\n", detect_why);
     else
-        put(t, "detect\tok\t0x%08x\n", layout.version);
+        put(t, "detect\tok\t0x%08x\t%d\neval\t0x%llx\t0x%llx\t0x%llx\t0x%llx\n", layout.version,
+            layout.proven_frames, (unsigned long long)layout.eval_start,
+            (unsigned long long)layout.eval_end, (unsigned long long)layout.cold_start,
+            (unsigned long long)layout.cold_end);
     return detect_rc;
 }
 
@@ -262,7 +266,8 @@ PROBE_EXPORT int pyprobe_stack_broken(const char *field, int delta, char *buf, s
     memcpy((char *)&broken + fields[i].off, &v, sizeof v);
     uint64_t tstate = ls_py_thread_state(&broken);
     char why[256];
-    int rc = ls_py_layout_check(&broken, &self_mem, tstate, why, sizeof why);
+    /* This thread is inside a call from Python: it must have frames. */
+    int rc = ls_py_layout_check(&broken, &self_mem, tstate, 1, NULL, why, sizeof why);
     put(&t, "check\t%d\t%s\n", rc, why);
     struct ls_py_raw f[LS_PY_MAX_FRAMES];
     int n = ls_py_capture(&broken, &self_mem, tstate, f, LS_PY_MAX_FRAMES);

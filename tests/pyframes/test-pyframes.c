@@ -168,6 +168,8 @@ static void expect_detected(const struct python *py, struct output *o)
     struct rec *d = find(o, "detect", 0);
     cr_assert_not_null(d, "%s: the probe said nothing; stdout:\n%s", py->label, o->proc.out);
     cr_assert_str_eq(d->f[1], "ok", "%s: detection refused: %s", py->label, d->f[2]);
+    /* Detection ran inside a call from Python: its self-check walked real frames. */
+    cr_assert(d->n > 3 && atoi(d->f[3]) > 0, "%s: the self-check proved no frame", py->label);
 }
 
 /* One line per frame, for failure messages. */
@@ -363,6 +365,59 @@ static void line_numbers_match_the_interpreters_own(const struct python *py)
     output_free(&o);
 }
 
+/* The size nm gives symbol in file (-D: the dynamic table only), or 0 when it has none. */
+static unsigned long long nm_size(const char *file, const char *symbol, int dynamic)
+{
+    char *argv[] = {"nm", "-S", dynamic ? "-D" : "--defined-only", (char *)file, NULL};
+    struct ls_proc_result r = ls_run_argv(argv, NULL, 60);
+    unsigned long long size = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long long value, sz;
+        char type, name[256];
+        if (sscanf(line, "%llx %llx %c %255s", &value, &sz, &type, name) == 4 &&
+            strcmp(name, symbol) == 0)
+            size = sz;
+    }
+    ls_proc_result_free(&r);
+    return size;
+}
+
+/* The eval loop's range comes from the symbol's size in the dynamic table; its .cold part, from
+ * the full symbol table where the file has one (pyenv's libpython), and is unknown in Debian's
+ * stripped python3.11. */
+static void the_eval_loop_range_is_the_symbols(const struct python *py)
+{
+    struct output o = run_script(py, "blocking.py", NULL);
+    expect_detected(py, &o);
+    struct rec *e = find(&o, "eval", 0);
+    cr_assert(e && e->n == 5, "%s: no eval record", py->label);
+    unsigned long long start = strtoull(e->f[1], NULL, 16), end = strtoull(e->f[2], NULL, 16);
+    unsigned long long cold = strtoull(e->f[3], NULL, 16), cold_end = strtoull(e->f[4], NULL, 16);
+    char exe[4096], lib[4096];
+    python_path(py, exe, sizeof exe);
+    if (py->version) {
+        char root[2048];
+        pyenv_root(root, sizeof root);
+        snprintf(lib, sizeof lib, "%s/versions/%s/lib/lib%s.so.1.0", root, py->version, py->exe);
+    } else {
+        snprintf(lib, sizeof lib, "%s", exe);
+    }
+    unsigned long long hot = nm_size(lib, "_PyEval_EvalFrameDefault", 1);
+    cr_assert_gt(hot, 0, "%s: nm finds no _PyEval_EvalFrameDefault in %s", py->label, lib);
+    cr_assert_eq(end - start, hot, "%s: eval range of %llu bytes, the symbol has %llu", py->label,
+                 end - start, hot);
+    unsigned long long cold_size = nm_size(lib, "_PyEval_EvalFrameDefault.cold", 0);
+    cr_assert_eq(cold_end - cold, cold_size, "%s: cold part of %llu bytes, %s names %llu",
+                 py->label, cold_end - cold, lib, cold_size);
+    if (cold_size == 0)
+        fprintf(stderr,
+                "pyframes: %s: %s names no _PyEval_EvalFrameDefault.cold (stripped, or "
+                "not split): the cold part is not known\n",
+                py->label, lib);
+    output_free(&o);
+}
+
 #define ON_EACH_PYTHON(check)                                                                      \
     Test(pyframes, check##_on_311_debian)                                                          \
     {                                                                                              \
@@ -387,6 +442,7 @@ ON_EACH_PYTHON(cpu_samples_name_the_busy_function)
 ON_EACH_PYTHON(merge_puts_python_frames_where_the_eval_loop_was)
 ON_EACH_PYTHON(a_wrong_offset_fails_the_self_check)
 ON_EACH_PYTHON(line_numbers_match_the_interpreters_own)
+ON_EACH_PYTHON(the_eval_loop_range_is_the_symbols)
 
 Test(pyframes, python_310_gets_the_one_line_notice_and_runs_on)
 {
