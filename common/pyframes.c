@@ -18,14 +18,15 @@
 
 ssize_t ls_mem_read_self(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-    (void)ctx;
     if (len == 0) return 0;
     /* Called from signal handlers: the failure must not leak into the host's errno. */
     int saved = errno;
     struct iovec local = {.iov_base = buf, .iov_len = len};
     struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-    /* getpid() on every read, not a cached pid: after fork a cached one would read the parent. */
-    long r = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1UL, &remote, 1UL, 0UL);
+    /* A pid cached by the caller saves a system call per read; without one, getpid() every
+     * time, since a pid cached here would read the parent after a fork. */
+    pid_t pid = ctx ? *(const pid_t *)ctx : getpid();
+    long r = syscall(SYS_process_vm_readv, (long)pid, &local, 1UL, &remote, 1UL, 0UL);
     errno = saved;
     return r < 0 ? -1 : (ssize_t)r;
 }

@@ -76,7 +76,9 @@ struct ls_mem {
 };
 
 /* process_vm_readv on the calling process, a raw system call: a bad address is EFAULT, never a
- * signal. Async-signal-safe; keeps errno. ctx is unused. */
+ * signal. Async-signal-safe; keeps errno. ctx is NULL (the pid is asked for on every read) or
+ * points to this process's pid_t, which its owner keeps right across fork (the agent's own
+ * pid variable): half the system calls. */
 ssize_t ls_mem_read_self(void *ctx, uint64_t addr, void *buf, size_t len);
 
 /* 0 when CPython version (a Py_Version value) is one this module reads; otherwise -ENOTSUP

@@ -8,7 +8,7 @@ import pyprobe
 def load_config():
     buf = pyprobe.buffer()
     pyprobe.lib.pyprobe_stack(buf, pyprobe.SIZE)  # MARK:load_config
-    return pyprobe.text(buf)
+    return pyprobe.held_tstate() + pyprobe.text(buf)
 
 
 async def handler():

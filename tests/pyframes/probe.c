@@ -34,6 +34,14 @@ static const struct ls_mem self_mem = {.read = ls_mem_read_self, .ctx = NULL};
 static struct ls_py_layout layout;
 static int detect_rc = 1; /* 1: not tried yet; else ls_py_detect's answer, kept like the agent */
 static char detect_why[256];
+static uint64_t detect_ns; /* how long that one ls_py_detect took */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Appends formatted text to a caller's buffer, always NUL-terminated, silently truncated. */
 struct text {
@@ -54,7 +62,11 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *t, const char
 /* Detects once per process, and says what it found. 0 when frames can be read. */
 static int ensure_layout(struct text *t)
 {
-    if (detect_rc == 1) detect_rc = ls_py_detect(&layout, detect_why, sizeof detect_why);
+    if (detect_rc == 1) {
+        uint64_t t0 = now_ns();
+        detect_rc = ls_py_detect(&layout, detect_why, sizeof detect_why);
+        detect_ns = now_ns() - t0;
+    }
     if (detect_rc != 0)
         put(t, "detect\trefused\t%s\n", detect_why);
     else
@@ -275,28 +287,36 @@ PROBE_EXPORT int pyprobe_stack_broken(const char *field, int delta, char *buf, s
     return rc;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
 
-/* Times capture alone and capture plus describing every frame, rounds times, on this thread:
- * "bench DEPTH CAPTURE_P50_NS CAPTURE_P90_NS FULL_P50_NS FULL_P90_NS". */
+/* Times capture alone and capture plus describing every frame, rounds times, on this thread,
+ * with the reader asking for the pid each time (ctx NULL) and with a cached one:
+ * "bench getpid|cached DEPTH CAPTURE_P50_NS CAPTURE_P90_NS FULL_P50_NS FULL_P90_NS", after
+ * "detect_ns NS", the time the one ls_py_detect of this process took. */
+static int bench_with(const struct ls_mem *m, const char *label, int rounds, struct text *t);
+
 PROBE_EXPORT int pyprobe_bench(int rounds, char *buf, size_t len)
 {
     struct text t = {buf, len, 0};
     buf[0] = '\0';
     if (ensure_layout(&t) != 0) return -1;
+    static pid_t pid;
+    pid = getpid();
+    struct ls_mem cached = {.read = ls_mem_read_self, .ctx = &pid};
+    put(&t, "detect_ns\t%llu\n", (unsigned long long)detect_ns);
+    bench_with(&self_mem, "getpid", rounds, &t);
+    return bench_with(&cached, "cached", rounds, &t);
+}
+
+static int bench_with(const struct ls_mem *m, const char *label, int rounds, struct text *t)
+{
     static uint64_t cap[100000], full[100000];
     if (rounds > 100000) rounds = 100000;
+    if (rounds < 1) rounds = 1;
     uint64_t tstate = ls_py_thread_state(&layout);
     int depth = 0;
     for (int r = 0; r < rounds; r++) {
@@ -304,18 +324,18 @@ PROBE_EXPORT int pyprobe_bench(int rounds, char *buf, size_t len)
         char q[LS_PY_NAME_MAX], file[LS_PY_NAME_MAX];
         int line;
         uint64_t t0 = now_ns();
-        depth = ls_py_capture(&layout, &self_mem, tstate, f, LS_PY_MAX_FRAMES);
+        depth = ls_py_capture(&layout, m, tstate, f, LS_PY_MAX_FRAMES);
         uint64_t t1 = now_ns();
         for (int i = 0; i < depth; i++)
-            ls_py_describe(&layout, &self_mem, &f[i], q, sizeof q, file, sizeof file, &line);
+            ls_py_describe(&layout, m, &f[i], q, sizeof q, file, sizeof file, &line);
         uint64_t t2 = now_ns();
         cap[r] = t1 - t0;
         full[r] = t2 - t0;
     }
     qsort(cap, (size_t)rounds, sizeof cap[0], cmp_u64);
     qsort(full, (size_t)rounds, sizeof full[0], cmp_u64);
-    put(&t, "bench\t%d\t%llu\t%llu\t%llu\t%llu\n", depth, (unsigned long long)cap[rounds / 2],
-        (unsigned long long)cap[rounds * 9 / 10], (unsigned long long)full[rounds / 2],
-        (unsigned long long)full[rounds * 9 / 10]);
+    put(t, "bench\t%s\t%d\t%llu\t%llu\t%llu\t%llu\n", label, depth,
+        (unsigned long long)cap[rounds / 2], (unsigned long long)cap[rounds * 9 / 10],
+        (unsigned long long)full[rounds / 2], (unsigned long long)full[rounds * 9 / 10]);
     return depth;
 }

@@ -245,6 +245,9 @@ static void a_loop_thread_other_than_main_names_its_frames(const struct python *
 {
     struct output o = run_script(py, "in_thread.py", NULL);
     expect_detected(py, &o);
+    struct rec *held = find(&o, "held", 0), *ts = find(&o, "tstate", 0);
+    cr_assert(held && ts && strcmp(held->f[1], ts->f[1]) == 0,
+              "%s: the loop thread's state read with the GIL released is not its own", py->label);
     expect_frame(py, &o, 0, "load_config", "/in_thread.py",
                  mark_line("in_thread.py", "load_config"));
     expect_frame(py, &o, 1, "handler", "/in_thread.py", mark_line("in_thread.py", "handler"));
@@ -443,6 +446,42 @@ ON_EACH_PYTHON(merge_puts_python_frames_where_the_eval_loop_was)
 ON_EACH_PYTHON(a_wrong_offset_fails_the_self_check)
 ON_EACH_PYTHON(line_numbers_match_the_interpreters_own)
 ON_EACH_PYTHON(the_eval_loop_range_is_the_symbols)
+
+/* A host that loaded libpython RTLD_LOCAL: dlsym(RTLD_DEFAULT) cannot see the interpreter, the
+ * list of loaded objects can. The thread has a state but no Python frame yet. */
+static void a_libpython_loaded_locally_is_found(const struct python *py)
+{
+    char exe[4096], root[2048], lib[4096], home[4200];
+    python_path(py, exe, sizeof exe);
+    pyenv_root(root, sizeof root);
+    snprintf(lib, sizeof lib, "%s/versions/%s/lib/lib%s.so.1.0", root, py->version, py->exe);
+    snprintf(home, sizeof home, "PYTHONHOME=%s/versions/%s", root, py->version);
+    char *host = ls_path_join(PYFRAMES_BIN, "embed-local");
+    char *argv[] = {host, lib, NULL}, *env[] = {home, NULL};
+    struct output o = {.proc = ls_run_argv(argv, env, 60)};
+    cr_assert_eq(o.proc.status, 0, "%s: embed-local exited %d: %s", py->label, o.proc.status,
+                 o.proc.err);
+    parse(&o);
+    struct rec *d = find(&o, "detect", 0), *ts = find(&o, "tstate", 0), *held = find(&o, "held", 0);
+    cr_assert(d && strcmp(d->f[1], "ok") == 0, "%s: stdout:\n%s", py->label, o.proc.out);
+    cr_assert(ts && held, "%s: stdout:\n%s", py->label, o.proc.out);
+    cr_assert_eq(strtoull(ts->f[1], NULL, 16), strtoull(held->f[1], NULL, 16),
+                 "%s: thread state %s, the interpreter says %s", py->label, ts->f[1], held->f[1]);
+    cr_assert_eq(count(&o, "py"), 0);
+    cr_assert_not_null(find(&o, "host ok", 0));
+    free(host);
+    output_free(&o);
+}
+
+Test(pyframes, a_libpython_loaded_locally_is_found_on_312)
+{
+    a_libpython_loaded_locally_is_found(&pyenv_312);
+}
+
+Test(pyframes, a_libpython_loaded_locally_is_found_on_313)
+{
+    a_libpython_loaded_locally_is_found(&pyenv_313);
+}
 
 Test(pyframes, python_310_gets_the_one_line_notice_and_runs_on)
 {
