@@ -58,6 +58,26 @@ static uint32_t u32_at(const void *buf, size_t off)
 
 /* Longest _PyInterpreterFrame prefix a walk reads (fr_size), bounded by the layout check. */
 #define FRAME_READ_MAX 128
+/* The code object prefix describe reads: every co_* offset in use lies inside it. */
+#define CODE_READ_MAX 256
+/* The str and bytes headers describe reads. */
+#define STR_HEADER_MAX   128
+#define BYTES_HEADER_MAX 64
+
+/* 1 when every offset of L stays inside what one read copies. The layout may come from shared
+ * memory, written by another process: a bad one must make the reader stop, not overrun. */
+static int layout_fits(const struct ls_py_layout *L)
+{
+    unsigned fr = L->fr_size, co = L->co_code_adaptive, str = L->str_compact_data;
+    return fr <= FRAME_READ_MAX && L->fr_code + 8u <= fr && L->fr_previous + 8u <= fr &&
+           L->fr_instr + 8u <= fr && L->fr_owner < fr && L->fr_is_entry < fr &&
+           co <= CODE_READ_MAX && L->co_filename + 8u <= co && L->co_qualname + 8u <= co &&
+           L->co_linetable + 8u <= co && L->co_firstlineno + 4u <= co &&
+           LS_PYF_VAR_OB_SIZE + 8u <= co && L->ob_type + 8u <= co && str <= STR_HEADER_MAX &&
+           L->ob_type + 8u <= str && L->str_length + 8u <= str && L->str_state + 4u <= str &&
+           L->str_ascii_data <= str && L->bytes_data <= BYTES_HEADER_MAX &&
+           L->ob_type + 8u <= L->bytes_data && L->bytes_size + 8u <= L->bytes_data;
+}
 /* A chain longer than this many links (frames and 3.12+ shims) is garbage or a cycle. */
 #define WALK_STEPS_MAX (4 * LS_PY_MAX_FRAMES)
 
@@ -66,7 +86,7 @@ int ls_pyf_walk(const struct ls_py_layout *L, const struct ls_mem *m, uint64_t t
 {
     *end = LS_PYF_WALK_BROKEN;
     if (max > LS_PY_MAX_FRAMES) max = LS_PY_MAX_FRAMES;
-    if (tstate == 0 || L->fr_size == 0 || L->fr_size > FRAME_READ_MAX) return 0;
+    if (tstate == 0 || !layout_fits(L)) return 0;
     uint64_t holder = tstate, frame;
     if (L->ts_cframe) {
         if (ls_pyf_read_u64(m, tstate + L->ts_cframe, &holder) != 0) return 0;
@@ -164,9 +184,8 @@ static int read_str(const struct ls_py_layout *L, const struct ls_mem *m, uint64
 {
     if (cap < 2) return -1;
     snprintf(out, cap, "?");
-    unsigned char h[128];
-    if (L->str_compact_data > sizeof h || ls_pyf_read(m, addr, h, L->str_compact_data) != 0)
-        return -1;
+    unsigned char h[STR_HEADER_MAX];
+    if (ls_pyf_read(m, addr, h, L->str_compact_data) != 0) return -1;
     if (ls_pyf_u64(h, L->ob_type) != L->unicode_type) return -1;
     uint64_t length = ls_pyf_u64(h, L->str_length);
     uint32_t state = u32_at(h, L->str_state);
@@ -263,18 +282,15 @@ int ls_py_line(const struct ls_mem *m, uint64_t table, size_t len, int firstline
     return -1;
 }
 
-/* The code object prefix describe reads: every co_* offset in use lies inside it. */
-#define CODE_READ_MAX 256
-
 int ls_py_describe(const struct ls_py_layout *L, const struct ls_mem *m, const struct ls_py_raw *f,
                    char *qualname, size_t qlen, char *file, size_t flen, int *line)
 {
     if (qlen) snprintf(qualname, qlen, "?");
     if (flen) snprintf(file, flen, "?");
     *line = -1;
+    if (!layout_fits(L)) return -EINVAL;
     unsigned char c[CODE_READ_MAX];
-    size_t need = L->co_code_adaptive < sizeof c ? L->co_code_adaptive : sizeof c;
-    if (ls_pyf_read(m, f->code, c, need) != 0) return -EFAULT;
+    if (ls_pyf_read(m, f->code, c, L->co_code_adaptive) != 0) return -EFAULT;
     if (ls_pyf_u64(c, L->ob_type) != L->code_type) return -ESTALE;
     read_str(L, m, ls_pyf_u64(c, L->co_qualname), qualname, qlen);
     read_str(L, m, ls_pyf_u64(c, L->co_filename), file, flen);
@@ -282,20 +298,20 @@ int ls_py_describe(const struct ls_py_layout *L, const struct ls_mem *m, const s
     uint64_t units = ls_pyf_u64(c, LS_PYF_VAR_OB_SIZE);
     if (f->lasti >= 0 && (uint64_t)f->lasti >= units) return 0; /* torn instruction pointer */
     uint64_t table = ls_pyf_u64(c, L->co_linetable);
-    unsigned char b[64];
-    if (L->bytes_data > sizeof b || ls_pyf_read(m, table, b, L->bytes_data) != 0) return 0;
+    unsigned char b[BYTES_HEADER_MAX];
+    if (ls_pyf_read(m, table, b, L->bytes_data) != 0) return 0;
     if (ls_pyf_u64(b, L->ob_type) != L->bytes_type) return 0;
     uint64_t size = ls_pyf_u64(b, L->bytes_size);
-    /* Two bytes per code unit is already generous; more is not a line table. */
+    /* A line table takes a few bytes per instruction; far more is a torn or foreign object. */
     if (size > 16 * units + 64) return 0;
     *line = ls_py_line(m, table + L->bytes_data, (size_t)size, firstlineno, f->lasti);
     return 0;
 }
 
-static int in_eval(const struct ls_py_layout *L, uint64_t ip)
+int ls_py_is_eval(const struct ls_py_layout *L, uint64_t pc)
 {
-    return (ip >= L->eval_start && ip < L->eval_end) ||
-           (L->cold_start && ip >= L->cold_start && ip < L->cold_end);
+    return (pc >= L->eval_start && pc < L->eval_end) ||
+           (L->cold_start && pc >= L->cold_start && pc < L->cold_end);
 }
 
 int ls_py_merge(const struct ls_py_layout *L, const uint64_t *ips, int nips,
@@ -303,7 +319,7 @@ int ls_py_merge(const struct ls_py_layout *L, const uint64_t *ips, int nips,
 {
     int n = 0, p = 0;
     for (int i = 0; i < nips && n < max; i++) {
-        if (!in_eval(L, ips[i]) || p >= npy) {
+        if (!ls_py_is_eval(L, ips[i]) || p >= npy) {
             out[n++] = (struct ls_py_slot){.python = 0, .index = (uint16_t)i};
             continue;
         }

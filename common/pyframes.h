@@ -108,7 +108,8 @@ int ls_py_capture(const struct ls_py_layout *L, const struct ls_mem *m, uint64_t
 /* Names one captured frame: qualified name and file (truncated to fit, UTF-8, "?" when not a
  * string) and the current line (-1 when the code has none for that instruction). Re-checks that
  * f->code is still a code object. Not in a signal handler (it reads up to the whole line table).
- * Returns 0, -ESTALE when f->code is no longer a code object, -EFAULT when it cannot be read. */
+ * Returns 0, -ESTALE when f->code is no longer a code object, -EFAULT when it cannot be read,
+ * -EINVAL when L is not a layout ls_py_layout_offsets could have made. */
 int ls_py_describe(const struct ls_py_layout *L, const struct ls_mem *m, const struct ls_py_raw *f,
                    char *qualname, size_t qlen, char *file, size_t flen, int *line);
 
@@ -116,6 +117,10 @@ int ls_py_describe(const struct ls_py_layout *L, const struct ls_mem *m, const s
  * code object whose first line is firstlineno: -1 when the table says "no location" or ends
  * first. Exposed for the tests, which check it against Python's own co_lines(). */
 int ls_py_line(const struct ls_mem *m, uint64_t table, size_t len, int firstlineno, int lasti);
+
+/* 1 when pc (inside its function, as in ls_py_merge's ips) is in _PyEval_EvalFrameDefault or
+ * its known cold part. */
+int ls_py_is_eval(const struct ls_py_layout *L, uint64_t pc);
 
 /* One element of a merged stack: native ips[index] or Python py[index]. */
 struct ls_py_slot {

@@ -104,12 +104,6 @@ PROBE_EXPORT int pyprobe_stack(char *buf, size_t len)
     return n;
 }
 
-static int in_eval(uint64_t ip)
-{
-    return (ip >= layout.eval_start && ip < layout.eval_end) ||
-           (layout.cold_start && ip >= layout.cold_start && ip < layout.cold_end);
-}
-
 /* The native stack (glibc's backtrace, fine in a test library) and the Python one, taken at
  * the same instant, and how ls_py_merge puts them together. */
 PROBE_EXPORT int pyprobe_merged(char *buf, size_t len)
@@ -127,7 +121,7 @@ PROBE_EXPORT int pyprobe_merged(char *buf, size_t len)
         ips[i] = (uint64_t)(uintptr_t)raw[i] - 1;
         Dl_info info;
         const char *name = dladdr(raw[i], &info) && info.dli_sname ? info.dli_sname : "?";
-        put(&t, "native\t%d\t%s\t%d\n", i, name, in_eval(ips[i]));
+        put(&t, "native\t%d\t%s\t%d\n", i, name, ls_py_is_eval(&layout, ips[i]));
     }
     put_frames(&t, &layout, f, n);
     struct ls_py_slot slots[128 + LS_PY_MAX_FRAMES];
@@ -276,6 +270,12 @@ PROBE_EXPORT int pyprobe_stack_broken(const char *field, int delta, char *buf, s
     memcpy(&v, (char *)&broken + fields[i].off, sizeof v);
     v = (uint16_t)(v + delta);
     memcpy((char *)&broken + fields[i].off, &v, sizeof v);
+    /* As ls_py_layout_offsets would size the frame read for such a layout. */
+    uint16_t ends[] = {broken.fr_code + 8, broken.fr_previous + 8, broken.fr_instr + 8,
+                       broken.fr_owner + 1, broken.fr_is_entry + 1};
+    broken.fr_size = 0;
+    for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++)
+        if (ends[k] > broken.fr_size) broken.fr_size = ends[k];
     uint64_t tstate = ls_py_thread_state(&broken);
     char why[256];
     /* This thread is inside a call from Python: it must have frames. */

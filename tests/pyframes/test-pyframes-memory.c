@@ -283,6 +283,27 @@ Test(capture, a_freed_code_object_ends_the_walk_and_describe_says_stale)
     cr_assert_eq(ls_py_describe(&L, &mem, &gone, q, sizeof q, file, sizeof file, &line), -EFAULT);
 }
 
+Test(capture, a_layout_whose_offsets_overrun_its_reads_reads_nothing)
+{
+    struct ls_py_layout L = layout_312();
+    struct fake_code a;
+    make_code(&a, "f", "app.py", 20);
+    unsigned char frame[80];
+    make_frame(frame, &a, 1, NULL, 0);
+    struct fake_thread t;
+    struct ls_py_raw f[4] = {{.code = ADDR(a.code)}};
+    char q[LS_PY_NAME_MAX], file[LS_PY_NAME_MAX];
+    int line;
+    L.fr_owner = 200; /* past the frame read */
+    cr_assert_eq(ls_py_capture(&L, &mem, make_thread(&t, frame), f, 4), 0);
+    L = layout_312();
+    L.co_qualname = 300; /* past the code object read */
+    cr_assert_eq(ls_py_describe(&L, &mem, &f[0], q, sizeof q, file, sizeof file, &line), -EINVAL);
+    L = layout_312();
+    L.str_length = 60; /* past the str header */
+    cr_assert_eq(ls_py_capture(&L, &mem, ADDR(t.tstate), f, 4), 0);
+}
+
 Test(describe, a_torn_instruction_pointer_gives_no_line_but_the_names)
 {
     struct ls_py_layout L = layout_312();
