@@ -195,21 +195,33 @@ static int read_str(const struct ls_py_layout *L, const struct ls_mem *m, uint64
     uint64_t data = addr + (ascii ? L->str_ascii_data : L->str_compact_data);
     size_t len = 0;
     out[0] = '\0';
-    unsigned char chunk[64];
-    int room = 1;
+    if (length == 0) return 0;
+    /* The last chunk also takes the NUL that ends every compact string: a read that is not
+     * where the characters are (torn, or a wrong offset) rarely ends in one. */
+    unsigned char chunk[64 + 4];
+    int room = 1, complete = 0;
     for (uint64_t done = 0; room && done < length;) {
         uint64_t chars = length - done;
-        if (chars > sizeof chunk / kind) chars = sizeof chunk / kind;
-        if (ls_pyf_read(m, data + done * kind, chunk, (size_t)chars * kind) != 0) break;
+        if (chars > 64 / kind) chars = 64 / kind;
+        int last = done + chars == length;
+        size_t bytes = (size_t)chars * kind + (last ? kind : 0);
+        if (ls_pyf_read(m, data + done * kind, chunk, bytes) != 0) break;
+        if (last && memcmp(chunk + chars * kind, "\0\0\0\0", kind) != 0) break;
         for (uint64_t i = 0; room && i < chars; i++) {
             uint32_t c = kind == 1   ? chunk[i]
                          : kind == 2 ? (uint32_t)chunk[2 * i] | (uint32_t)chunk[2 * i + 1] << 8
                                      : u32_at(chunk, 4 * i);
+            if (c == 0) { /* no name or path holds a NUL */
+                snprintf(out, cap, "?");
+                return -1;
+            }
             room = put_utf8(out, cap, &len, c);
         }
         done += chars;
+        complete = last;
     }
-    if (len == 0 && length != 0) {
+    /* Whole and checked, or truncated to cap; a failed read or no room for one character: "?". */
+    if (len == 0 || (room && !complete)) {
         snprintf(out, cap, "?");
         return -1;
     }

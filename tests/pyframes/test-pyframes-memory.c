@@ -347,6 +347,15 @@ Test(describe, names_of_every_string_kind_come_out_as_utf8)
     cr_assert_str_eq(q, "\xf0\x9f\x90\x8d_");
     cr_assert_eq(ls_py_describe(&L, &mem, &f, q, 4, file, sizeof file, &line), 0);
     cr_assert_str_eq(q, "?", "no room for the first character gives \"?\"");
+    make_ascii(a.qualname, "load");
+    a.qualname[40 + 4] = 'x'; /* its NUL overwritten: not where a string's characters end */
+    cr_assert_eq(ls_py_describe(&L, &mem, &f, q, sizeof q, file, sizeof file, &line), 0);
+    cr_assert_str_eq(q, "?");
+    const uint32_t with_nul[] = {'l', 'o', 0, 'd'}; /* a NUL inside: read from the wrong place */
+    make_str(a.qualname, 1, with_nul, 4);
+    a.qualname[40 + 4] = '\0';
+    cr_assert_eq(ls_py_describe(&L, &mem, &f, q, sizeof q, file, sizeof file, &line), 0);
+    cr_assert_str_eq(q, "?");
     put64(a.qualname, 8, ADDR(bytes_type)); /* not a str */
     cr_assert_eq(ls_py_describe(&L, &mem, &f, q, sizeof q, file, sizeof file, &line), 0);
     cr_assert_str_eq(q, "?");
