@@ -16,6 +16,8 @@ enum ls_family {
     LS_FAM_DNS,
     LS_FAM_PROC,
     LS_FAM_THREAD,
+    LS_FAM_MUTEX,  /* mutexes, condition variables, semaphores: a loop waiting for a lock */
+    LS_FAM_SIGNAL, /* dispositions and masks: hooks, never timed */
     LS_FAM_COUNT
 };
 
@@ -28,7 +30,8 @@ enum ls_tkind {
     LS_T_HOST,     /* a host name argument (getaddrinfo) */
     LS_T_PID,      /* a child pid */
     LS_T_CMD,      /* a shell command (system, popen) */
-    LS_T_EPOLL     /* an epoll descriptor other than the loop's own */
+    LS_T_EPOLL,    /* an epoll descriptor other than the loop's own */
+    LS_T_POLLFD    /* a pollfd array: the first descriptor it waits on */
 };
 
 /* How a function's byte count is given: what short= injection can cap. */
@@ -46,6 +49,7 @@ enum ls_fn {
 
 struct ls_call_info {
     const char *name;
+    int hook; /* a lifecycle hook: never timed, never injected */
     enum ls_family family;
     enum ls_tkind tkind;
     enum ls_fail fail;

@@ -566,6 +566,13 @@ static int parse_funcs(struct ctx *c, struct span funcs, struct ls_rule *r)
             msg_str(&c->m, "\" (see `loopstall --list-calls`)");
             return -EINVAL;
         }
+        if (ls_calls[fn].hook) {
+            bad_rule(c);
+            msg_put(&c->m, name.p, name.n);
+            msg_str(&c->m, " is a lifecycle hook, not a call a rule can slow or fail "
+                           "(see `loopstall --list-calls` for those that can)");
+            return -EINVAL;
+        }
         for (int i = 0; i < r->nfns; i++)
             if (r->fns[i] == fn) {
                 bad_rule(c);

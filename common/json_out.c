@@ -46,11 +46,43 @@ static void putc_(struct ls_json *j, char c)
     put(j, &c, 1);
 }
 
+/* The length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when the
+ * bytes there are not one (overlong, surrogate, past U+10FFFF, cut short). */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    int n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    unsigned cp = c & (0x3fu >> (n - 1));
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0; /* also stops at the terminator */
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+/* A string as JSON: escaped, and valid UTF-8 whatever the bytes were (a
+ * thread name, a path or an argv element may be anything): each byte that is
+ * not part of a well-formed sequence becomes U+FFFD. */
 static void put_escaped(struct ls_json *j, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     putc_(j, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
         unsigned char c = *p;
         if (c == '"' || c == '\\') {
             putc_(j, '\\');
@@ -62,9 +94,20 @@ static void put_escaped(struct ls_json *j, const char *s)
         } else if (c < 0x20 || c == 0x7f) {
             char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             put(j, u, 6);
+        } else if (c >= 0x80) {
+            int n = utf8_len(p);
+            if (n) {
+                put(j, (const char *)p, (size_t)n);
+                p += n;
+            } else {
+                put(j, "\\ufffd", 6);
+                p++;
+            }
+            continue;
         } else {
             putc_(j, (char)c);
         }
+        p++;
     }
     putc_(j, '"');
 }

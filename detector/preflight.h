@@ -11,4 +11,9 @@ int ls_find_program(const char *cmd, char *out, size_t len);
  * why it cannot: a static binary, a setuid one, a Go binary (raw system calls). */
 const char *ls_unobservable_reason(const char *path);
 
+/* A sanitizer runtime the program is linked with (libasan, libtsan), which
+ * must come first in LD_PRELOAD or it refuses to start: its path, 0; or
+ * -ENOENT when the program needs none. */
+int ls_sanitizer_runtime(const char *program, char *out, size_t len);
+
 #endif

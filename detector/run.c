@@ -1,31 +1,41 @@
-/* run.c -- `loopstall run`: check everything, start the command with the agent, merge what it left.
+/* run.c -- `loopstall run`: check everything, start the command with the agent, watch it from
+ * outside, merge what it left.
+ *
+ * run is the watcher of every process it starts (collector.h): each one's
+ * record comes over a socket at load, and its report is written here when
+ * it ends, so a host that drops its privileges, daemonizes, ends with _exit
+ * or is killed still reports. run is a child subreaper: processes that
+ * double-fork stay its children, and it does not finish (unless --no-wait)
+ * until the last of them has exited. Signals sent to run go to the whole tree.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "commands.h"
+#include "config_limits.h"
 #include "inject_rule.h"
 #include "merge.h"
 #include "output.h"
 #include "preflight.h"
+#include "run_env.h"
 #include "usage.h"
 
 #define MAX_INJECT LS_MAX_RULES
-
-static volatile sig_atomic_t child_pid;
-
-static void forward(int sig)
-{
-    if (child_pid > 0) kill((pid_t)child_pid, sig);
-}
 
 /* The agent sits beside the command (build tree: bin/ and lib/ are siblings,
  * installed: ../lib or the libdir it was installed with). */
@@ -55,7 +65,9 @@ static int parse_threshold(const char *v, double *ms)
     char *end;
     errno = 0;
     *ms = strtod(v, &end);
-    return errno || *end || end == v || !(*ms > 0) || *ms > 3600000 ? -1 : 0;
+    return errno || *end || end == v || !(*ms >= LS_THRESHOLD_MIN_MS) || *ms > LS_THRESHOLD_MAX_MS
+               ? -1
+               : 0;
 }
 
 static void usage_error(const char *what)
@@ -77,30 +89,66 @@ static char *join_rules(char **rules, int n)
     return s;
 }
 
-static void set_env(const char *agent, const char *dir, double threshold_ms, const char *inject,
-                    int strict)
-{
-    const char *old = getenv("LD_PRELOAD");
-    char *pre = malloc(strlen(agent) + (old ? strlen(old) : 0) + 2);
-    sprintf(pre, "%s%s%s", agent, old && *old ? " " : "", old && *old ? old : "");
-    setenv("LD_PRELOAD", pre, 1);
-    free(pre);
-    setenv("LOOPSTALL_OUT", dir, 1);
-    char num[64];
-    snprintf(num, sizeof num, "%g", threshold_ms);
-    setenv("LOOPSTALL_THRESHOLD_MS", num, 1);
-    if (inject)
-        setenv("LOOPSTALL_INJECT", inject, 1);
-    else
-        unsetenv("LOOPSTALL_INJECT");
-    setenv("LOOPSTALL_STRICT", strict ? "1" : "0", 1);
-}
-
+/* Removes the run's directory and what is in it, without running anything. */
 static void remove_dir(const char *dir)
 {
-    char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "loopstall: could not remove %s\n", dir);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    if (rmdir(dir) != 0)
+        fprintf(stderr, "loopstall: could not remove %s: %s\n", dir, strerror(errno));
+}
+
+/* Sends sig to every process run started and still knows of: the live
+ * records' processes and the command. Those in run's own process group got
+ * a terminal's ^C already; the others (daemons in sessions of their own)
+ * would not. */
+static void forward(struct ls_collector *c, pid_t root, int sig, int from_terminal)
+{
+    pid_t pids[4096];
+    int n = ls_collector_pids(c, pids, 4096);
+    pid_t mine = getpgrp();
+    int root_seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (pids[i] == root) root_seen = 1;
+        if (from_terminal && getpgid(pids[i]) == mine) continue;
+        kill(pids[i], sig);
+    }
+    if (!root_seen && !(from_terminal && getpgid(root) == mine)) kill(root, sig);
+}
+
+/* Reaps every child that ended (the command, and orphans reparented to run);
+ * returns 1 when there are none left at all. */
+static int reap(struct ls_collector *c, pid_t root, int *root_status, int *root_done)
+{
+    for (;;) {
+        int st;
+        pid_t p = waitpid(-1, &st, WNOHANG);
+        if (p > 0) {
+            ls_collector_ended(c, p, st);
+            if (p == root) {
+                *root_status = st;
+                *root_done = 1;
+            }
+            continue;
+        }
+        return p < 0 && errno == ECHILD;
+    }
+}
+
+/* The merged report's notes on what run knows and the files cannot say. */
+static void note_losses(json_t *report, struct ls_collector *c)
+{
+    const char **lines;
+    int n = ls_collector_losses(c, &lines);
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(lines[i]));
+    json_object_set_new(report, "losses", arr);
 }
 
 static int has_pid(json_t *report, pid_t pid)
@@ -114,6 +162,21 @@ static int has_pid(json_t *report, pid_t pid)
     return 0;
 }
 
+/* V8's perf maps run asked for (NODE_OPTIONS), once they are read. */
+static void remove_perf_maps(json_t *report, time_t since)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(report, "processes"), i, p)
+    {
+        char path[64];
+        snprintf(path, sizeof path, "/tmp/perf-%lld.map",
+                 (long long)json_integer_value(json_object_get(p, "pid")));
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime >= since) unlink(path);
+    }
+}
+
 int ls_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"threshold", required_argument, NULL, 't'},
@@ -123,12 +186,16 @@ int ls_cmd_run(int argc, char **argv)
                                          {"inject", required_argument, NULL, 'i'},
                                          {"strict", no_argument, NULL, 's'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"no-wait", no_argument, NULL, 'W'},
+                                         {"dir", required_argument, NULL, 'D'},
+                                         {"no-node-perf-map", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct ls_outputs out = {0};
     double threshold_ms = 20;
     char *rules[MAX_INJECT];
-    int nrules = 0, strict = 0, quiet = 0, c;
+    int nrules = 0, strict = 0, quiet = 0, no_wait = 0, perf_map = 1, c;
+    const char *keep_dir = NULL;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:t:o:qh", opts, NULL)) != -1) {
@@ -136,8 +203,8 @@ int ls_cmd_run(int argc, char **argv)
         case 't':
             if (parse_threshold(optarg, &threshold_ms) != 0) {
                 fprintf(stderr,
-                        "loopstall run: bad threshold \"%s\": expected milliseconds above 0, e.g. "
-                        "-t 50\n",
+                        "loopstall run: bad threshold \"%s\": expected milliseconds from 0.1 to "
+                        "3600000, e.g. -t 50\n",
                         optarg);
                 return 2;
             }
@@ -182,6 +249,15 @@ int ls_cmd_run(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'W':
+            no_wait = 1;
+            break;
+        case 'D':
+            keep_dir = optarg;
+            break;
+        case 'N':
+            perf_map = 0;
+            break;
         case 'h':
             ls_print_help(stdout);
             return 0;
@@ -192,7 +268,8 @@ int ls_cmd_run(int argc, char **argv)
         default:
             fprintf(stderr,
                     "loopstall run: unknown option %s: accepted are -t/--threshold, --json, "
-                    "-o/--output, --format, --inject, --strict, -q/--quiet\n",
+                    "-o/--output, --format, --inject, --strict, -q/--quiet, --no-wait, --dir, "
+                    "--no-node-perf-map\n",
                     argv[optind - 1]);
             return 2;
         }
@@ -223,68 +300,148 @@ int ls_cmd_run(int argc, char **argv)
         fprintf(stderr,
                 "loopstall: %s cannot be observed: %s. It runs, but there will be no report.\n",
                 program, why);
+    char sanitizer[PATH_MAX];
+    int needs_sanitizer = ls_sanitizer_runtime(program, sanitizer, sizeof sanitizer) == 0;
 
-    char dir[] = "/tmp/loopstall-run.XXXXXX";
-    if (!mkdtemp(dir)) {
+    char tmpdir[] = "/tmp/loopstall-run.XXXXXX";
+    const char *dir = keep_dir;
+    if (keep_dir) {
+        if (mkdir(keep_dir, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "loopstall run: cannot make --dir %s: %s\n", keep_dir, strerror(errno));
+            return 2;
+        }
+    } else if (!(dir = mkdtemp(tmpdir))) {
         fprintf(stderr, "loopstall: cannot make a temporary directory: %s\n", strerror(errno));
         return 2;
     }
+    char collector[128];
+    struct ls_collector *col =
+        ls_collector_open(dir, (uint64_t)(threshold_ms * 1e6), collector, sizeof collector);
+    if (!col) {
+        fprintf(stderr, "loopstall: cannot listen for the agent: %s\n", strerror(errno));
+        if (!keep_dir) remove_dir(dir);
+        return 2;
+    }
     char *inject = nrules ? join_rules(rules, nrules) : NULL;
-    set_env(agent, dir, threshold_ms, inject, strict);
+    struct ls_run_env_opts eo = {.agent = agent,
+                                 .sanitizer = needs_sanitizer ? sanitizer : NULL,
+                                 .dir = dir,
+                                 .collector = collector,
+                                 .threshold_ms = threshold_ms,
+                                 .inject = inject,
+                                 .strict = strict,
+                                 .node_perf_map = perf_map};
+    int root_slot;
+    char **env = ls_run_env(&eo, &root_slot);
     free(inject);
+    time_t started = time(NULL);
 
-    /* Like system(): the terminal's ^C and ^\ reach the command; run waits for it
-     * to end and still writes the report. SIGTERM and SIGHUP sent to run are
-     * passed on to the command. */
-    struct sigaction ign = {.sa_handler = SIG_IGN}, fwd = {.sa_handler = forward}, old_int,
-                     old_quit;
-    sigaction(SIGINT, &ign, &old_int);
-    sigaction(SIGQUIT, &ign, &old_quit);
-    sigaction(SIGTERM, &fwd, NULL);
-    sigaction(SIGHUP, &fwd, NULL);
+    /* Orphans of the command (daemons that double-fork) become run's children. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGCHLD);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &sigs, &old);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         fprintf(stderr, "loopstall: fork: %s\n", strerror(errno));
-        remove_dir(dir);
+        ls_collector_close(col);
+        if (!keep_dir) remove_dir(dir);
         return 2;
     }
     if (pid == 0) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGQUIT, &old_quit, NULL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        char num[32];
-        snprintf(num, sizeof num, "%d", (int)getpid());
-        setenv("LOOPSTALL_ROOT_PID", num, 1);
-        execv(program, argv + optind);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        prctl(PR_SET_CHILD_SUBREAPER, 0);
+        char root[48];
+        snprintf(root, sizeof root, "LOOPSTALL_ROOT_PID=%d", (int)getpid());
+        env[root_slot] = root;
+        execve(program, argv + optind, env);
         fprintf(stderr, "loopstall: cannot run %s: %s\n", program, strerror(errno));
         _exit(127);
     }
-    child_pid = pid;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    ls_collector_set_root(col, pid);
+
+    int root_status = 0, root_done = 0, no_children = 0;
+    while (!(root_done && no_children && !ls_collector_live(col))) {
+        struct pollfd pf[2] = {{ls_collector_fd(col), POLLIN, 0}, {sfd, POLLIN, 0}};
+        poll(pf, 2, ls_collector_timeout_ms(col));
+        ls_collector_step(col); /* new records first: a process may end right after its hello */
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+            if (si.ssi_signo != SIGCHLD)
+                forward(col, pid, (int)si.ssi_signo,
+                        si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT);
+        no_children = reap(col, pid, &root_status, &root_done);
+        if (root_done && no_wait) break;
+    }
+    int code = WIFEXITED(root_status) ? WEXITSTATUS(root_status) : 128 + WTERMSIG(root_status);
+
+    /* --no-wait: a watcher of run's own goes on in the background for the
+     * processes still running, and writes their reports into dir. */
+    int still = ls_collector_live(col);
+    pid_t still_pids[64];
+    int nstill = ls_collector_pids(col, still_pids, 64);
+    if (no_wait && still) {
+        fflush(NULL);
+        pid_t bg = fork();
+        if (bg == 0) {
+            setsid();
+            while (ls_collector_live(col)) {
+                struct pollfd pf = {ls_collector_fd(col), POLLIN, 0};
+                poll(&pf, 1, ls_collector_timeout_ms(col));
+                ls_collector_step(col);
+                reap(col, pid, &root_status, &root_done);
+            }
+            ls_collector_close(col);
+            _exit(0);
+        }
+    }
 
     int nfiles = 0;
     json_t *report = ls_merge_dir(dir, &nfiles);
-    remove_dir(dir);
     json_t *cmd = json_array();
     for (int i = optind; i < argc; i++)
         json_array_append_new(cmd, json_string(argv[i]));
     json_object_set_new(report, "command", cmd);
     json_object_set_new(report, "exit_status", json_integer(code));
     json_object_set_new(report, "threshold_ns", json_integer((json_int_t)(threshold_ms * 1e6)));
+    note_losses(report, col);
+    if (!(no_wait && still)) ls_collector_close(col);
     if (!has_pid(report, pid) && !why && code != 127)
         fprintf(stderr,
-                "loopstall: %s left no report: the agent was not loaded (a static or setuid "
-                "program, or one that cleared LD_PRELOAD) or the process was killed before it "
-                "noticed anything\n",
+                "loopstall: %s left no report: the agent never reached it (LD_PRELOAD cleared on "
+                "the way, or a program the loader cannot preload into)\n",
                 program);
     int rc = ls_outputs_write(report, &out);
-    if (!quiet) ls_render_summary(report, out.json_path, stderr);
+    if (!quiet) {
+        ls_render_summary(report, out.json_path, stderr);
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(report, "losses"), i, l)
+            fprintf(stderr, "loopstall: lost: %s\n", json_string_value(l));
+        if (no_wait && still) {
+            fprintf(stderr, "loopstall: %d process%s still running under the agent (pid", still,
+                    still == 1 ? "" : "es");
+            for (int k = 0; k < nstill; k++)
+                fprintf(stderr, "%s%d", k ? ", " : " ", (int)still_pids[k]);
+            fprintf(stderr,
+                    "): their reports will be written to %s as they end; merge them "
+                    "with: loopstall report %s\n",
+                    dir, dir);
+        }
+    }
+    if (ls_run_env_adds_perf_map(&eo) && !(no_wait && still)) remove_perf_maps(report, started);
     json_decref(report);
+    if (!keep_dir && !(no_wait && still)) remove_dir(dir);
+    for (int i = 0; i < root_slot; i++)
+        free(env[i]);
+    free(env);
     (void)rc; /* a write error was reported; the exit status stays the command's own */
     return code;
 }

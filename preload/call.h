@@ -1,59 +1,78 @@
 /* call.h -- the steps every wrapper takes around a real call: inline, because on a
  * loop thread they run around every read and write the host makes.
  *
- * The common case (a loop thread inside an iteration, no rule active) costs two
- * TSC reads and a few stores into the loop's own slot: nothing here touches
- * errno, takes a lock or makes a system call. Anything more (injection, a call
- * long enough to keep, strict mode) goes out of line to call.c.
+ * Every wrapper, generated or hand-written, ends in this same tail:
+ *     if (ls_call_begin(&c, fn, tkind, target, &err, &short_bytes)) fail with err;
+ *     r = real call;
+ *     ls_call_end(&c);
+ * so that injection, timing, errno and the re-entrancy guard cannot be
+ * skipped. The common case (a loop thread inside an iteration, no rule
+ * active) costs two TSC reads and a few stores into the loop's own slot:
+ * nothing here touches errno, takes a lock, copies an argument or makes a
+ * system call. Anything more (injection, a call long enough to keep, strict
+ * mode) goes out of line to call.c.
  */
 #ifndef LS_CALL_H
 #define LS_CALL_H
 
-#include "agent.h"
+#include "config.h"
 #include "inject.h"
+#include "state.h"
 #include "ticks.h"
 
-int ls_call_begin_slow(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
-                       uint64_t *short_bytes);
-void ls_call_end_rest(struct ls_call *c, int tkind, intptr_t target, uint64_t dt);
+struct ls_call {
+    struct ls_loop *loop; /* NULL: not timed */
+    int fn;
+    int rule;
+    int tkind;
+    uint64_t target;
+    uint64_t start;
+    uint64_t injected_ns;
+    uint32_t hits; /* our sampling signal's count at the start (an EINTR since was ours) */
+};
 
-/* Publishes the call in progress, for the watchdog's view of a hung loop. */
-static inline void ls_call_publish(struct ls_call *c, struct ls_loop *l, int fn, int tkind,
-                                   intptr_t target, uint64_t start)
+int ls_call_begin_slow(struct ls_call *c, int fn, int tkind, uint64_t target, int *err,
+                       uint64_t *short_bytes);
+void ls_call_end_rest(struct ls_call *c, uint64_t dt);
+
+/* Publishes the call in progress, for the watcher's view of a hung loop: the
+ * raw target (a descriptor or an address), named only if it comes to matter. */
+static inline void ls_call_publish(struct ls_call *c, struct ls_loop *l, uint64_t start)
 {
     c->loop = l;
     c->start = start;
-    l->cur_tkind = tkind;
-    l->cur_target = target;
-    if (ls_target_is_copied(tkind))
-        ls_target_copy_text(tkind, target, l->cur_target_text, sizeof l->cur_target_text);
+    atomic_store_explicit(&l->cur_tkind, c->tkind, memory_order_relaxed);
+    atomic_store_explicit(&l->cur_target, c->target, memory_order_relaxed);
     atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_fn, fn, memory_order_release);
+    atomic_store_explicit(&l->cur_fn, c->fn, memory_order_release);
 }
 
 /* Decides whether the call is timed and starts the clock. Returns 1 when an
  * injection rule says the wrapper must fail with *err instead of calling. */
-static inline int ls_call_begin(struct ls_call *c, int fn, int tkind, intptr_t target, int *err,
+static inline int ls_call_begin(struct ls_call *c, int fn, int tkind, uint64_t target, int *err,
                                 uint64_t *short_bytes)
 {
     struct ls_tls *t = &ls_tls;
     c->loop = NULL;
+    c->fn = fn;
+    c->tkind = tkind;
+    c->target = target;
+    c->rule = -1;
+    c->injected_ns = 0;
+    c->hits = t->sample_hits;
     if (LS_UNLIKELY(t->guard)) return 0;
     if (LS_UNLIKELY(ls_inject_on))
         return ls_call_begin_slow(c, fn, tkind, target, err, short_bytes);
     struct ls_loop *l = t->loop;
     /* Only calls made inside an iteration count towards a stall. */
     if (!l || !atomic_load_explicit(&l->iter_start, memory_order_relaxed)) return 0;
-    c->fn = fn;
-    c->rule = -1;
-    c->injected_ns = 0;
-    ls_call_publish(c, l, fn, tkind, target, ls_ticks());
+    ls_call_publish(c, l, ls_ticks());
     return 0;
 }
 
-/* Stops the clock. The loop thread is the only writer of its slot's counters,
- * so plain loads and stores do (the watchdog only reads them). */
-static inline void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
+/* Stops the clock. The loop thread is the only writer of its slot's
+ * counters, so relaxed loads and stores do (the watcher only reads them). */
+static inline void ls_call_end(struct ls_call *c)
 {
     struct ls_loop *l = c->loop;
     if (!l) return;
@@ -62,9 +81,20 @@ static inline void ls_call_end(struct ls_call *c, int tkind, intptr_t target)
     atomic_store_explicit(&l->blocked_ticks,
                           atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed) + dt,
                           memory_order_relaxed);
-    l->call_count++;
-    if (LS_UNLIKELY(dt >= ls_cfg.record_min_ticks || c->injected_ns || ls_cfg.strict))
-        ls_call_end_rest(c, tkind, target, dt);
+    atomic_store_explicit(&l->call_count,
+                          atomic_load_explicit(&l->call_count, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    if (LS_UNLIKELY(dt >= ls_proc.record_min_ticks || c->injected_ns || ls_cfg.strict))
+        ls_call_end_rest(c, dt);
+    c->loop = NULL; /* ended: a second end is a no-op */
+}
+
+/* 1 when the call failed with EINTR because of our own sampling signal (its
+ * handler counted a delivery since the call began): the wrapper calls again
+ * with what is left of the time, as if nothing had happened. */
+static inline int ls_call_eintr_ours(const struct ls_call *c, int failed_eintr)
+{
+    return LS_UNLIKELY(failed_eintr) && ls_tls.sample_hits != c->hits;
 }
 
 #endif

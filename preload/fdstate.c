@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "agent.h"
+#include "state.h"
 #include "real.h"
 
 LS_HIDDEN _Atomic uint64_t ls_fd_known[LS_FD_MAX / 64];

@@ -9,6 +9,8 @@
  */
 #include "inject.h"
 
+#include "mem.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +27,7 @@ struct ls_inject_slot {
     struct ls_rule rule;
     _Atomic uint64_t matched; /* calls that passed the filters */
     _Atomic uint64_t fired;   /* calls the rule acted on */
+    _Atomic uint64_t *mirror; /* the record's counter, which the watcher reads, or NULL */
     uint64_t key;             /* hashed seed: start of the rule's sequence */
     uint64_t p53;             /* fire when the top 53 bits of the hash are below this */
     int peer_family;          /* AF_INET, AF_INET6, or 0 for any address */
@@ -152,17 +155,21 @@ struct call_target {
     intptr_t target;
     int path_state; /* 0: not looked up, 1: path holds it, -1: none */
     int peer_state; /* likewise for peer */
+    int host_state; /* likewise for host */
     struct sockaddr_storage peer;
     char path[4096];
+    char host[256];
 };
 
 static int path_matches(const struct ls_rule *r, struct call_target *ct)
 {
-    if (ct->tkind == LS_T_PATH) {
-        const char *path = (const char *)ct->target;
-        return path && ls_glob_match(r->path, path, 0);
-    }
-    if (ct->tkind != LS_T_FD) return 0;
+    /* The caller's path is read fault-safely: a bad pointer must reach the
+     * kernel (EFAULT, as without us), not crash the host here. */
+    if (ct->tkind == LS_T_PATH && ct->path_state == 0)
+        ct->path_state =
+            ls_mem_read_str(0, (uint64_t)ct->target, ct->path, sizeof ct->path) >= 0 ? 1 : -1;
+    else if (ct->tkind != LS_T_FD && ct->tkind != LS_T_PATH)
+        return 0;
     if (ct->path_state == 0)
         ct->path_state = fd_path((int)ct->target, ct->path, sizeof ct->path) == 0 ? 1 : -1;
     return ct->path_state > 0 && ls_glob_match(r->path, ct->path, 0);
@@ -205,8 +212,12 @@ static int addr_matches(const struct ls_inject_slot *s, const struct sockaddr *s
 static int peer_matches(const struct ls_inject_slot *s, struct call_target *ct)
 {
     if (ct->tkind == LS_T_SOCKADDR) {
-        const struct sockaddr *sa = (const struct sockaddr *)ct->target;
-        return sa && addr_matches(s, sa);
+        if (ct->peer_state == 0) {
+            memset(&ct->peer, 0, sizeof ct->peer);
+            ssize_t n = ls_mem_read(0, (uint64_t)ct->target, &ct->peer, sizeof ct->peer);
+            ct->peer_state = n >= (ssize_t)sizeof(struct sockaddr_in) ? 1 : -1;
+        }
+        return ct->peer_state > 0 && addr_matches(s, (const struct sockaddr *)&ct->peer);
     }
     if (ct->tkind != LS_T_FD) return 0;
     if (ct->peer_state == 0) {
@@ -227,8 +238,13 @@ static int filters_match(const struct ls_inject_slot *s, int on_loop, struct cal
     if ((r->peer[0] || r->peer_port >= 0) && !peer_matches(s, ct)) return 0;
     if (r->host[0]) {
         if (ct->tkind != LS_T_HOST) return 0;
-        const char *node = (const char *)ct->target;
-        if (!ls_glob_match(r->host, node ? node : "", 1)) /* host names ignore case */
+        if (ct->host_state == 0)
+            ct->host_state = ct->target && ls_mem_read_str(0, (uint64_t)ct->target, ct->host,
+                                                           sizeof ct->host) >= 0
+                                 ? 1
+                                 : -1;
+        if (!ls_glob_match(r->host, ct->host_state > 0 ? ct->host : "",
+                           1)) /* host names ignore case */
             return 0;
     }
     return 1;
@@ -250,6 +266,7 @@ static int window_fires(struct ls_inject_slot *s, uint64_t *draw)
         if (r->count && f >= r->count) return 0;
     } while (!atomic_compare_exchange_weak_explicit(&s->fired, &f, f + 1, memory_order_relaxed,
                                                     memory_order_relaxed));
+    if (s->mirror) atomic_fetch_add_explicit(s->mirror, 1, memory_order_relaxed);
     *draw = mix64(h);
     return 1;
 }
@@ -266,7 +283,7 @@ int ls_inject_decide(int fn, int on_loop, int tkind, intptr_t target, struct ls_
     struct call_target ct;
     ct.tkind = tkind;
     ct.target = target;
-    ct.path_state = ct.peer_state = 0;
+    ct.path_state = ct.peer_state = ct.host_state = 0;
 
     memset(act, 0, sizeof *act);
     act->rule = -1;
@@ -348,4 +365,15 @@ void ls_inject_reset_counts(void)
         atomic_store_explicit(&slots[i].matched, 0, memory_order_relaxed);
         atomic_store_explicit(&slots[i].fired, 0, memory_order_relaxed);
     }
+}
+
+void ls_inject_bind(_Atomic uint64_t *fired, char (*text)[LS_RULE_TEXT_MAX], uint32_t *nrules)
+{
+    for (int i = 0; i < nslots; i++) {
+        slots[i].mirror = fired ? &fired[i] : NULL;
+        if (text) memcpy(text[i], slots[i].rule.text, LS_RULE_TEXT_MAX);
+        if (fired)
+            atomic_store_explicit(&fired[i], atomic_load(&slots[i].fired), memory_order_relaxed);
+    }
+    if (nrules) *nrules = (uint32_t)nslots;
 }

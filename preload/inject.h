@@ -16,6 +16,7 @@
 #include "calls.h"
 #include "inject_rule.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #ifndef LS_HIDDEN
@@ -69,6 +70,11 @@ LS_HIDDEN const struct ls_rule *ls_inject_rule(int i);
 LS_HIDDEN uint64_t ls_inject_fired(int i);
 /* How many calls matched rule i's function and filters (fired or not). */
 LS_HIDDEN uint64_t ls_inject_matched(int i);
+
+/* Mirrors each rule's fire count into fired[i] (the record's, which the
+ * watcher reads) and copies the rules' text and count; NULL unbinds. */
+LS_HIDDEN void ls_inject_bind(_Atomic uint64_t *fired, char (*text)[LS_RULE_TEXT_MAX],
+                              uint32_t *nrules);
 
 /* For the agent's fork handler, in the child: counts start again from zero so
  * that the child's report lists its own fires; the rules stay. */

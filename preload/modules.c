@@ -1,33 +1,18 @@
-/* modules.c -- the loaded objects at report time, so frames carry module, offset and build-id. */
+/* modules.c -- the record's table of loaded objects, with build-ids (see modules.h). */
 #include "modules.h"
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
+#include <errno.h>
 #include <link.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "state.h"
 
-#define MAX_MODULES 512
-
-struct module {
-    uintptr_t base, lo, hi;
-    char path[256];
-    char build_id[41];
-};
-
-static struct module modules[MAX_MODULES];
-
-/* dladdr scans a module's symbols linearly; frames repeat across stalls, so
- * each report asks it once per distinct address. */
-#define SYM_CACHE 4096
-static struct {
-    uintptr_t ip;
-    const char *symbol;
-} sym_cache[SYM_CACHE];
-static int nmodules;
-static char exe_path[256];
+static char exe_path[LS_MODULE_PATH];
 
 static void read_build_id(struct dl_phdr_info *info, char out[41])
 {
@@ -58,72 +43,83 @@ static void read_build_id(struct dl_phdr_info *info, char out[41])
 static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
-    (void)arg;
-    if (nmodules == MAX_MODULES) return 1;
-    struct module *m = &modules[nmodules];
+    uint32_t *n = arg;
+    struct ls_record *r = ls_proc.rec;
+    if (*n == LS_MODULES) return 1;
+    struct ls_module *m = &r->modules[*n];
     m->base = info->dlpi_addr;
-    m->lo = UINTPTR_MAX;
+    m->lo = UINT64_MAX;
     m->hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD) continue;
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
         if (lo < m->lo) m->lo = lo;
         if (hi > m->hi) m->hi = hi;
     }
     if (m->hi == 0) return 0;
     const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
-    size_t n = strlen(name);
-    if (n >= sizeof m->path) n = sizeof m->path - 1;
-    memcpy(m->path, name, n);
-    m->path[n] = '\0';
+    size_t len = strlen(name);
+    if (len >= sizeof m->path) len = sizeof m->path - 1;
+    memcpy(m->path, name, len);
+    m->path[len] = '\0';
     read_build_id(info, m->build_id);
-    nmodules++;
+    (*n)++;
     return 0;
+}
+
+static int loader_adds(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    uint64_t *adds = arg;
+    /* dlpi_adds/subs exist when size says so (glibc >= 2.4). */
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+        *adds = (uint64_t)info->dlpi_adds * 1000003ULL + (uint64_t)info->dlpi_subs;
+    return 1;
 }
 
 void ls_modules_refresh(void)
 {
-    ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
-    exe_path[n > 0 ? n : 0] = '\0';
-    nmodules = 0;
-    dl_iterate_phdr(add_module, NULL);
-    memset(sym_cache, 0, sizeof sym_cache); /* modules may have come and gone */
+    struct ls_record *r = ls_proc.rec;
+    int saved = errno;
+    uint64_t adds = 0;
+    dl_iterate_phdr(loader_adds, &adds);
+    if (adds && adds == r->modules_adds && atomic_load(&r->nmodules)) {
+        errno = saved;
+        return;
+    }
+    if (!exe_path[0]) {
+        ssize_t n =
+            syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe_path, sizeof exe_path - 1);
+        exe_path[n > 0 ? n : 0] = '\0';
+    }
+    /* Odd while the table changes, so a reader copies it whole. */
+    atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);
+    uint32_t n = 0;
+    dl_iterate_phdr(add_module, &n);
+    atomic_store_explicit(&r->nmodules, n, memory_order_relaxed);
+    r->modules_adds = adds;
+    atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);
+    errno = saved;
 }
 
-void ls_modules_lookup(uintptr_t ip, struct ls_frame_info *out)
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    memset(out, 0, sizeof *out);
-    out->offset = ip;
-    for (int i = 0; i < nmodules; i++) {
-        struct module *m = &modules[i];
-        if (ip < m->lo || ip >= m->hi) continue;
-        out->module = m->path;
-        out->build_id = m->build_id[0] ? m->build_id : NULL;
-        out->offset = ip - m->base;
-        break;
+    (void)size;
+    uintptr_t base = (uintptr_t)arg;
+    if (info->dlpi_addr != base) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (!ls_proc.self_lo || lo < ls_proc.self_lo) ls_proc.self_lo = lo;
+        if (hi > ls_proc.self_hi) ls_proc.self_hi = hi;
     }
-    /* dladdr finds the nearest exported symbol below ip; it names the frame only
-     * when ip lies inside that symbol, or a static function would get a
-     * neighbour's name. */
-    unsigned h = (unsigned)((ip * 0x9e3779b97f4a7c15ULL) >> 52) & (SYM_CACHE - 1);
-    for (unsigned probe = 0; probe < 8; probe++) {
-        unsigned k = (h + probe) & (SYM_CACHE - 1);
-        if (sym_cache[k].ip == ip) {
-            out->symbol = sym_cache[k].symbol;
-            return;
-        }
-        if (!sym_cache[k].ip) {
-            h = k;
-            break;
-        }
-    }
+    return 1;
+}
+
+void ls_modules_find_self(void)
+{
     Dl_info info;
-    const ElfW(Sym) *sym = NULL;
-    if (dladdr1((void *)ip, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_sname && sym &&
-        info.dli_saddr && ip >= (uintptr_t)info.dli_saddr &&
-        ip < (uintptr_t)info.dli_saddr + (sym->st_size ? sym->st_size : 1))
-        out->symbol = info.dli_sname;
-    sym_cache[h].ip = ip;
-    sym_cache[h].symbol = out->symbol;
+    if (dladdr((void *)ls_modules_find_self, &info) && info.dli_fbase)
+        dl_iterate_phdr(find_self, info.dli_fbase);
 }

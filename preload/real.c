@@ -3,7 +3,7 @@
 
 #include <dlfcn.h>
 
-#include "agent.h"
+#include "state.h"
 
 LS_HIDDEN void *ls_real_table[LS_FN_COUNT];
 

@@ -1,4 +1,9 @@
-/* wrap.h -- the steps the hand-written wrappers share (the generated ones expand the same steps).
+/* wrap.h -- the shared tail of the hand-written wrappers (the generated ones expand the same
+ * steps).
+ *
+ * A hand-written wrapper computes only what differs (an argument, a role, a
+ * remaining time) and then ends in LS_TIMED_CALL: injection, timing, errno
+ * and the re-entrancy guard in one place (call.h).
  */
 #ifndef LS_WRAP_H
 #define LS_WRAP_H
@@ -6,9 +11,9 @@
 #include <errno.h>
 #include <stdint.h>
 
-#include "agent.h"
 #include "call.h"
 #include "real.h"
+#include "state.h"
 
 /* ls_f: the real function, or a failure with ENOSYS when libc lacks it. */
 #define LS_RESOLVE(name)                                                                           \
@@ -18,20 +23,35 @@
         return -1;                                                                                 \
     }
 
-/* An ordinary timed call (inside an iteration, or under injection) of a
- * function that fails with -1 and errno; returns from the wrapper. */
-#define LS_TIMED_CALL(name, tkind, target, call)                                                   \
+/* A timed call (inside an iteration, or under injection) of a function that
+ * fails with -1 and errno: sets ls_r to its result; the caller returns it. */
+#define LS_TIMED(name, tkind, target, call)                                                        \
     do {                                                                                           \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(target), &ls_err, &ls_sb)) {      \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(target), &ls_err,      \
+                          &ls_sb)) {                                                               \
             errno = ls_err;                                                                        \
-            return -1;                                                                             \
+            ls_r = -1;                                                                             \
+        } else {                                                                                   \
+            ls_r = call;                                                                           \
+            ls_call_end(&ls_c);                                                                    \
         }                                                                                          \
-        int ls_r = call;                                                                           \
-        ls_call_end(&ls_c, tkind, (intptr_t)(target));                                             \
+    } while (0)
+
+#define LS_TIMED_CALL(name, tkind, target, call)                                                   \
+    do {                                                                                           \
+        int ls_r;                                                                                  \
+        LS_TIMED(name, tkind, target, call);                                                       \
         return ls_r;                                                                               \
     } while (0)
+
+/* Does a wrapper need to look at this call at all? Not on a thread that is
+ * not a loop when no rule is active: the call passes straight through. */
+static inline int ls_wrap_idle(void)
+{
+    return LS_LIKELY(!ls_tls.loop && !ls_inject_on);
+}
 
 #endif

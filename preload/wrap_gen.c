@@ -1,42 +1,28 @@
 /* wrap_gen.c -- the wrappers generated from common/calls.def.
  *
- * Every wrapper takes the same steps: pass straight through when the thread is
- * not a loop and no rule is active; otherwise let call.c time the call, apply
- * injection and keep what mattered. Each wrapper is defined under an internal
- * name and exported under the libc name with an asm label, so that glibc's
- * own prototypes (transparent unions, restrict) never conflict with ours.
+ * Two functions per call: the exported wrapper holds only the tests that let
+ * a call through untouched (not a loop, or a descriptor that never blocks,
+ * and no rule), so that it compiles to a few loads and a tail jump; the rest
+ * is the out-of-line slow half, which ends in the shared tail (call.h). Each
+ * wrapper is defined under an internal name and exported under the libc name
+ * with an asm label, so that glibc's own prototypes (transparent unions,
+ * restrict) never conflict with ours.
  */
 #include <errno.h>
 #include <stdint.h>
 
-#include "agent.h"
 #include "call.h"
-#include "inject.h"
+#include "config.h"
 #include "fdstate.h"
+#include "inject.h"
 #include "real.h"
-
-#define LS_SHORT_IOV_MAX 64
-
-/* Copies iov into out, cut so that the vectors hold at most cap bytes; returns the new count. */
-static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct iovec *out)
-{
-    int n = 0;
-    for (int i = 0; i < cnt && i < LS_SHORT_IOV_MAX && cap > 0; i++) {
-        out[n] = iov[i];
-        if (out[n].iov_len > cap) out[n].iov_len = (size_t)cap;
-        cap -= out[n].iov_len;
-        n++;
-    }
-    return n ? n : (cnt > 0 ? 1 : 0);
-}
+#include "short_iov.h"
 
 /* The failure value in each function's own convention. */
 #define F_MINUS1_RET(ret, e) (errno = (e), (ret)-1)
 #define F_NULL_RET(ret, e)   (errno = (e), (ret)0)
 #define F_RETERR_RET(ret, e) ((ret)(e))
-#define F_EAI_RET(ret, e)    ((ret)(e))
 #define F_NONE_RET(ret, e)   ((void)(e), (ret)0)
-#undef F_EAI_RET
 /* getaddrinfo callers read errno after EAI_SYSTEM: give them one. */
 #define F_EAI_RET(ret, e) ((e) == EAI_SYSTEM ? (void)(errno = EIO) : (void)0, (ret)(e))
 
@@ -51,16 +37,10 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
     if (ls_sb && ls_sb < n) n = (size_t)ls_sb;
 #define LS_SHORT_IOV                                                                               \
     struct iovec ls_iov[LS_SHORT_IOV_MAX];                                                         \
-    if (ls_sb) {                                                                                   \
-        cnt = ls_short_iov(iov, cnt, ls_sb, ls_iov);                                               \
-        iov = ls_iov;                                                                              \
-    }
+    if (ls_sb) cnt = ls_short_iov(iov, cnt, ls_sb, ls_iov, &iov);
 
 #define LS_CALL_HAND(...)
-/* Two functions per call: the exported wrapper holds only the tests that let a
- * call through untouched (no loop, or a descriptor that never blocks, and no
- * rule), so that it compiles to a few loads and a tail jump; everything else
- * is in the out-of-line slow half. */
+#define LS_CALL_HOOK(...)
 #define LS_CALL_GEN(name, ret, params, args, fam, tkind, texpr, count, fail, errnos)               \
     static __attribute__((noinline)) ret ls_slow_##name params                                     \
     {                                                                                              \
@@ -68,10 +48,11 @@ static int ls_short_iov(const struct iovec *iov, int cnt, uint64_t cap, struct i
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (intptr_t)(texpr), &ls_err, &ls_sb))         \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(texpr), &ls_err,       \
+                          &ls_sb))                                                                 \
             return fail##_RET(ret, ls_err);                                                        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
-        ls_call_end(&ls_c, tkind, (intptr_t)(texpr));                                              \
+        ls_call_end(&ls_c);                                                                        \
         if (LS_FD_SKIPPABLE(fam, tkind) && ls_c.loop && ls_fd_unknown((int)(intptr_t)(texpr)))     \
             ls_fd_learn((int)(intptr_t)(texpr));                                                   \
         return ls_r;                                                                               \

@@ -1,24 +1,25 @@
 /* wrap_wait.c -- the waits, hand-written: the one a thread keeps returning to is its loop.
  *
  * A thread becomes a loop when it waits in the epoll family (or, with
- * LOOPSTALL_LOOP=poll, in poll/ppoll/select). The time from that wait's return
- * to the next call of it is one iteration. A wait on another epoll fd, or a
- * poll with a timeout, made inside an iteration is a blocking call: Node's
- * execSync runs a nested loop, libcurl's easy interface blocks in poll().
+ * LOOPSTALL_LOOP=poll, in poll/ppoll/select). The time from that wait's
+ * return to the next call of it is one iteration. A wait on another epoll fd,
+ * or a poll with a timeout, made inside an iteration is a blocking call:
+ * Node's execSync runs a nested loop, libcurl's easy interface blocks in
+ * poll(). What differs from the generated wrappers: the role (loop wait,
+ * timed call, or pass-through), and an EINTR our own sampling signal caused,
+ * which is absorbed by waiting again for the time that was left (these calls
+ * are never restarted by SA_RESTART).
  */
 #include <errno.h>
 #include <stdint.h>
 
-#include "agent.h"
-#include "call.h"
-#include "inject.h"
-#include "real.h"
-#include "ticks.h"
+#include "config.h"
+#include "iteration.h"
+#include "remaining.h"
+#include "watchdog.h"
 #include "wrap.h"
 
 enum role { ROLE_PASS, ROLE_LOOP, ROLE_CALL };
-
-extern _Atomic int ls_wd_running; /* watchdog.c */
 
 static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int blocking)
 {
@@ -29,103 +30,164 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
             if (t->not_loop || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
             return ROLE_LOOP;
         }
-        if (l->loop_fd == -1) /* the old loop fd was closed: this is the new loop */
-            l->loop_fd = fd;
-        if (kind == LS_LOOP_POLL || fd == l->loop_fd) return ROLE_LOOP;
+        int loop_fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
+        if (loop_fd == -1) { /* the old loop fd was closed: this is the new loop */
+            atomic_store_explicit(&l->loop_fd, fd, memory_order_relaxed);
+            loop_fd = fd;
+        }
+        if (kind == LS_LOOP_POLL || fd == loop_fd) return ROLE_LOOP;
     }
     if (l && blocking && atomic_load_explicit(&l->iter_start, memory_order_relaxed))
         return ROLE_CALL;
     return ls_inject_on ? ROLE_CALL : ROLE_PASS;
 }
 
-/* Around the loop's own wait: the iteration ends on entry and begins on return. */
-#define LOOP_WAIT(name, target, call)                                                              \
-    do {                                                                                           \
-        struct ls_loop *ls_l = ls_tls.loop;                                                        \
-        ls_iteration_end(ls_l, ls_ticks());                                                        \
-        if (LS_UNLIKELY(!atomic_load_explicit(&ls_wd_running, memory_order_relaxed)))              \
-            ls_watchdog_ensure();                                                                  \
-        int ls_err = 0;                                                                            \
-        uint64_t ls_sb = 0;                                                                        \
-        int ls_r;                                                                                  \
-        struct ls_call ls_c;                                                                       \
-        if (ls_inject_on && ls_inject_wants(LS_FN_##name) &&                                       \
-            ls_call_begin(&ls_c, LS_FN_##name, LS_T_NONE, 0, &ls_err, &ls_sb)) {                   \
-            errno = ls_err;                                                                        \
-            ls_r = -1;                                                                             \
-        } else {                                                                                   \
-            ls_r = call;                                                                           \
-        }                                                                                          \
-        int ls_saved = errno;                                                                      \
-        ls_iteration_begin(ls_l, ls_ticks());                                                      \
-        errno = ls_saved;                                                                          \
-        return ls_r;                                                                               \
-    } while (0)
+/* One wait in progress, whatever its role. */
+struct wait {
+    enum role role;
+    struct ls_call c;
+    struct ls_loop *l;
+    uint64_t enter;
+    uint32_t hits;
+};
 
-#define WAIT_WRAPPER(name, kind, fd, blocking, tkind, target, call)                                \
-    do {                                                                                           \
-        LS_RESOLVE(name);                                                                          \
-        struct ls_tls *t = &ls_tls;                                                                \
-        if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on)) return call;            \
-        switch (wait_role(t, kind, fd, blocking)) {                                                \
-        case ROLE_LOOP:                                                                            \
-            LOOP_WAIT(name, target, call);                                                         \
-        case ROLE_CALL:                                                                            \
-            LS_TIMED_CALL(name, tkind, target, call);                                              \
-        default:                                                                                   \
-            return call;                                                                           \
-        }                                                                                          \
-    } while (0)
+/* Begins the wait; returns 1 when an injection rule says it fails with *err. */
+static int wait_begin(struct wait *w, struct ls_tls *t, enum ls_wait_mode kind, int fd,
+                      int blocking, int fn, int tkind, uint64_t target, int *err)
+{
+    uint64_t sb = 0;
+    w->role = wait_role(t, kind, fd, blocking);
+    w->hits = t->sample_hits;
+    w->enter = ls_ticks();
+    w->c.loop = NULL;
+    if (w->role == ROLE_LOOP) {
+        w->l = t->loop;
+        ls_iteration_end(w->l, w->enter);
+        /* A rule touches the loop's own wait only when it names the function. */
+        if (ls_inject_on && ls_inject_wants(fn))
+            return ls_call_begin(&w->c, fn, LS_T_NONE, 0, err, &sb);
+        return 0;
+    }
+    if (w->role == ROLE_CALL) return ls_call_begin(&w->c, fn, tkind, target, err, &sb);
+    return 0;
+}
+
+/* After the real call: 1 when it failed with an EINTR of our own making, so
+ * the wrapper waits again for what is left of its timeout. */
+static int wait_again(struct wait *w, int r)
+{
+    if (w->role == ROLE_PASS || r != -1 || errno != EINTR) return 0;
+    uint32_t now = ls_tls.sample_hits;
+    if (now == w->hits) return 0;
+    w->hits = now;
+    return 1;
+}
+
+static void wait_end(struct wait *w)
+{
+    int saved = errno;
+    if (w->role == ROLE_LOOP) {
+        uint64_t now = ls_ticks();
+        ls_iteration_begin(w->l, now, now - w->enter);
+    }
+    ls_call_end(&w->c);
+    errno = saved;
+}
+
+#define WAIT_PRELUDE(name, kind)                                                                   \
+    LS_RESOLVE(name);                                                                              \
+    struct ls_tls *t = &ls_tls;                                                                    \
+    if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on))
+
+/* The body every wait shares: begin, call (again while the EINTR was ours,
+ * with the timeout recomputed by `again`), end. */
+#define WAIT_BODY(name, kind, fd, blocking, tkind, target, call, again)                            \
+    struct wait w;                                                                                 \
+    int ls_werr = 0, ls_wr;                                                                        \
+    if (wait_begin(&w, t, kind, fd, blocking, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(target),  \
+                   &ls_werr)) {                                                                    \
+        wait_end(&w);                                                                              \
+        errno = ls_werr;                                                                           \
+        return -1;                                                                                 \
+    }                                                                                              \
+    for (;;) {                                                                                     \
+        ls_wr = call;                                                                              \
+        if (!wait_again(&w, ls_wr)) break;                                                         \
+        again;                                                                                     \
+    }                                                                                              \
+    wait_end(&w);                                                                                  \
+    return ls_wr
 
 LS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int tmo)
 {
-    WAIT_WRAPPER(epoll_wait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
-                 ls_f(epfd, ev, max, tmo));
+    WAIT_PRELUDE(epoll_wait, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo);
+    int left = tmo;
+    WAIT_BODY(epoll_wait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
+              ls_f(epfd, ev, max, left), left = ls_remaining_ms(tmo, w.enter));
 }
 
 LS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int tmo, const sigset_t *mask)
 {
-    WAIT_WRAPPER(epoll_pwait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
-                 ls_f(epfd, ev, max, tmo, mask));
+    WAIT_PRELUDE(epoll_pwait, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo, mask);
+    int left = tmo;
+    WAIT_BODY(epoll_pwait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
+              ls_f(epfd, ev, max, left, mask), left = ls_remaining_ms(tmo, w.enter));
 }
 
 LS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
                            const sigset_t *mask)
 {
-    int blocking = !tmo || tmo->tv_sec || tmo->tv_nsec;
-    WAIT_WRAPPER(epoll_pwait2, LS_LOOP_EPOLL, epfd, blocking, LS_T_EPOLL, epfd,
-                 ls_f(epfd, ev, max, tmo, mask));
+    WAIT_PRELUDE(epoll_pwait2, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo, mask);
+    struct ls_timeout to;
+    ls_timeout_from_ts(&to, tmo);
+    WAIT_BODY(epoll_pwait2, LS_LOOP_EPOLL, epfd, to.blocking, LS_T_EPOLL, epfd,
+              ls_f(epfd, ev, max, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
 }
 
-/* poll names the first descriptor it waits on: libcurl's easy interface polls its socket. */
+/* poll names the first descriptor it waits on (read from the array only if
+ * the call comes to matter): libcurl's easy interface polls its socket. */
 LS_EXPORT int poll(struct pollfd *fds, nfds_t n, int tmo)
 {
-    WAIT_WRAPPER(poll, LS_LOOP_POLL, -2, tmo != 0, LS_T_FD, n ? fds[0].fd : -1, ls_f(fds, n, tmo));
+    WAIT_PRELUDE(poll, LS_LOOP_POLL) return ls_f(fds, n, tmo);
+    int left = tmo;
+    WAIT_BODY(poll, LS_LOOP_POLL, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds,
+              ls_f(fds, n, left), left = ls_remaining_ms(tmo, w.enter));
 }
 
 LS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int tmo, size_t fdslen);
 LS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int tmo, size_t fdslen)
 {
-    WAIT_WRAPPER(__poll_chk, LS_LOOP_POLL, -2, tmo != 0, LS_T_FD, n ? fds[0].fd : -1,
-                 ls_f(fds, n, tmo, fdslen));
+    WAIT_PRELUDE(__poll_chk, LS_LOOP_POLL) return ls_f(fds, n, tmo, fdslen);
+    int left = tmo;
+    WAIT_BODY(__poll_chk, LS_LOOP_POLL, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds,
+              ls_f(fds, n, left, fdslen), left = ls_remaining_ms(tmo, w.enter));
 }
 
 LS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
 {
-    int blocking = !tmo || tmo->tv_sec || tmo->tv_nsec;
-    WAIT_WRAPPER(ppoll, LS_LOOP_POLL, -2, blocking, LS_T_FD, n ? fds[0].fd : -1,
-                 ls_f(fds, n, tmo, mask));
+    WAIT_PRELUDE(ppoll, LS_LOOP_POLL) return ls_f(fds, n, tmo, mask);
+    struct ls_timeout to;
+    ls_timeout_from_ts(&to, tmo);
+    WAIT_BODY(ppoll, LS_LOOP_POLL, -2, to.blocking, n ? LS_T_POLLFD : LS_T_NONE, fds,
+              ls_f(fds, n, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
 }
 
-LS_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tmo)
+/* select: Linux writes the time left into the caller's timeval, so waiting
+ * again with the same pointer waits for the rest. */
+LS_EXPORT int select(int n, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tmo)
 {
-    int blocking = !tmo || tmo->tv_sec || tmo->tv_usec;
-    WAIT_WRAPPER(select, LS_LOOP_POLL, -2, blocking, LS_T_NONE, 0, ls_f(n, r, w, e, tmo));
+    WAIT_PRELUDE(select, LS_LOOP_POLL) return ls_f(n, r, wr, e, tmo);
+    struct ls_timeout to;
+    ls_timeout_from_tv(&to, tmo);
+    WAIT_BODY(select, LS_LOOP_POLL, -2, to.blocking, LS_T_NONE, 0, ls_f(n, r, wr, e, tmo), (void)0);
 }
 
-LS_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo,
+LS_EXPORT int pselect(int n, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *tmo,
                       const sigset_t *mask)
 {
-    int blocking = !tmo || tmo->tv_sec || tmo->tv_nsec;
-    WAIT_WRAPPER(pselect, LS_LOOP_POLL, -2, blocking, LS_T_NONE, 0, ls_f(n, r, w, e, tmo, mask));
+    WAIT_PRELUDE(pselect, LS_LOOP_POLL) return ls_f(n, r, wr, e, tmo, mask);
+    struct ls_timeout to;
+    ls_timeout_from_ts(&to, tmo);
+    WAIT_BODY(pselect, LS_LOOP_POLL, -2, to.blocking, LS_T_NONE, 0,
+              ls_f(n, r, wr, e, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
 }

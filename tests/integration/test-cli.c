@@ -33,7 +33,8 @@ Test(cli, a_bad_threshold_is_refused_before_the_command_starts)
 {
     unlink("/tmp/loopstall-cli-marker");
     assert_refused((char *[]){"run", "-t", "fast", "--", MARKER, NULL}, "bad threshold \"fast\"");
-    assert_refused((char *[]){"run", "-t", "-5", "--", MARKER, NULL}, "milliseconds above 0");
+    assert_refused((char *[]){"run", "-t", "-5", "--", MARKER, NULL},
+                   "milliseconds from 0.1 to 3600000");
 }
 
 Test(cli, a_bad_injection_rule_is_refused_naming_the_token)

@@ -104,11 +104,26 @@ Test(inject_rule, the_design_example_with_every_kind_of_filter_parses)
 Test(inject_rule, every_intercepted_function_can_be_delayed)
 {
     for (int fn = 0; fn < LS_FN_COUNT; fn++) {
+        if (ls_calls[fn].hook) continue;
         char text[128];
         snprintf(text, sizeof text, "%s:delay=1ms", ls_calls[fn].name);
         struct ls_rule r = parse_ok(text);
         cr_assert_eq(r.fns[0], fn);
     }
+}
+
+Test(inject_rule, a_lifecycle_hook_cannot_be_named_by_a_rule)
+{
+    int hooks = 0;
+    for (int fn = 0; fn < LS_FN_COUNT; fn++) {
+        if (!ls_calls[fn].hook) continue;
+        hooks++;
+        char text[128];
+        snprintf(text, sizeof text, "%s:delay=1ms", ls_calls[fn].name);
+        cr_assert(strstr(parse_err(text), "is a lifecycle hook"), "%s", text);
+    }
+    cr_assert_geq(hooks, 5, "_exit, abort, syscall, sigaction and the masks are hooks");
+    assert_err_has("sigaction:errno=EINVAL", "sigaction is a lifecycle hook");
 }
 
 Test(inject_rule, every_errno_listed_for_a_function_is_accepted_for_it)
@@ -650,13 +665,14 @@ Test(inject_rule, a_list_longer_than_the_array_is_refused)
 
 Test(inject_rule, short_is_allowed_exactly_for_byte_transfers)
 {
-    int yes[] = {LS_FN_read,    LS_FN___read_chk, LS_FN_pread64,  LS_FN_readv,     LS_FN_write,
-                 LS_FN_pwritev, LS_FN_recv,       LS_FN_recvfrom, LS_FN_send,
-                 LS_FN_sendto,  LS_FN_sendfile, LS_FN___recv_chk};
+    int yes[] = {LS_FN_read,  LS_FN___read_chk, LS_FN_pread64,  LS_FN_readv,
+                 LS_FN_write, LS_FN_pwritev,    LS_FN_recv,     LS_FN_recvfrom,
+                 LS_FN_send,  LS_FN_sendto,     LS_FN_sendfile, LS_FN___recv_chk};
     /* recvmsg and sendmsg carry their bytes in a msghdr the kernel also writes
      * back into: they are not cut short. */
-    int no[] = {LS_FN_recvmsg, LS_FN_sendmsg, LS_FN_close, LS_FN_recvmmsg, LS_FN_sendmmsg,    LS_FN_connect,    LS_FN_accept,
-                LS_FN_open,  LS_FN_fsync,    LS_FN_getaddrinfo, LS_FN_epoll_wait, LS_FN_poll};
+    int no[] = {LS_FN_recvmsg,  LS_FN_sendmsg,     LS_FN_close,      LS_FN_recvmmsg,
+                LS_FN_sendmmsg, LS_FN_connect,     LS_FN_accept,     LS_FN_open,
+                LS_FN_fsync,    LS_FN_getaddrinfo, LS_FN_epoll_wait, LS_FN_poll};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         cr_assert(ls_rule_can_short(yes[i]), "%s", ls_calls[yes[i]].name);
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)

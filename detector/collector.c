@@ -1,0 +1,343 @@
+/* collector.c -- the watcher outside the host (see collector.h). */
+#include "collector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "errnames.h"
+#include "hello.h"
+#include "json_out.h"
+#include "record.h"
+#include "watch.h"
+#include "write.h"
+
+/* One process image's record, as the collector watches it. */
+struct image {
+    struct ls_record *rec;
+    struct ls_watch w;
+    pid_t pid;
+    int pidfd; /* readable when the process ends; -1 when it could not be opened */
+    int done;  /* its report is written (or it had nothing to say) */
+    struct image *next;
+};
+
+struct ls_collector {
+    int epfd;
+    int lsock;
+    char dir[PATH_MAX];
+    uint64_t threshold_ns;
+    pid_t root_pid;
+    struct image *images;
+    uint64_t next_tick_ns;
+    int busy;
+    char **losses;
+    int nlosses;
+};
+
+static void *zeroed(size_t n)
+{
+    return calloc(1, n);
+}
+
+static void say_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fputs(line, stderr);
+    fflush(stderr);
+}
+
+static void add_loss(struct ls_collector *c, const char *fmt, int pid, const char *why)
+{
+    char line[512];
+    snprintf(line, sizeof line, fmt, pid, why);
+    char **grown = realloc(c->losses, (size_t)(c->nlosses + 1) * sizeof *grown);
+    if (!grown) return;
+    c->losses = grown;
+    c->losses[c->nlosses++] = strdup(line);
+}
+
+struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
+                                       size_t len)
+{
+    struct ls_collector *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    c->threshold_ns = threshold_ns;
+    c->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    c->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (c->lsock < 0 || c->epfd < 0) goto fail;
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    uint64_t nonce = 0;
+    if (syscall(SYS_getrandom, &nonce, sizeof nonce, 0) != (long)sizeof nonce)
+        nonce = ls_mono_ns() ^ (uint64_t)getpid() << 32;
+    /* Abstract: no file, so a process that drops privileges or changes root still reaches it. */
+    int n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "loopstall-%d-%016llx", (int)getpid(),
+                     (unsigned long long)nonce);
+    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    if (bind(c->lsock, (struct sockaddr *)&sa, alen) != 0 || listen(c->lsock, 512) != 0) goto fail;
+    snprintf(name, len, "@%s", sa.sun_path + 1);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lsock, &ev) != 0) goto fail;
+    c->next_tick_ns = ls_mono_ns();
+    return c;
+fail:;
+    int e = errno;
+    if (c->lsock >= 0) close(c->lsock);
+    if (c->epfd >= 0) close(c->epfd);
+    free(c);
+    errno = e;
+    return NULL;
+}
+
+void ls_collector_set_root(struct ls_collector *c, pid_t pid)
+{
+    c->root_pid = pid;
+}
+
+int ls_collector_fd(const struct ls_collector *c)
+{
+    return c->epfd;
+}
+
+/* The report file of one image, as the agent would name it used directly. */
+static void report_path(const struct ls_collector *c, const struct ls_record *r, char *out,
+                        size_t len)
+{
+    if (r->image)
+        snprintf(out, len, "%s/loopstall.%d.%u.json", c->dir, (int)r->pid, r->image);
+    else
+        snprintf(out, len, "%s/loopstall.%d.json", c->dir, (int)r->pid);
+}
+
+static ssize_t plain_write(int fd, const void *buf, size_t len)
+{
+    return write(fd, buf, len);
+}
+
+/* Writes an ended image's report and lets its record go. */
+static void finish(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
+{
+    if (im->done) return;
+    im->done = 1;
+    ls_watch_drain(&im->w);
+    if (ls_worth_a_report(&im->w, c->root_pid, end)) {
+        char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+        report_path(c, im->rec, path, sizeof path);
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int err = fd < 0 ? errno : 0;
+        if (fd >= 0) {
+            static struct ls_json j;
+            ls_json_init(&j, fd, plain_write);
+            ls_write_report(&j, &im->w, at, end);
+            err = -ls_json_finish(&j);
+            if (!err && write(fd, "\n", 1) != 1) err = EIO;
+            if (close(fd) != 0 && !err) err = errno;
+            if (!err && rename(tmp, path) != 0) err = errno;
+            if (err) unlink(tmp);
+        }
+        if (err) {
+            const char *name = ls_errno_name(err);
+            add_loss(c, "pid %d: its report could not be written (%s)", im->pid,
+                     name ? name : "error");
+        }
+    }
+    if (im->pidfd >= 0) {
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, im->pidfd, NULL);
+        close(im->pidfd);
+        im->pidfd = -1;
+    }
+    free(im->w.store.kept);
+    free(im->w.store.folded);
+    free(im->w.store.gone);
+    im->w.store.kept = NULL;
+    im->w.store.folded = NULL;
+    im->w.store.gone = NULL;
+    munmap(im->rec, sizeof *im->rec);
+    im->rec = NULL;
+}
+
+/* When an image ended: what its agent recorded (exit, exec, an exit hook),
+ * else now (killed, or gone without a word). */
+static uint64_t end_ticks(const struct ls_record *r)
+{
+    uint64_t t = atomic_load(&r->end_ticks);
+    return t ? t : ls_rec_ticks(r);
+}
+
+static void accept_one(struct ls_collector *c, int s)
+{
+    struct ls_hello h;
+    union {
+        struct cmsghdr c;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct iovec iov = {&h, sizeof h};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
+    int fd = -1;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+            memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    struct ucred cred;
+    socklen_t cl = sizeof cred;
+    int have_cred = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0;
+    close(s);
+    if (n != (ssize_t)sizeof h || h.magic != LS_HELLO_MAGIC) {
+        if (fd >= 0) close(fd);
+        return;
+    }
+    pid_t pid = have_cred ? cred.pid : h.pid;
+    if (h.error || fd < 0 || h.version != LS_RECORD_VERSION || h.size != sizeof(struct ls_record)) {
+        const char *why = h.error ? ls_errno_name(h.error) : "an agent of another version";
+        add_loss(c, "pid %d could not share its record (%s): its stalls are not in this report",
+                 pid, why ? why : "error");
+        if (fd >= 0) close(fd);
+        return;
+    }
+    void *p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        add_loss(c, "pid %d: its record could not be mapped (%s)", pid, ls_errno_name(errno));
+        return;
+    }
+    struct ls_record *r = p;
+    if (r->magic != LS_RECORD_MAGIC || r->version != LS_RECORD_VERSION) {
+        munmap(p, sizeof *r);
+        return;
+    }
+    /* A new image of a pid already watched: the old one was replaced by exec. */
+    for (struct image *o = c->images; o; o = o->next)
+        if (!o->done && o->pid == pid) finish(c, o, LS_END_EXEC, end_ticks(o->rec));
+    struct image *im = calloc(1, sizeof *im);
+    if (!im) {
+        munmap(p, sizeof *r);
+        return;
+    }
+    im->rec = r;
+    im->pid = pid;
+    ls_watch_init(&im->w, r, pid, zeroed);
+    im->w.say = say_line;
+    im->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (im->pidfd >= 0) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = im};
+        epoll_ctl(c->epfd, EPOLL_CTL_ADD, im->pidfd, &ev);
+    }
+    im->next = c->images;
+    c->images = im;
+    if (im->pidfd < 0) {
+        /* Already gone (and reaped): what the record says is all there is. */
+        enum ls_image_end e =
+            atomic_load(&r->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
+        finish(c, im, e, end_ticks(r));
+    }
+}
+
+static void tick(struct ls_collector *c)
+{
+    int busy = 0;
+    for (struct image *im = c->images; im; im = im->next) {
+        if (im->done) continue;
+        int b = 0;
+        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &b);
+        busy |= b;
+    }
+    c->busy = busy;
+    uint64_t step = busy ? c->threshold_ns / 2 : c->threshold_ns;
+    if (step < 500000) step = 500000;
+    if (step > 50000000) step = 50000000;
+    c->next_tick_ns = ls_mono_ns() + step;
+}
+
+void ls_collector_step(struct ls_collector *c)
+{
+    struct epoll_event ev[64];
+    int n = epoll_wait(c->epfd, ev, 64, 0);
+    for (int i = 0; i < n; i++) {
+        if (ev[i].data.ptr != NULL) continue; /* pidfds: handled below, after every hello */
+        int s;
+        while ((s = accept4(c->lsock, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+            accept_one(c, s);
+    }
+    for (int i = 0; i < n; i++) {
+        struct image *im = ev[i].data.ptr;
+        if (!im || im->done) continue;
+        /* Ended without being reaped here (not our child): the record says how. */
+        enum ls_image_end e =
+            atomic_load(&im->rec->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
+        finish(c, im, e, end_ticks(im->rec));
+    }
+    if (ls_mono_ns() >= c->next_tick_ns) tick(c);
+}
+
+int ls_collector_timeout_ms(const struct ls_collector *c)
+{
+    uint64_t now = ls_mono_ns();
+    if (now >= c->next_tick_ns) return 0;
+    return (int)((c->next_tick_ns - now + 999999) / 1000000);
+}
+
+void ls_collector_ended(struct ls_collector *c, pid_t pid, int status)
+{
+    for (struct image *im = c->images; im; im = im->next) {
+        if (im->done || im->pid != pid) continue;
+        enum ls_image_end e = WIFSIGNALED(status) ? LS_END_SIGNAL : LS_END_EXIT;
+        finish(c, im, e, end_ticks(im->rec));
+    }
+}
+
+int ls_collector_live(const struct ls_collector *c)
+{
+    int n = 0;
+    for (struct image *im = c->images; im; im = im->next)
+        n += !im->done;
+    return n;
+}
+
+int ls_collector_pids(const struct ls_collector *c, pid_t *out, int max)
+{
+    int n = 0;
+    for (struct image *im = c->images; im && n < max; im = im->next)
+        if (!im->done) out[n++] = im->pid;
+    return n;
+}
+
+int ls_collector_losses(const struct ls_collector *c, const char ***lines)
+{
+    *lines = (const char **)c->losses;
+    return c->nlosses;
+}
+
+void ls_collector_close(struct ls_collector *c)
+{
+    for (struct image *im = c->images; im; im = im->next)
+        if (!im->done) finish(c, im, LS_END_RUNNING, ls_rec_ticks(im->rec));
+    while (c->images) {
+        struct image *next = c->images->next;
+        free(c->images);
+        c->images = next;
+    }
+    for (int i = 0; i < c->nlosses; i++)
+        free(c->losses[i]);
+    free(c->losses);
+    close(c->lsock);
+    close(c->epfd);
+    free(c);
+}

@@ -1,0 +1,50 @@
+/* collector.h -- `loopstall run`'s watcher outside the host: every process's record, watched and
+ * reported.
+ *
+ * Each preloaded process hands its record over an abstract unix socket at
+ * load (watcher/hello.h). The collector maps it, runs the watcher on it
+ * every tick (the same code the agent runs on itself when used directly:
+ * watcher/watch.h), prints the hang line on the command's own stderr, and
+ * when the process (or its image, at an exec) ends, writes its report into
+ * the run's directory from the record, which outlives the process: a host
+ * killed by SIGKILL, or one that ends with _exit, still has its last stall,
+ * exact to a tick. So the host never runs a thread of ours, never writes a
+ * file, and needs no access to the directory after it drops privileges.
+ */
+#ifndef LS_COLLECTOR_H
+#define LS_COLLECTOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ls_collector;
+
+/* Listens on a fresh abstract socket; name receives "@..." for
+ * LOOPSTALL_COLLECTOR. dir is where reports are written. NULL on failure
+ * (errno set). */
+struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
+                                       size_t len);
+/* The pid of the command run started: it reports even with nothing to say. */
+void ls_collector_set_root(struct ls_collector *c, pid_t pid);
+/* The descriptors the event loop waits on are its own; one call runs the
+ * collector until `done` says so or timeout_ms passes (-1: no timeout).
+ * Returns when the loop should look at its children (SIGCHLD) or signals. */
+int ls_collector_fd(const struct ls_collector *c);
+/* Handles whatever is ready (new records, ended processes, the tick). */
+void ls_collector_step(struct ls_collector *c);
+/* How long until the next tick, in milliseconds. */
+int ls_collector_timeout_ms(const struct ls_collector *c);
+/* A process ended: reaped by the caller with this wait status (its images
+ * are finished as of now, or as of the end their agent recorded). */
+void ls_collector_ended(struct ls_collector *c, pid_t pid, int status);
+/* Records still live (their process has not ended). */
+int ls_collector_live(const struct ls_collector *c);
+/* The pids of live records, for the summary and for forwarding signals; returns how many. */
+int ls_collector_pids(const struct ls_collector *c, pid_t *out, int max);
+/* Reports that could not be made: one line each, for the summary. */
+int ls_collector_losses(const struct ls_collector *c, const char ***lines);
+/* Finishes every record still live as of now (ended: the process is gone
+ * without being reaped here), then closes. */
+void ls_collector_close(struct ls_collector *c);
+
+#endif

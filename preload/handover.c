@@ -1,0 +1,128 @@
+/* handover.c -- the record's memory, and its handover to the watcher outside (see handover.h). */
+#include "handover.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hello.h"
+#include "say.h"
+
+static struct ls_record fallback; /* only when no memory could be mapped at all */
+
+static struct ls_record *map_anonymous(void)
+{
+    void *p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? &fallback : p;
+}
+
+/* Connects to the watcher's abstract socket; -errno on failure. */
+static int connect_collector(const char *name)
+{
+    int s = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    size_t n = strlen(name + 1); /* after the '@' */
+    if (n > sizeof sa.sun_path - 1) n = sizeof sa.sun_path - 1;
+    memcpy(sa.sun_path + 1, name + 1, n);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    if (syscall(SYS_connect, s, &sa, len) != 0) {
+        int e = errno;
+        syscall(SYS_close, s);
+        return -e;
+    }
+    return s;
+}
+
+static int send_hello(int s, const struct ls_hello *h, int fd)
+{
+    struct iovec iov = {(void *)h, sizeof *h};
+    union {
+        struct cmsghdr c;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (fd >= 0) {
+        memset(&ctl, 0, sizeof ctl);
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = sizeof ctl.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    return syscall(SYS_sendmsg, s, &msg, MSG_NOSIGNAL) == (long)sizeof *h ? 0 : -errno;
+}
+
+static struct ls_record *share(const char *collector, int *outside)
+{
+    int s = connect_collector(collector);
+    if (s < 0) {
+        ls_say("cannot reach the watcher ", collector,
+               " (loopstall run is gone?): this process reports into LOOPSTALL_OUT instead");
+        return NULL;
+    }
+    struct ls_hello h;
+    memset(&h, 0, sizeof h);
+    h.magic = LS_HELLO_MAGIC;
+    h.version = LS_RECORD_VERSION;
+    h.pid = (int32_t)syscall(SYS_getpid);
+    h.size = sizeof(struct ls_record);
+    int fd = (int)syscall(SYS_memfd_create, "loopstall-record", MFD_CLOEXEC);
+    void *p = MAP_FAILED;
+    if (fd >= 0 && syscall(SYS_ftruncate, fd, (long)sizeof(struct ls_record)) == 0)
+        p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        /* The watcher hears why, so that its summary says a report was lost. */
+        h.error = errno ? errno : ENOMEM;
+        send_hello(s, &h, -1);
+        if (fd >= 0) syscall(SYS_close, fd);
+        syscall(SYS_close, s);
+        return NULL;
+    }
+    /* The magic and size go first: the watcher checks them as soon as it maps. */
+    struct ls_record *r = p;
+    r->magic = LS_RECORD_MAGIC;
+    r->version = LS_RECORD_VERSION;
+    r->size = sizeof *r;
+    int err = send_hello(s, &h, fd);
+    syscall(SYS_close, fd);
+    syscall(SYS_close, s);
+    if (err) {
+        munmap(p, sizeof *r);
+        return NULL;
+    }
+    *outside = 1;
+    return r;
+}
+
+struct ls_record *ls_record_create(const char *collector, int *outside)
+{
+    int saved = errno;
+    *outside = 0;
+    struct ls_record *r = NULL;
+    if (collector && collector[0]) r = share(collector, outside);
+    if (!r) r = map_anonymous();
+    if (r == &fallback) memset(r, 0, sizeof *r);
+    r->magic = LS_RECORD_MAGIC;
+    r->version = LS_RECORD_VERSION;
+    r->size = sizeof *r;
+    errno = saved;
+    return r;
+}
+
+void ls_record_release(struct ls_record *r)
+{
+    if (r && r != &fallback) munmap(r, sizeof *r);
+}

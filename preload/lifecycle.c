@@ -1,0 +1,166 @@
+/* lifecycle.c -- the agent's life in the host: constructor, destructor, fork, the end of an image.
+ *
+ * The only file that knows every stage. At load it reads the configuration,
+ * makes the record (shared with `loopstall run`'s watcher, or the agent's
+ * own), and resolves the real functions; it starts no thread, installs no
+ * sampling handler and calibrates nothing until a loop appears, so that a
+ * process that never runs one pays almost nothing.
+ */
+#include "lifecycle.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fatal.h"
+#include "handover.h"
+#include "inject.h"
+#include "iteration.h"
+#include "modules.h"
+#include "procfs.h"
+#include "real.h"
+#include "sampler.h"
+#include "say.h"
+#include "state.h"
+#include "ticks.h"
+#include "watchdog.h"
+
+LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
+LS_HIDDEN struct ls_proc ls_proc;
+
+static _Atomic int image_ended;
+
+/* What the record says of the process at its start, before any loop. */
+static void fill_record(struct ls_record *r, const struct ls_record *parent)
+{
+    r->pid = ls_proc.pid;
+    r->ppid = (int32_t)syscall(SYS_getppid);
+    r->image = parent ? 0 : ls_cfg.image;
+    atomic_store(&r->exit_code, -1);
+    r->threshold_ns = ls_cfg.threshold_ns;
+    r->strict = ls_cfg.strict;
+    r->mode = ls_cfg.mode;
+    r->thread_limit = parent ? parent->thread_limit : 0;
+    if (parent) {
+        /* Same clock as the parent's: a child of a loop need not calibrate again. */
+        r->use_tsc = parent->use_tsc;
+        r->base_ticks = parent->base_ticks;
+        r->base_ns = parent->base_ns;
+        atomic_store(&r->ns_per_tick_bits, atomic_load(&parent->ns_per_tick_bits));
+        r->py_eval_lo = parent->py_eval_lo;
+        r->py_eval_hi = parent->py_eval_hi;
+        memcpy(r->py_layout, parent->py_layout, sizeof r->py_layout);
+        atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
+    } else {
+        ls_clock_init(r);
+    }
+    r->start_ticks = ls_rec_ticks(r);
+    r->start_mono_ns = ls_mono_ns();
+    ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
+}
+
+/* argv and exe, copied into the record while the process is here to ask. */
+static void note_identity(struct ls_record *r)
+{
+    ssize_t n = ls_read_small("/proc/self/cmdline", r->argv, sizeof r->argv);
+    r->argv_len = n > 0 ? (uint32_t)n : 0;
+    n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", r->exe, sizeof r->exe - 1);
+    r->exe[n > 0 ? n : 0] = '\0';
+}
+
+static void after_fork_child(void)
+{
+    struct ls_tls *t = &ls_tls;
+    int saved = errno;
+    t->guard = 1;
+    struct ls_record *parent = ls_proc.rec;
+    ls_proc.pid = (pid_t)syscall(SYS_getpid);
+    int outside = 0;
+    struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    ls_proc.rec = r;
+    ls_proc.watched_outside = outside;
+    ls_inject_reset_counts();
+    fill_record(r, parent);
+    note_identity(r);
+    ls_record_release(parent); /* the parent's record is the parent's */
+    atomic_store(&image_ended, 0);
+    ls_loops_after_fork();
+    ls_sampler_after_fork();
+    ls_watchdog_after_fork();
+    ls_modules_refresh();
+    t->guard = 0;
+    errno = saved;
+}
+
+void ls_image_end(enum ls_image_end how, int code)
+{
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&image_ended, &expect, 1)) return;
+    struct ls_tls *t = &ls_tls;
+    int saved = errno, g = t->guard;
+    t->guard = 1;
+    struct ls_record *r = ls_proc.rec;
+    uint64_t now = ls_ticks();
+    /* The calling thread's iteration ends here, with its CPU time read now;
+     * other loops' iterations end with the image (the writer finishes them).
+     * Killed by a signal, the iteration did not end: it was ongoing. */
+    if (t->loop && how != LS_END_SIGNAL) ls_iteration_end(t->loop, now);
+    /* A process with nothing to say (a shell script's commands) pays nothing more. */
+    if (how != LS_END_SIGNAL && (atomic_load(&r->nloops) || ls_proc.pid == ls_cfg.root_pid)) {
+        note_identity(r);
+        ls_modules_refresh(); /* not from a signal handler: the loader takes its lock */
+    }
+    atomic_store(&r->exit_code, code);
+    atomic_store(&r->end_ticks, now);
+    atomic_store(&r->state, how == LS_END_EXEC ? LS_IMAGE_EXECED : LS_IMAGE_EXITED);
+    ls_watchdog_final(how);
+    t->guard = g;
+    errno = saved;
+}
+
+void ls_image_resume(void)
+{
+    struct ls_record *r = ls_proc.rec;
+    atomic_store(&r->state, LS_IMAGE_LIVE);
+    atomic_store(&r->end_ticks, 0);
+    atomic_store(&r->exit_code, -1);
+    atomic_store(&image_ended, 0);
+    ls_watchdog_resume();
+}
+
+__attribute__((constructor)) static void ls_init(void)
+{
+    int saved = errno;
+    ls_tls.guard = 1;
+    ls_proc.pid = (pid_t)syscall(SYS_getpid);
+    ls_say_init();
+    ls_config_read();
+    Dl_info self;
+    if (dladdr((void *)ls_init, &self) && self.dli_fname) ls_config_set_agent_path(self.dli_fname);
+    int outside = 0;
+    struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    ls_proc.rec = r;
+    ls_proc.watched_outside = outside;
+    ls_inject_init(getenv("LOOPSTALL_INJECT"));
+    fill_record(r, NULL);
+    ls_proc.use_tsc = (int)r->use_tsc;
+    ls_ticks_thresholds();
+    if (ls_proc.pid == ls_cfg.root_pid) note_identity(r);
+    ls_real_resolve_all();
+    ls_modules_find_self();
+    ls_watchdog_init();
+    if (!outside) ls_fatal_install();
+    pthread_atfork(NULL, NULL, after_fork_child);
+    ls_tls.guard = 0;
+    errno = saved;
+}
+
+__attribute__((destructor)) static void ls_fini(void)
+{
+    ls_image_end(LS_END_EXIT, -1);
+}

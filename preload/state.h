@@ -1,0 +1,44 @@
+/* state.h -- what every stage of the agent shares: the process's record, its configuration,
+ * per-thread state.
+ *
+ * This header declares; each stage owns its own state and exposes a few
+ * functions in its own header. Only lifecycle.c knows every stage.
+ */
+#ifndef LS_STATE_H
+#define LS_STATE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+#define LS_HIDDEN      __attribute__((visibility("hidden")))
+#define LS_EXPORT      __attribute__((visibility("default")))
+#define LS_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define LS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Per-thread state; initial-exec TLS so that access never calls into the loader. */
+struct ls_tls {
+    struct ls_loop *loop; /* non-NULL once this thread is a loop */
+    int guard;            /* inside the agent's own bookkeeping: pass everything through */
+    int not_loop;         /* waits seen that could not adopt (every slot taken) */
+    uint32_t
+        sample_hits; /* our sampling signal's deliveries, so a wrapper knows an EINTR was ours */
+    int32_t tid;     /* cached by the agent's own paths */
+};
+extern __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
+
+/* The process as the agent sees it. Set by lifecycle.c at load and in a
+ * forked child; read everywhere. */
+struct ls_proc {
+    struct ls_record *rec; /* never NULL after load (a static fallback if memory failed) */
+    pid_t pid;
+    int use_tsc;               /* copied from the record, for the inline clock */
+    uint64_t threshold_ticks;  /* iterations at least this long are stalls */
+    uint64_t record_min_ticks; /* calls at least this long are kept with stack and target */
+    int watched_outside;       /* a collector (`loopstall run`) watches the record */
+    uint64_t self_lo, self_hi; /* the agent's own text: its frames are not the culprit's */
+};
+extern struct ls_proc ls_proc;
+
+#endif

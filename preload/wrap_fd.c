@@ -1,0 +1,168 @@
+/* wrap_fd.c -- hand-written descriptor wrappers: variadic open and fcntl, close, dup2/dup3, ioctl.
+ *
+ * What differs from the generated ones: open and fcntl are variadic (the
+ * third argument is read here and passed on); only fcntl's lock commands can
+ * block, so only they are timed; and close, dup2, dup3, F_SETFL and FIONBIO
+ * change what a descriptor is, which the agent's per-descriptor cache must
+ * forget (fdstate.h). Closing the loop's own epoll fd ends that loop. Each
+ * then ends in the shared tail (wrap.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "fdstate.h"
+#include "wrap.h"
+
+/* open's mode argument exists only when the flags create a file. */
+static int open_mode(int flags, va_list ap)
+{
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) return va_arg(ap, int);
+    return 0;
+}
+
+#define OPEN_WRAPPER(name, ...)                                                                    \
+    do {                                                                                           \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        int mode = open_mode(flags, ap);                                                           \
+        va_end(ap);                                                                                \
+        LS_RESOLVE(name);                                                                          \
+        if (ls_wrap_idle()) return ls_f(__VA_ARGS__, mode);                                        \
+        LS_TIMED_CALL(name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                             \
+    } while (0)
+
+LS_EXPORT int open(const char *path, int flags, ...)
+{
+    OPEN_WRAPPER(open, path, flags);
+}
+
+LS_EXPORT int open64(const char *path, int flags, ...)
+{
+    OPEN_WRAPPER(open64, path, flags);
+}
+
+LS_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+    OPEN_WRAPPER(openat, dirfd, path, flags);
+}
+
+LS_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+    OPEN_WRAPPER(openat64, dirfd, path, flags);
+}
+
+/* fcntl's third argument is an int or a pointer depending on cmd; both travel
+ * in one register on the ABIs we support, so it is passed on as a long. */
+static int is_lock_cmd(int cmd)
+{
+    return cmd == F_SETLKW || cmd == F_SETLK || cmd == F_OFD_SETLKW || cmd == F_OFD_SETLK;
+}
+
+#define FCNTL_WRAPPER(name)                                                                        \
+    do {                                                                                           \
+        va_list ap;                                                                                \
+        va_start(ap, cmd);                                                                         \
+        long arg = va_arg(ap, long);                                                               \
+        va_end(ap);                                                                                \
+        LS_RESOLVE(name);                                                                          \
+        if (cmd == F_SETFL) { /* O_NONBLOCK may change: what fdstate knew is stale */              \
+            int ls_r = ls_f(fd, cmd, arg);                                                         \
+            int ls_saved = errno;                                                                  \
+            ls_fd_forget(fd);                                                                      \
+            errno = ls_saved;                                                                      \
+            return ls_r;                                                                           \
+        }                                                                                          \
+        if (ls_wrap_idle() || !is_lock_cmd(cmd)) return ls_f(fd, cmd, arg);                        \
+        LS_TIMED_CALL(name, LS_T_FD, fd, ls_f(fd, cmd, arg));                                      \
+    } while (0)
+
+LS_EXPORT int fcntl(int fd, int cmd, ...)
+{
+    FCNTL_WRAPPER(fcntl);
+}
+
+LS_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+    FCNTL_WRAPPER(fcntl64);
+}
+
+/* Forgets fd in the descriptor cache around a call that changes what fd is
+ * (before, and after in case another thread learned it in between). */
+#define FD_CHANGING(fd, body)                                                                      \
+    do {                                                                                           \
+        int ls_saved;                                                                              \
+        ls_fd_forget(fd);                                                                          \
+        body;                                                                                      \
+        ls_saved = errno;                                                                          \
+        ls_fd_forget(fd);                                                                          \
+        errno = ls_saved;                                                                          \
+    } while (0)
+
+/* Closing the loop's own epoll fd ends that loop (asyncio closes its selector
+ * when a loop is closed); the thread's next wait starts the new one. */
+LS_EXPORT int close(int fd)
+{
+    LS_RESOLVE(close);
+    int ls_r;
+    struct ls_tls *t = &ls_tls;
+    struct ls_loop *l = t->loop;
+    if (l && !t->guard && fd == atomic_load_explicit(&l->loop_fd, memory_order_relaxed)) {
+        atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
+        atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    }
+    if (ls_wrap_idle()) {
+        if ((unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_known, fd))
+            FD_CHANGING(fd, ls_r = ls_f(fd));
+        else
+            ls_r = ls_f(fd);
+        return ls_r;
+    }
+    FD_CHANGING(fd, LS_TIMED(close, LS_T_FD, fd, ls_f(fd)));
+    return ls_r;
+}
+
+LS_EXPORT int dup2(int oldfd, int newfd)
+{
+    LS_RESOLVE(dup2);
+    int ls_r;
+    if (ls_wrap_idle())
+        FD_CHANGING(newfd, ls_r = ls_f(oldfd, newfd));
+    else
+        FD_CHANGING(newfd, LS_TIMED(dup2, LS_T_FD, newfd, ls_f(oldfd, newfd)));
+    return ls_r;
+}
+
+LS_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+    LS_RESOLVE(dup3);
+    int ls_r;
+    if (ls_wrap_idle())
+        FD_CHANGING(newfd, ls_r = ls_f(oldfd, newfd, flags));
+    else
+        FD_CHANGING(newfd, LS_TIMED(dup3, LS_T_FD, newfd, ls_f(oldfd, newfd, flags)));
+    return ls_r;
+}
+
+/* ioctl's third argument is a pointer or an int, passed on as a long like
+ * fcntl's; only FIONBIO changes what the cache knows. */
+LS_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+    va_list ap;
+    va_start(ap, req);
+    long arg = va_arg(ap, long);
+    va_end(ap);
+    LS_RESOLVE(ioctl);
+    if (req != FIONBIO) {
+        if (LS_LIKELY(!ls_inject_on)) return ls_f(fd, req, arg);
+        LS_TIMED_CALL(ioctl, LS_T_FD, fd, ls_f(fd, req, arg));
+    }
+    int ls_r;
+    if (ls_wrap_idle())
+        FD_CHANGING(fd, ls_r = ls_f(fd, req, arg));
+    else
+        FD_CHANGING(fd, LS_TIMED(ioctl, LS_T_FD, fd, ls_f(fd, req, arg)));
+    return ls_r;
+}

@@ -1,0 +1,71 @@
+/* clock.c -- choose and calibrate the record's clock. */
+#include "clock.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+/* The TSC is a clock only when it is invariant: constant rate, never
+ * stopping (CPUID 0x80000007, EDX bit 8; the kernel's constant_tsc and
+ * nonstop_tsc come from it). One instruction, not a read of /proc/cpuinfo:
+ * every process pays for this at load. */
+static int tsc_is_invariant(void)
+{
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
+    if (!__get_cpuid(0x80000007u, &a, &b, &c, &d)) return 0;
+    return (d >> 8) & 1;
+#else
+    return 0;
+#endif
+}
+
+/* One (ticks, ns) pair read close together: the pair whose two TSC reads
+ * bracket the clock read most tightly, so a preemption cannot skew it. */
+static void tight_pair(const struct ls_record *r, uint64_t *ticks, uint64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t1 = ls_rec_ticks(r), m = ls_mono_ns(), t2 = ls_rec_ticks(r);
+        if (t2 - t1 < best) {
+            best = t2 - t1;
+            *ticks = t1 + (t2 - t1) / 2;
+            *ns = m;
+        }
+    }
+}
+
+static void store_rate(struct ls_record *r, double ns_per_tick)
+{
+    uint64_t bits;
+    memcpy(&bits, &ns_per_tick, sizeof bits);
+    atomic_store_explicit(&r->ns_per_tick_bits, bits, memory_order_relaxed);
+}
+
+void ls_clock_init(struct ls_record *r)
+{
+    r->use_tsc = (uint32_t)tsc_is_invariant();
+    store_rate(r, 1.0);
+    if (r->use_tsc) tight_pair(r, &r->base_ticks, &r->base_ns);
+}
+
+void ls_clock_calibrate(struct ls_record *r, uint64_t min_ns)
+{
+    if (!r->use_tsc) return;
+    uint64_t ns, t;
+    do
+        tight_pair(r, &t, &ns);
+    while (ns - r->base_ns < min_ns);
+    if (t > r->base_ticks) store_rate(r, (double)(ns - r->base_ns) / (double)(t - r->base_ticks));
+}
+
+void ls_clock_refine(struct ls_record *r)
+{
+    if (!r->use_tsc) return;
+    uint64_t ns, t;
+    tight_pair(r, &t, &ns);
+    /* Past 100 ms the pair's jitter (tens of ns) is below a part in a million. */
+    if (t > r->base_ticks && ns - r->base_ns > 100000000ULL)
+        store_rate(r, (double)(ns - r->base_ns) / (double)(t - r->base_ticks));
+}

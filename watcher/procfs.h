@@ -1,0 +1,27 @@
+/* procfs.h -- the few /proc files both the agent and the watcher read, with raw system calls.
+ *
+ * Raw calls, because on the agent's side the libc functions are its own
+ * wrappers; one formatter of /proc paths, because there used to be three.
+ */
+#ifndef LS_PROCFS_H
+#define LS_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* "/proc/PID/task/TID/LEAF" (tid 0: "/proc/PID/LEAF"; pid 0: "self"). */
+void ls_proc_path(char *out, size_t len, pid_t pid, pid_t tid, const char *leaf);
+/* Decimal digits of v at out (no terminator); returns how many. */
+size_t ls_put_uint(char *out, uint64_t v);
+/* Reads a small file into buf, NUL-terminated; its length, or -1. */
+ssize_t ls_read_small(const char *path, char *buf, size_t len);
+/* A thread's time on the CPU and waiting for one (schedstat); 0 or -1. */
+int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
+/* 1 when the thread is in user space now (running, or preempted there),
+ * 0 when it is in a system call, -1 when it cannot be told. */
+int ls_thread_in_user_space(pid_t pid, pid_t tid);
+/* 1 when the thread exists. */
+int ls_thread_alive(pid_t pid, pid_t tid);
+
+#endif

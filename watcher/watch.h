@@ -1,0 +1,69 @@
+/* watch.h -- the watcher: what it does each tick over one process image's record.
+ *
+ * The same code runs in the agent's own thread (direct use) and in
+ * `loopstall run` (watching every process it started): it notices iterations
+ * running past the threshold, takes the CPU snapshot the loop thread must not
+ * take, asks for stack samples of a loop stuck on the CPU, says when a loop
+ * hangs, moves finished stalls from the rings into its store, and retires the
+ * slots of loop threads that exited. It reads and writes only the record and
+ * /proc, so the watched process may be this one or another (pid).
+ */
+#ifndef LS_WATCH_H
+#define LS_WATCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "record.h"
+#include "store.h"
+
+#define LS_HANG_FACTOR        10         /* a stall this many thresholds long is a hang: say so */
+#define LS_ONGOING_REFRESH_NS 250000000u /* an ongoing stall's length is refreshed this often */
+
+/* The watcher's own view of one slot. */
+struct ls_watch_loop {
+    int32_t tid;          /* whose view it is: a reused slot starts afresh */
+    uint64_t seen_seq;    /* the iteration last looked at */
+    uint64_t snapped_seq; /* the iteration the CPU snapshot was taken for */
+    uint64_t ongoing_seq; /* the iteration last reported as ongoing */
+    uint64_t ongoing_told_ns;
+    uint64_t sample_next_ns; /* when the next sample of this iteration is due */
+    uint32_t samples;        /* samples requested in this iteration */
+    int hang_told;
+    uint64_t alive_checked_ns;
+    /* The call in progress named while the process could still be asked (a
+     * descriptor means nothing once it is gone): for the call that began at
+     * target_start. */
+    uint64_t target_start;
+    char target[LS_TARGET_MAX];
+};
+
+struct ls_watch {
+    struct ls_record *rec;
+    pid_t pid; /* the watched process; 0 for this one */
+    /* Says one line (the hang announcement) where the user reads: the
+     * host's stderr for the agent, the command's own for `run`. */
+    void (*say)(void *ctx, const char *line);
+    void *ctx;
+    struct ls_store store;
+    struct ls_watch_loop loops[LS_MAX_LOOPS];
+};
+
+enum { LS_NEWS_NONE, LS_NEWS_SOME, LS_NEWS_URGENT };
+
+void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t));
+/* One tick at now (record ticks). Returns LS_NEWS_*: URGENT when a loop just
+ * went past the threshold or its ongoing stall is due for a refresh. *busy
+ * says whether some loop was inside an iteration. */
+int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy);
+/* How long to sleep before the next tick. */
+uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
+/* Moves finished stalls from every ring into the store; 1 when there were some. */
+int ls_watch_drain(struct ls_watch *w);
+/* The view of slot l's iteration if it has run past the threshold at now:
+ * fills s and returns 1. ended: the image ended at now, so the iteration is
+ * over (a finished stall) rather than ongoing. */
+int ls_watch_in_progress(const struct ls_watch *w, const struct ls_loop *l, uint64_t now, int ended,
+                         struct ls_stall_rec *s);
+
+#endif
