@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "format.h"
 #include "regular_file.h"
@@ -118,21 +117,15 @@ static int check_entry(json_t *e, size_t i, json_t *by_id, const char *where)
 
 json_t *ls_baseline_load(const char *path, const char *prefix)
 {
-    char where[4200], why[256];
+    char where[4200], why[512];
     snprintf(where, sizeof where, "%s: %s", prefix, path);
-    int fd = ls_open_regular(path, why, sizeof why);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0) close(fd);
-        fprintf(stderr, "%s: cannot read the baseline: %s\n", where,
-                fd >= 0 ? "out of memory" : why);
-        return NULL;
-    }
-    json_error_t e;
-    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
-    fclose(f);
+    int unreadable;
+    json_t *doc = ls_json_load_regular(path, &unreadable, why, sizeof why);
     if (!doc) {
-        fprintf(stderr, "%s is not a baseline: %s (line %d)\n", where, e.text, e.line);
+        if (unreadable)
+            fprintf(stderr, "%s: cannot read the baseline: %s\n", where, why);
+        else
+            fprintf(stderr, "%s is not a baseline: %s\n", where, why);
         return NULL;
     }
     json_t *by_id = NULL;

@@ -1,7 +1,5 @@
 /* diff.c -- `loopstall diff`: which stall sites a change added, removed or made worse. Exit 1 on
  * new sites. */
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +7,7 @@
 #include "format.h"
 #include "merge.h"
 #include "review.h"
+#include "review_args.h"
 #include "sites.h"
 
 json_t *ls_diff_review(json_t *base, json_t *head, const char *base_name, const char *head_name,
@@ -50,53 +49,11 @@ json_t *ls_diff_review(json_t *base, json_t *head, const char *base_name, const 
 
 int ls_cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"include-startup", no_argument, NULL, 's'},
-                                         {"source-root", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
-    const char *format = NULL, *out_path = NULL, *root_arg = NULL;
-    enum ls_phases phases = LS_SERVING_ONLY;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 's':
-            phases = LS_ALL_PHASES;
-            break;
-        case 'r':
-            root_arg = optarg;
-            break;
-        case ':':
-            fprintf(stderr, "loopstall diff: option %s needs a value (see loopstall --help)\n",
-                    argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr,
-                    "loopstall diff: bad option %s: accepted are --format %s, -o FILE, "
-                    "--include-startup, --source-root DIR\n",
-                    argv[optind - 1], ls_review_renderer_names());
-            return 2;
-        }
-    }
-    if (argc - optind != 2) {
-        fprintf(stderr,
-                "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
-        return 2;
-    }
-    const struct ls_renderer *r;
-    char root[PATH_MAX];
-    if (ls_review_format("diff", format, out_path, &r) != 0) return 2;
-    if (ls_source_root(root_arg, root, sizeof root) != 0) return 2;
-    json_t *base = ls_merge_files(&argv[optind], 1);
-    json_t *head = base ? ls_merge_files(&argv[optind + 1], 1) : NULL;
+    struct ls_review_args a;
+    int at = ls_review_args_parse("diff", argc, argv, 2, "loopstall diff BASE.json HEAD.json", &a);
+    if (at < 0) return 2;
+    json_t *base = ls_merge_files(&argv[at], 1);
+    json_t *head = base ? ls_merge_files(&argv[at + 1], 1) : NULL;
     if (!base || !head) {
         json_decref(base);
         json_decref(head);
@@ -104,8 +61,8 @@ int ls_cmd_diff(int argc, char **argv)
     }
     ls_finish_report(base);
     ls_finish_report(head);
-    json_t *review = ls_diff_review(base, head, argv[optind], argv[optind + 1], phases, root);
-    int rc = ls_review_write(review, r, out_path);
+    json_t *review = ls_diff_review(base, head, argv[at], argv[at + 1], a.phases, a.source_root);
+    int rc = ls_review_write(review, a.format, a.out_path);
     json_int_t added =
         json_integer_value(json_object_get(json_object_get(review, "counts"), "new"));
     json_decref(review);

@@ -1,7 +1,5 @@
 /* gate.c -- `loopstall gate`: does a report pass? New sites, accepted sites over their budget and
  * stalls over a limit fail it (exit 1); bad input is exit 2. */
-#include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include "format.h"
 #include "merge.h"
 #include "review.h"
+#include "review_args.h"
 #include "sites.h"
 
 /* Stalls the gate leaves out because they ran before the loop first went idle. */
@@ -44,33 +43,33 @@ static json_t *sentence(const char *fmt, const char *a, const char *b)
     return json_string(text);
 }
 
+/* Appends "what, over the budget of N" when value_ns is over a budget given in milliseconds. */
+static void over_ms(json_t *problems, const char *what, json_int_t value_ns, json_t *budget_ms)
+{
+    char have[32], budget[32];
+    if (!budget_ms || !((double)value_ns > json_number_value(budget_ms) * 1e6)) return;
+    json_array_append_new(problems,
+                          sentence(what, ls_fmt_ns(value_ns, have, sizeof have),
+                                   ls_fmt_ns((long long)(json_number_value(budget_ms) * 1e6),
+                                             budget, sizeof budget)));
+}
+
 /* The budgets of a baseline entry that site is over, one sentence each. */
 static void over_budget(json_t *site, json_t *entry, json_t *problems)
 {
-    char have[32], budget[32];
-    json_t *max_ms = json_object_get(entry, "max_ms"),
-           *total_ms = json_object_get(entry, "total_ms");
+    over_ms(problems, "its longest stall, %s, is over the budget of %s",
+            json_integer_value(json_object_get(site, "max_ns")), json_object_get(entry, "max_ms"));
     json_t *count = json_object_get(entry, "count");
-    json_int_t max_ns = json_integer_value(json_object_get(site, "max_ns"));
-    json_int_t total_ns = json_integer_value(json_object_get(site, "total_ns"));
     json_int_t n = json_integer_value(json_object_get(site, "count"));
-    if (max_ms && (double)max_ns > json_number_value(max_ms) * 1e6)
-        json_array_append_new(problems,
-                              sentence("its longest stall, %s, is over the budget of %s",
-                                       ls_fmt_ns(max_ns, have, sizeof have),
-                                       ls_fmt_ns((long long)(json_number_value(max_ms) * 1e6),
-                                                 budget, sizeof budget)));
     if (count && n > json_integer_value(count)) {
+        char have[32], budget[32];
         snprintf(have, sizeof have, "%lld", (long long)n);
         snprintf(budget, sizeof budget, "%lld", (long long)json_integer_value(count));
         json_array_append_new(problems, sentence("%s stalls, over the budget of %s", have, budget));
     }
-    if (total_ms && (double)total_ns > json_number_value(total_ms) * 1e6)
-        json_array_append_new(problems,
-                              sentence("%s in all, over the budget of %s",
-                                       ls_fmt_ns(total_ns, have, sizeof have),
-                                       ls_fmt_ns((long long)(json_number_value(total_ms) * 1e6),
-                                                 budget, sizeof budget)));
+    over_ms(problems, "%s in all, over the budget of %s",
+            json_integer_value(json_object_get(site, "total_ns")),
+            json_object_get(entry, "total_ms"));
 }
 
 json_t *ls_gate_review(json_t *report, const char *subject, json_t *baseline,
@@ -125,89 +124,25 @@ json_t *ls_gate_review(json_t *report, const char *subject, json_t *baseline,
     return review;
 }
 
-/* --max-stall MS: milliseconds above 0, fractions allowed. */
-static int parse_ms(const char *v, long long *ns)
-{
-    char *end;
-    double ms = strtod(v, &end);
-    if (end == v || *end || !(ms > 0) || !isfinite(ms) || ms > 1e9) return -1;
-    *ns = (long long)llround(ms * 1e6);
-    return 0;
-}
-
 int ls_cmd_gate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"baseline", required_argument, NULL, 'b'},
-                                         {"max-stall", required_argument, NULL, 'm'},
-                                         {"include-startup", no_argument, NULL, 's'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"source-root", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
-    const char *baseline_path = NULL, *format = NULL, *out_path = NULL, *root_arg = NULL;
-    long long max_stall_ns = 0;
-    enum ls_phases phases = LS_SERVING_ONLY;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            baseline_path = optarg;
-            break;
-        case 'm':
-            if (parse_ms(optarg, &max_stall_ns) != 0) {
-                fprintf(stderr,
-                        "loopstall gate: bad --max-stall \"%s\": expected milliseconds above 0, "
-                        "e.g. --max-stall 250\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 's':
-            phases = LS_ALL_PHASES;
-            break;
-        case 'f':
-            format = optarg;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'r':
-            root_arg = optarg;
-            break;
-        case ':':
-            fprintf(stderr, "loopstall gate: option %s needs a value (see loopstall --help)\n",
-                    argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr,
-                    "loopstall gate: unknown option %s: accepted are --baseline FILE, --max-stall "
-                    "MS, --include-startup, --format FMT, -o FILE, --source-root DIR\n",
-                    argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (argc - optind != 1) {
-        fprintf(stderr, "loopstall gate: expected one report: loopstall gate REPORT.json "
-                        "[--baseline FILE] [--max-stall MS] [--include-startup] [--format FMT] "
-                        "[-o FILE]\n");
-        return 2;
-    }
-    const struct ls_renderer *r;
-    char root[PATH_MAX];
-    if (ls_review_format("gate", format, out_path, &r) != 0) return 2;
-    if (ls_source_root(root_arg, root, sizeof root) != 0) return 2;
+    struct ls_review_args a;
+    int at = ls_review_args_parse("gate", argc, argv, 1,
+                                  "loopstall gate REPORT.json [--baseline FILE] [--max-stall MS] "
+                                  "[--include-startup] [--format FMT] [-o FILE]",
+                                  &a);
+    if (at < 0) return 2;
+    const char *path = argv[at];
     json_t *baseline = NULL;
-    if (baseline_path && !(baseline = ls_baseline_load(baseline_path, "loopstall gate"))) return 2;
-    json_t *report = ls_merge_files(&argv[optind], 1);
+    if (a.baseline && !(baseline = ls_baseline_load(a.baseline, "loopstall gate"))) return 2;
+    json_t *report = ls_merge_files(&argv[at], 1);
     if (!report) {
         json_decref(baseline);
         return 2;
     }
     ls_finish_report(report);
     json_t *review =
-        ls_gate_review(report, argv[optind], baseline, baseline_path, max_stall_ns, phases, root);
+        ls_gate_review(report, path, baseline, a.baseline, a.max_stall_ns, a.phases, a.source_root);
     size_t i;
     json_t *u;
     json_array_foreach(json_object_get(review, "unused"), i, u)
@@ -215,8 +150,8 @@ int ls_cmd_gate(int argc, char **argv)
                 "loopstall gate: warning: baseline entry %s (%s) matched no site in %s: remove it "
                 "if that stall is gone for good\n",
                 json_string_value(json_object_get(u, "id")),
-                json_string_value(json_object_get(u, "reason")), argv[optind]);
-    int rc = ls_review_write(review, r, out_path);
+                json_string_value(json_object_get(u, "reason")), path);
+    int rc = ls_review_write(review, a.format, a.out_path);
     int fail = !strcmp(json_string_value(json_object_get(review, "verdict")), "fail");
     json_decref(review);
     json_decref(report);

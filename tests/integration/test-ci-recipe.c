@@ -11,31 +11,17 @@
 
 #define PROGRAMS LS_SOURCE_DIR "/tests/programs/review/"
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    cr_assert_geq(getdelim(&buf, &len, '\0', f), 0);
-    fclose(f);
-    return buf;
-}
-
 static void copy_file(const char *from, const char *to)
 {
-    char *text = read_file(from);
-    FILE *f = fopen(to, "w");
-    cr_assert_not_null(f, "%s", to);
-    fputs(text, f);
-    fclose(f);
+    char *text = ls_read_file(from);
+    ls_write_file(to, text);
     free(text);
 }
 
 /* The fenced block that follows "<!-- ci-recipe:NAME -->" in the README (malloc'd). */
 static char *readme_block(const char *name)
 {
-    char *readme = read_file(LS_SOURCE_DIR "/README.md");
+    char *readme = ls_read_file(LS_SOURCE_DIR "/README.md");
     char marker[128];
     snprintf(marker, sizeof marker, "<!-- ci-recipe:%s -->", name);
     char *at = strstr(readme, marker);
@@ -59,15 +45,6 @@ static struct ls_proc_result run_block(const char *block, const char *dir)
     char script[16384];
     snprintf(script, sizeof script, "cd '%s' || exit 99\n%s", dir, block);
     return ls_run_argv((char *[]){"/bin/sh", "-c", script, NULL}, env, 180);
-}
-
-static void assert_valid_sarif(const char *path)
-{
-    char *argv[] = {"/usr/bin/python3", LS_SOURCE_DIR "/tests/schemas/validate.py",
-                    LS_SOURCE_DIR "/tests/schemas/sarif-schema-2.1.0.json", (char *)path, NULL};
-    struct ls_proc_result r = ls_run_argv(argv, NULL, 60);
-    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-    ls_proc_result_free(&r);
 }
 
 /* Two checkouts side by side, base/ and head/, each with its app.py; the baseline adopted on
@@ -97,80 +74,86 @@ static char *checkouts(const char *base_program, const char *head_program)
     return dir;
 }
 
+/* What the check block leaves in the job's directory, read back; the SARIF already validated. */
+struct outputs {
+    char *dir, *diff, *gate, *junit, *sarif_path;
+    int status;
+};
+
 static char *file_in(const char *dir, const char *name)
 {
-    char *path = ls_path_join(dir, name), *text = read_file(path);
+    char *path = ls_path_join(dir, name), *text = ls_read_file(path);
     free(path);
     return text;
 }
 
+/* Runs the README's check block on checkouts of base_program and head_program. */
+static struct outputs run_check(const char *base_program, const char *head_program)
+{
+    struct outputs o = {.dir = checkouts(base_program, head_program)};
+    char *check = readme_block("check");
+    struct ls_proc_result r = run_block(check, o.dir);
+    o.status = r.status;
+    ls_proc_result_free(&r);
+    free(check);
+    o.diff = file_in(o.dir, "loopstall-diff.md");
+    o.gate = file_in(o.dir, "loopstall-gate.md");
+    o.junit = file_in(o.dir, "loopstall-junit.xml");
+    o.sarif_path = ls_path_join(o.dir, "loopstall.sarif");
+    ls_assert_valid_sarif(o.sarif_path);
+    return o;
+}
+
+static void outputs_free(struct outputs *o)
+{
+    free(o->diff);
+    free(o->gate);
+    free(o->junit);
+    free(o->sarif_path);
+    ls_tmpdir_cleanup(o->dir);
+}
+
 Test(ci_recipe, with_the_fix_as_the_change_the_gate_passes_and_the_old_entry_is_warned_about)
 {
-    char *dir = checkouts(PROGRAMS "resolve_on_loop.py", PROGRAMS "resolve_fixed.py");
-    char *adopted = ls_path_join(dir, "head/loopstall-baseline.json");
+    struct outputs o = run_check(PROGRAMS "resolve_on_loop.py", PROGRAMS "resolve_fixed.py");
+    char *adopted = ls_path_join(o.dir, "head/loopstall-baseline.json");
     json_t *baseline = ls_load_json(adopted);
-    free(adopted);
     cr_assert_eq(json_array_size(json_object_get(baseline, "accepted")), 1,
                  "the lookup on the loop was accepted when loopstall was adopted");
     json_decref(baseline);
-    char *check = readme_block("check");
-    struct ls_proc_result r = run_block(check, dir);
-    cr_assert_eq(r.status, 0, "the gate passes: %s%s", r.out, r.err);
-    cr_assert(strstr(r.err, "loopstall gate: warning: baseline entry ") &&
-                  strstr(r.err, "matched no site in head.json"),
-              "%s", r.err);
-    ls_proc_result_free(&r);
-    char *diff = file_in(dir, "loopstall-diff.md"), *gate = file_in(dir, "loopstall-gate.md");
-    cr_assert(strstr(diff, "## loopstall diff: no new stall site") &&
-                  strstr(diff, "**0 new, 1 gone, 0 worse**") &&
-                  strstr(diff, "`getaddrinfo` on `localhost`"),
-              "%s", diff);
-    cr_assert(strstr(gate, "## loopstall gate: passed") && strstr(gate, "matched no site"), "%s",
-              gate);
-    char *sarif = ls_path_join(dir, "loopstall.sarif");
-    assert_valid_sarif(sarif);
-    char *junit = file_in(dir, "loopstall-junit.xml");
-    cr_assert(strstr(junit, "tests=\"0\" failures=\"0\""), "%s", junit);
-    free(diff);
-    free(gate);
-    free(junit);
-    free(sarif);
-    free(check);
-    ls_tmpdir_cleanup(dir);
+    free(adopted);
+    cr_assert_eq(o.status, 0, "the gate passes");
+    cr_assert(strstr(o.diff, "## loopstall diff: no new stall site") &&
+                  strstr(o.diff, "**0 new, 1 gone, 0 worse**") &&
+                  strstr(o.diff, "`getaddrinfo` on `localhost`"),
+              "%s", o.diff);
+    cr_assert(strstr(o.gate, "## loopstall gate: passed") && strstr(o.gate, "matched no site"),
+              "%s", o.gate);
+    cr_assert(strstr(o.junit, "tests=\"0\" failures=\"0\""), "%s", o.junit);
+    outputs_free(&o);
 }
 
 Test(ci_recipe, with_the_bug_as_the_change_the_gate_fails_and_every_format_says_why)
 {
-    char *dir = checkouts(PROGRAMS "resolve_fixed.py", PROGRAMS "resolve_on_loop.py");
-    char *check = readme_block("check");
-    struct ls_proc_result r = run_block(check, dir);
-    cr_assert_eq(r.status, 1, "the gate fails: %s%s", r.out, r.err);
-    ls_proc_result_free(&r);
-    char *diff = file_in(dir, "loopstall-diff.md"), *gate = file_in(dir, "loopstall-gate.md");
-    cr_assert(strstr(diff, "## loopstall diff: new stall sites") &&
-                  strstr(diff, "**1 new, 0 gone, 0 worse**"),
-              "%s", diff);
-    cr_assert(strstr(gate, "## loopstall gate: failed") &&
-                  strstr(gate, "#### new: blocking `getaddrinfo` on `localhost`") &&
-                  strstr(gate, "Why: not in the baseline.") && strstr(gate, "<details>"),
-              "%s", gate);
-    char *sarif = ls_path_join(dir, "loopstall.sarif");
-    assert_valid_sarif(sarif);
-    json_t *doc = ls_load_json(sarif);
+    struct outputs o = run_check(PROGRAMS "resolve_fixed.py", PROGRAMS "resolve_on_loop.py");
+    cr_assert_eq(o.status, 1, "the gate fails");
+    cr_assert(strstr(o.diff, "## loopstall diff: new stall sites") &&
+                  strstr(o.diff, "**1 new, 0 gone, 0 worse**"),
+              "%s", o.diff);
+    cr_assert(strstr(o.gate, "## loopstall gate: failed") &&
+                  strstr(o.gate, "#### new: blocking `getaddrinfo` on `localhost`") &&
+                  strstr(o.gate, "Why: not in the baseline.") && strstr(o.gate, "<details>"),
+              "%s", o.gate);
+    json_t *doc = ls_load_json(o.sarif_path);
     json_t *results = json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "results");
     cr_assert_eq(json_array_size(results), 1);
     cr_assert_str_eq(ls_json_str(json_array_get(results, 0), "ruleId"), "blocking-dns");
     cr_assert_str_eq(ls_json_str(json_array_get(results, 0), "level"), "error");
     json_decref(doc);
-    char *junit = file_in(dir, "loopstall-junit.xml");
-    cr_assert(strstr(junit, "tests=\"1\" failures=\"1\"") && strstr(junit, "<failure type=\"new\""),
-              "%s", junit);
-    free(diff);
-    free(gate);
-    free(junit);
-    free(sarif);
-    free(check);
-    ls_tmpdir_cleanup(dir);
+    cr_assert(strstr(o.junit, "tests=\"1\" failures=\"1\"") &&
+                  strstr(o.junit, "<failure type=\"new\""),
+              "%s", o.junit);
+    outputs_free(&o);
 }
 
 /* A line of a CI file as the shell runs it: no list dash, no indentation, no "|| true". */

@@ -16,31 +16,7 @@ static char *dir, *both;
 
 static struct ls_proc_result cli(char *const args[])
 {
-    char *argv[32] = {(char *)ls_loopstall_bin()};
-    int n = 1;
-    for (int i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    return ls_run_argv(argv, NULL, 60);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    cr_assert_geq(getdelim(&buf, &len, '\0', f), 0);
-    fclose(f);
-    return buf;
+    return ls_cli(args, 60);
 }
 
 /* The labs' two bad reports merged into one: a blocking site and a CPU site. */
@@ -68,7 +44,7 @@ static char *baseline_with(const char *entries)
     snprintf(name, sizeof name, "baseline-%d.json", n++);
     char *path = ls_path_join(dir, name);
     snprintf(text, sizeof text, "{\"schema\":\"loopstall-baseline/1\",\"accepted\":[%s]}", entries);
-    write_file(path, text);
+    ls_write_file(path, text);
     return path;
 }
 
@@ -190,7 +166,7 @@ Test(gate, a_baseline_entry_that_matches_nothing_is_warned_about_and_does_not_fa
 static void assert_baseline_refused(const char *content, const char *needle)
 {
     char *path = ls_path_join(dir, "bad-baseline.json");
-    write_file(path, content);
+    ls_write_file(path, content);
     struct ls_proc_result r = gate(path, NULL);
     cr_assert_eq(r.status, 2, "%s: status %d, %s", content, r.status, r.err);
     cr_assert(strstr(r.err, needle), "%s: stderr lacks \"%s\": %s", content, needle, r.err);
@@ -263,7 +239,7 @@ Test(gate, bad_options_and_reports_are_bad_input)
     cr_assert(strstr(r.err, "expected one report"), "%s", r.err);
     ls_proc_result_free(&r);
     char *bad = ls_path_join(dir, "bad.json");
-    write_file(bad, "{\"schema\":\"loopstall/1\",\"processes\":[{\"stalls\":[{\"class\":1}]}]}");
+    ls_write_file(bad, "{\"schema\":\"loopstall/1\",\"processes\":[{\"stalls\":[{\"class\":1}]}]}");
     r = cli((char *[]){"gate", bad, NULL});
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "processes[0].stalls[0].class: expected a string"), "%s", r.err);
@@ -284,8 +260,8 @@ Test(gate, bad_options_and_reports_are_bad_input)
 Test(gate, startup_stalls_are_left_out_unless_include_startup_is_given)
 {
     char *phased = ls_path_join(dir, "phased.json"), *none = ls_path_join(dir, "none.json");
-    write_file(phased, PHASED);
-    write_file(none, "{\"schema\":\"loopstall/1\",\"processes\":[{\"pid\":9,\"stalls\":[]}]}");
+    ls_write_file(phased, PHASED);
+    ls_write_file(none, "{\"schema\":\"loopstall/1\",\"processes\":[{\"pid\":9,\"stalls\":[]}]}");
     struct ls_proc_result r = cli((char *[]){"gate", phased, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.out, "1 of 1 site fails"), "%s", r.out);
@@ -345,7 +321,7 @@ Test(gate, the_starting_baseline_is_the_same_whatever_order_the_stalls_came_in)
         char name[32];
         snprintf(name, sizeof name, "order-%d.json", order);
         char *path = ls_path_join(dir, name);
-        write_file(path, text);
+        ls_write_file(path, text);
         struct ls_proc_result r = cli((char *[]){"baseline", path, NULL});
         cr_assert_eq(r.status, 0, "%s", r.err);
         out[order] = strdup(r.out);
@@ -362,17 +338,6 @@ Test(gate, the_starting_baseline_is_the_same_whatever_order_the_stalls_came_in)
     free(out[1]);
 }
 
-/* Runs the schema validator Debian ships (python3-jsonschema) on a SARIF file. */
-static void assert_valid_sarif(const char *path)
-{
-    char *argv[] = {"/usr/bin/python3", LS_SOURCE_DIR "/tests/schemas/validate.py",
-                    LS_SOURCE_DIR "/tests/schemas/sarif-schema-2.1.0.json", (char *)path, NULL};
-    struct ls_proc_result r = ls_run_argv(argv, NULL, 60);
-    cr_assert_eq(r.status, 0, "SARIF does not validate:\n%s%s", r.out, r.err);
-    cr_assert(strstr(r.out, ": 0 schema errors"), "%s", r.out);
-    ls_proc_result_free(&r);
-}
-
 Test(gate, sarif_output_validates_against_the_official_schema_with_levels_by_budget)
 {
     char *baseline = baseline_with(ACCEPT(POLL_SITE, ",\"max_ms\":500") "," ACCEPT(CPU_SITE, ""));
@@ -380,7 +345,7 @@ Test(gate, sarif_output_validates_against_the_official_schema_with_levels_by_bud
     struct ls_proc_result r = gate(baseline, (char *[]){"-o", sarif, NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
     ls_proc_result_free(&r);
-    assert_valid_sarif(sarif);
+    ls_assert_valid_sarif(sarif);
     json_t *doc = ls_load_json(sarif);
     json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
     json_t *results = json_object_get(run, "results");
@@ -401,12 +366,12 @@ Test(gate, sarif_output_validates_against_the_official_schema_with_levels_by_bud
     r = cli((char *[]){"report", both, "-o", sarif, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     ls_proc_result_free(&r);
-    assert_valid_sarif(sarif);
+    ls_assert_valid_sarif(sarif);
     r = cli(
         (char *[]){"diff", EXAMPLES "d3a-good.json", both, "--format", "sarif", "-o", sarif, NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
     ls_proc_result_free(&r);
-    assert_valid_sarif(sarif);
+    ls_assert_valid_sarif(sarif);
     free(sarif);
     free(baseline);
 }
@@ -417,11 +382,11 @@ Test(gate, a_broken_sarif_document_is_caught_by_the_validator)
     char *sarif = ls_path_join(dir, "broken.sarif");
     struct ls_proc_result r = cli((char *[]){"gate", both, "-o", sarif, NULL});
     ls_proc_result_free(&r);
-    char *text = read_file(sarif);
+    char *text = ls_read_file(sarif);
     char *level = strstr(text, "\"level\": \"error\"");
     cr_assert_not_null(level);
     memcpy(level + 10, "fatal", 5); /* "error" -> "fatal", not a SARIF level */
-    write_file(sarif, text);
+    ls_write_file(sarif, text);
     char *argv[] = {"/usr/bin/python3", LS_SOURCE_DIR "/tests/schemas/validate.py",
                     LS_SOURCE_DIR "/tests/schemas/sarif-schema-2.1.0.json", sarif, NULL};
     r = ls_run_argv(argv, NULL, 60);

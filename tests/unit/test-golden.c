@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baseline_file.h"
+#include "ls_test.h"
 #include "merge.h"
 #include "render.h"
 #include "review.h"
@@ -21,28 +23,6 @@
 #define EXAMPLES LS_SOURCE_DIR "/reports/examples"
 #define GOLDEN   LS_SOURCE_DIR "/tests/golden"
 #define ACTUAL   LS_BIN_DIR "/../tests/golden-actual"
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    if (getdelim(&buf, &len, '\0', f) < 0) {
-        free(buf);
-        buf = strdup("");
-    }
-    fclose(f);
-    return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-}
 
 /* Replaces every match of the extended regex pattern; "\N" in with stands for group N (1-9). */
 static char *replace_all(char *text, const char *pattern, const char *with)
@@ -133,8 +113,7 @@ static char *example_here(const char *name, char *tmp_path, size_t len)
 {
     char path[4200];
     snprintf(path, sizeof path, EXAMPLES "/%s", name);
-    char *text = read_text(path);
-    cr_assert_not_null(text, "%s", path);
+    char *text = ls_read_file(path);
     const char *labs = strstr(text, "/labs/");
     if (labs) {
         const char *start = labs;
@@ -145,7 +124,7 @@ static char *example_here(const char *name, char *tmp_path, size_t len)
         text = replace_all(text, prefix, "\"" LS_SOURCE_DIR "/");
     }
     snprintf(tmp_path, len, ACTUAL "/input-%s", name);
-    write_text(tmp_path, text);
+    ls_write_file(tmp_path, text);
     free(text);
     return tmp_path;
 }
@@ -157,12 +136,12 @@ static int check_golden(const char *golden, char *text, const struct ids *ids)
     char gpath[4200], apath[4200];
     snprintf(gpath, sizeof gpath, GOLDEN "/%s", golden);
     snprintf(apath, sizeof apath, ACTUAL "/%s", golden);
-    write_text(apath, text);
+    ls_write_file(apath, text);
     int rc = 0;
     if (getenv("LS_GOLDEN_UPDATE")) {
-        write_text(gpath, text);
+        ls_write_file(gpath, text);
     } else {
-        char *want = read_text(gpath);
+        char *want = access(gpath, R_OK) == 0 ? ls_read_file(gpath) : NULL;
         if (!want || strcmp(want, text) != 0) {
             cr_log_error("%s differs: diff -u %s %s (LS_GOLDEN_UPDATE=1 rewrites it)", golden,
                          gpath, apath);
