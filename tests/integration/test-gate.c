@@ -372,6 +372,25 @@ Test(gate, sarif_output_validates_against_the_official_schema_with_levels_by_bud
     cr_assert_eq(r.status, 1, "%s", r.err);
     ls_proc_result_free(&r);
     ls_assert_valid_sarif(sarif);
+    /* And run -o, on a program that stalls three ways; JUnit from the same kind of run. */
+    char *target = ls_target("uv-stalls"), *xml = ls_path_join(dir, "run.xml");
+    r = cli((char *[]){"run", "-q", "-t", "20", "-o", sarif, "--", target, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ls_proc_result_free(&r);
+    ls_assert_valid_sarif(sarif);
+    doc = ls_load_json(sarif);
+    results = json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "results");
+    cr_assert_eq(json_array_size(results), 3, "a sleep, a CPU burn, a read");
+    json_decref(doc);
+    r = cli(
+        (char *[]){"run", "-q", "-t", "20", "--format", "junit", "-o", xml, "--", target, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ls_proc_result_free(&r);
+    char *junit = ls_read_file(xml);
+    cr_assert(strstr(junit, "tests=\"3\" failures=\"3\""), "%s", junit);
+    free(junit);
+    free(xml);
+    free(target);
     free(sarif);
     free(baseline);
 }
