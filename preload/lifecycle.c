@@ -52,9 +52,7 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
         r->base_ticks = parent->base_ticks;
         r->base_ns = parent->base_ns;
         atomic_store(&r->ns_per_tick_bits, atomic_load(&parent->ns_per_tick_bits));
-        r->py_eval_lo = parent->py_eval_lo;
-        r->py_eval_hi = parent->py_eval_hi;
-        memcpy(r->py_layout, parent->py_layout, sizeof r->py_layout);
+        r->py_layout = parent->py_layout;
         atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
     } else {
         ls_clock_init(r);

@@ -9,7 +9,8 @@
 #include "clock.h"
 #include "sample_handler.h"
 #include "state.h"
-#include "unwind_interim.h"
+#include "interp.h"
+#include "unwind.h"
 
 static _Atomic int installed;    /* 0: not tried, 1: installed, -1: none free */
 static int installed_sig;        /* the signal the handler is on */
@@ -65,6 +66,7 @@ void ls_sampler_adopt(struct ls_loop *l)
         l->stack_lo = b.lo;
         l->stack_hi = b.hi;
     }
+    ls_interp_adopt(l);
 }
 
 void ls_sampler_host_claims(int sig)
