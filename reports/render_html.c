@@ -92,7 +92,9 @@ static void process_blocks(FILE *out, json_t *report)
         }
         fputs("</code>", out);
         json_int_t uptime = json_integer_value(json_object_get(p, "uptime_ns"));
-        if (uptime) fprintf(out, " ran %s", ls_fmt_ns(uptime, up, sizeof up));
+        if (uptime)
+            fprintf(out, " <span class=\"ran\">&middot; ran %s</span>",
+                    ls_fmt_ns(uptime, up, sizeof up));
         fprintf(out,
                 "</h3>\n<div class=\"timeline\" data-proc=\"%zu\"></div>\n"
                 "<div class=\"hists\" data-proc=\"%zu\"></div></div>\n",

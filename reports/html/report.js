@@ -77,7 +77,7 @@
     const step = niceStep(end, Math.max(2, Math.floor(plot / 110)));
     for (let t = 0; t <= end; t += step) {
       root.append(svg('line', { class: 'tick', x1: x(t), x2: x(t), y1: 0, y2: height - AXIS + 4 }));
-      root.append(svg('text', { class: 'axis', x: x(t), y: height - 5, 'text-anchor': t ? 'middle' : 'start' }, fmtNs(t)));
+      root.append(svg('text', { class: 'axis', x: x(t), y: height - 5, 'text-anchor': t ? 'middle' : 'start' }, t ? fmtNs(t).replace(/\.0+ /, ' ') : '0'));
     }
     lanes.forEach((lane, i) => {
       const y = i * LANE;
@@ -106,7 +106,7 @@
   const HH = 150, HL = 34, HB = 20, HT = 14;
   const decadeName = (v) => ['1 ns', '10 ns', '100 ns', '1 us', '10 us', '100 us', '1 ms', '10 ms', '100 ms', '1 s', '10 s', '100 s'][Math.round(Math.log10(v))] || fmtNs(v);
   function drawHist(loop, box, perRow) {
-    const HW = Math.round(Math.min(640, Math.max(360, (box.clientWidth - 28 * (perRow - 1)) / perRow)));
+    const HW = Math.floor(Math.min(640, Math.max(360, (box.clientWidth - 28 * (perRow - 1)) / perRow - 4)));
     const thr = data.threshold_ns, bars = loop.hist.bars;
     const marks = [['p50', loop.p50], ['p99', loop.p99], ['max', loop.max]].filter((q) => q[1] > 0);
     const lo = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(thr, ...bars.map((b) => b[0]), ...marks.map((q) => q[1])) / 1.5))));
@@ -115,13 +115,20 @@
     const top = Math.max(1, ...bars.map((b) => b[2]));
     const y = (n) => HT + (HH - HT - HB) * (1 - Math.log10(n + 1) / Math.log10(top + 1));
     const figure = html('div', { class: 'hist', 'data-tid': loop.tid, 'data-source': loop.hist.source });
+    figure.style.width = HW + 'px';
     figure.append(html('h4', {}, `Iteration times, ${loop.name} (tid ${loop.tid})`), html('p', { class: 'caption' }, loop.hist.caption));
     const root = svg('svg', { width: HW, height: HH, role: 'img', 'aria-label': `iteration time histogram of thread ${loop.tid}` });
     for (let d = lo; d <= hi; d *= 10) {
       root.append(svg('line', { class: 'tick', x1: x(d), x2: x(d), y1: HT, y2: HH - HB }));
       root.append(svg('text', { class: 'axis', x: x(d), y: HH - 6, 'text-anchor': d * 10 > hi ? 'end' : 'middle' }, decadeName(d)));
     }
-    for (let n = 1; n <= top; n *= 10) root.append(svg('text', { class: 'axis', x: HL - 4, y: y(n) + 4, 'text-anchor': 'end' }, String(n)));
+    const counts = [];
+    for (let n = 1; n <= top; n *= 10) counts.push(n);
+    if (counts[counts.length - 1] * 2 <= top) counts.push(top);
+    for (const n of counts) root.append(svg('text', { class: 'axis', x: HL - 4, y: y(n) + 4, 'text-anchor': 'end' }, String(n)));
+    // Half the iterations took at most p50, and all but one in a hundred at most p99.
+    if (loop.p50 > 0 && loop.p99 > loop.p50)
+      root.append(svg('rect', { class: 'quantile-band', x: x(loop.p50), y: HT, width: x(loop.p99) - x(loop.p50), height: HH - HT - HB }));
     for (const [blo, bhi, n] of bars) {
       const bar = svg('rect', { class: `bar${blo >= thr ? ' over' : ''}`, 'data-lo': blo, 'data-hi': bhi, 'data-n': n,
         x: x(blo), y: y(n), width: Math.max(3, x(bhi) - x(blo)), height: HH - HB - y(n) });
