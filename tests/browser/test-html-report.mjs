@@ -260,6 +260,7 @@ describe('the HTML report of untrusted input', () => {
       r.command[0] = evil;
       const p = r.processes[0];
       p.argv[0] = `/x/${evil}`;
+      p.loops[0].name = '</script><script>window.pwned=4</script><!--';
       p.loops[1].name = '<img src=x onerror="window.pwned=2">';
       p.stalls[0].calls[0].target = '"><svg onload="window.pwned=3">';
       p.stalls[0].calls[0].stack[4].symbol = "x</code><b id=injected>b</b>\u2028'";
@@ -274,6 +275,8 @@ describe('the HTML report of untrusted input', () => {
     assert.match(await page.textContent('.meta'), /<\/script><script>window\.pwned=1<\/script>/);
     assert.ok((await page.$$eval('#sites-table tbody code', (els) => els.map((e) => e.textContent))).includes('<i id=injected>'));
     assert.ok((await flameFrames(page)).some((f) => f.name === "x</code><b id=injected>b</b>\u2028'"));
+    const lanes = await page.$$eval('.timeline .lane-label', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(lanes, ['</script><script>window.pwned=4</script><!-- (tid 28954)', '<img src=x onerror="window.pwned=2"> (tid 28953)']);
     await page.hover('.mark[data-stall="0"]');
     assert.match(await page.textContent('#ls-tip'), /culprit: <i id=injected> on "><svg onload="window\.pwned=3">/);
     await page.close();
