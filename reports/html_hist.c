@@ -139,15 +139,22 @@ json_t *ls_html_hist(json_t *proc, json_t *loop)
     {
         stalls += json_integer_value(json_array_get(b, 2));
     }
+    /* What the bars are: this loop's stalls, which the report keeps one by one. */
+    char what[96];
+    if (stalls)
+        snprintf(what, sizeof what, "the bars are this loop's %lld stall%s", stalls,
+                 stalls == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof what, "this loop had no stall");
     if (why)
         snprintf(caption, sizeof caption,
-                 "Estimated: the report's iteration_hist was not used (%s); the bars are this "
-                 "loop's %lld stall%s, the lines p50, p99 and max of all %lld iterations.",
-                 why, stalls, stalls == 1 ? "" : "s", iterations);
+                 "Estimated: the report's iteration_hist was not used (%s); %s, the lines mark "
+                 "p50, p99 and max of all %lld iterations.",
+                 why, what, iterations);
     else
         snprintf(caption, sizeof caption,
-                 "Estimated: the report has no iteration histogram; the bars are this loop's "
-                 "%lld stall%s, the lines p50, p99 and max of all %lld iterations.",
-                 stalls, stalls == 1 ? "" : "s", iterations);
+                 "Estimated: the report has no iteration histogram; %s, the lines mark p50, p99 "
+                 "and max of all %lld iterations.",
+                 what, iterations);
     return json_pack("{s:s, s:s, s:o}", "source", "stalls", "caption", caption, "bars", bars);
 }

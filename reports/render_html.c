@@ -10,13 +10,14 @@
 /* "2 stalls over 20.0 ms in 2 loops (1 process); worst: 818.4 ms blocking, poll on ... at ...". */
 static void headline(FILE *out, json_t *report)
 {
-    size_t i, nstalls = 0, nloops = 0, nprocs = 0;
+    size_t i, nstalls = 0, nloops = 0, nprocs = 0, nfindings = 0;
     json_t *p, *worst = NULL;
     json_array_foreach(json_object_get(report, "processes"), i, p)
     {
         nprocs++;
         nloops += json_array_size(json_object_get(p, "loops"));
         nstalls += json_array_size(json_object_get(p, "stalls"));
+        nfindings += json_array_size(json_object_get(p, "findings"));
         json_t *w = ls_stalls_worst_first(p);
         json_t *first = json_array_get(w, 0);
         if (first && (!worst || json_integer_value(json_object_get(first, "wall_ns")) >
@@ -25,12 +26,12 @@ static void headline(FILE *out, json_t *report)
         json_decref(w); /* the stall itself stays in the report */
     }
     char thr[32], wall[32], culprit[512], frame[512];
-    fprintf(
-        out,
-        "<p class=\"verdict%s\"><strong>%zu stall%s</strong> over %s in %zu loop%s (%zu process%s)",
-        nstalls ? " bad" : " good", nstalls, nstalls == 1 ? "" : "s",
-        ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), thr, sizeof thr),
-        nloops, nloops == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es");
+    /* A run with a finding and no stall (an unbounded fan-out) is not a good one either. */
+    fprintf(out, "<p class=\"verdict %s\"><strong>%zu stall%s</strong>",
+            nstalls || nfindings ? "bad" : "good", nstalls, nstalls == 1 ? "" : "s");
+    fprintf(out, " over %s in %zu loop%s (%zu process%s)",
+            ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), thr, sizeof thr),
+            nloops, nloops == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es");
     if (worst) {
         const char *cls = json_string_value(json_object_get(worst, "class"));
         const char *c = ls_fmt_culprit(worst, culprit, sizeof culprit);
@@ -51,6 +52,9 @@ static void headline(FILE *out, json_t *report)
             fputs("</code>", out);
         }
     }
+    if (nfindings)
+        fprintf(out, "; <a href=\"#findings\">%zu finding%s</a>", nfindings,
+                nfindings == 1 ? "" : "s");
     fputs("</p>\n", out);
 }
 

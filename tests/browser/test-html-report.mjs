@@ -248,7 +248,7 @@ describe('the HTML report of what the agent is about to write', () => {
 
   test('without a histogram the page says it estimates from the stalls', async () => {
     const { page } = await open('d3b-bad', [join(EXAMPLES, 'd3b-bad.json')]);
-    assert.match(await page.textContent('.hist .caption'), /^Estimated: the report has no iteration histogram; the bars are this loop's 5 stalls/);
+    assert.match(await page.textContent('.hist .caption'), /^Estimated: the report has no iteration histogram; the bars are this loop's 5 stalls, the lines mark p50, p99 and max of all 6 iterations\.$/);
     await page.close();
   });
 });
@@ -291,7 +291,20 @@ describe('the HTML report of a good lab', () => {
     assert.equal(await page.$$eval('.timeline .lane', (els) => els.length), 2);
     assert.equal(await page.textContent('#flame-graph'), 'No stall time to show.');
     assert.match(await page.textContent('.verdict'), /^0 stalls over 20\.0 ms in 2 loops/);
+    assert.equal(await page.getAttribute('.verdict', 'class'), 'verdict good');
+    assert.match(await page.textContent('.hist .caption'), /; this loop had no stall, the lines mark p50, p99 and max/);
     await page.screenshot({ path: join(OUT, 'd3a-good.png'), fullPage: true });
+    await page.close();
+  });
+});
+
+describe('the HTML report of a finding without stalls', () => {
+  test('stress-unbounded: no stall, yet the headline is not good and points at the fan-out', async () => {
+    const { page, seen } = await open('stress-unbounded', [join(EXAMPLES, 'stress-unbounded.json')]);
+    assert.deepEqual(seen.errors, []);
+    assert.equal(await page.getAttribute('.verdict', 'class'), 'verdict bad');
+    assert.match(await page.textContent('.verdict'), /^0 stalls .*; 1 finding$/);
+    assert.match(await page.textContent('#findings li'), /unbounded fan-out, 333 threads alive at once \(limit 64\), created at on_tick \(stress\.c:120\)/);
     await page.close();
   });
 });
