@@ -15,14 +15,23 @@ function require_tools() {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)`);
   if (!existsSync(join(ROOT, 'tests/browser/node_modules/playwright-core')))
-    throw new Error('tests/browser/node_modules/playwright-core is missing: run scripts/setup.sh ' +
-      '(npm ci in tests/browser)');
+    throw new Error(
+      'tests/browser/node_modules/playwright-core is missing: run scripts/setup.sh ' +
+        '(npm ci in tests/browser)',
+    );
 }
 
 // The flags that work on these machines: no sandbox (root), no GPU, and nothing that reaches
 // for the network on its own (the network is closed; connections would be refused).
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // A fresh browser with its own empty profile; close() removes the profile too.
 export async function launch() {
@@ -30,7 +39,9 @@ export async function launch() {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'loopstall-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
     viewport: { width: 1280, height: 900 },
   });
   return {
@@ -44,7 +55,8 @@ export async function launch() {
 
 // `loopstall report FILE... --format FMT -o OUT`: the command under test writes the page.
 export function render(loopstall, inputs, format, out) {
-  execFileSync(loopstall, ['report', ...inputs, '--format', format, '-o', out],
-    { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(loopstall, ['report', ...inputs, '--format', format, '-o', out], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return out;
 }
