@@ -360,7 +360,8 @@ describe('the HTML report of untrusted input', () => {
       p.loops[0].name = '</script><script>window.pwned=4</script><!--';
       p.loops[1].name = '<img src=x onerror="window.pwned=2">';
       p.stalls[0].calls[0].target = '"><svg onload="window.pwned=3">';
-      p.stalls[0].calls[0].stack[4].symbol = "x</code><b id=injected>b</b>\u2028'";
+      /* A frame nothing can re-symbolize (no module) or share with another: its name is the input's. */
+      p.stalls[0].calls[0].stack[4] = { symbol: "x</code><b id=injected>b</b>\u2028'", module: null, offset: '0x1' };
       p.stalls[0].calls[0].fn = '<i id=injected>';
     });
     const { page, seen } = await open('hostile', [input]);
