@@ -18,7 +18,8 @@
 
 void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t))
 {
-    memset(w, 0, sizeof *w);
+    /* w is zeroed already (static or calloc'd): no memset, which at a
+     * process's load would cost as much as the rest of the agent's start. */
     w->rec = rec;
     w->pid = pid;
     w->store.alloc = alloc;
