@@ -7,6 +7,8 @@
  */
 #include "pyframes.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,19 +18,10 @@
 
 #include "pyframes_internal.h"
 
-ssize_t ls_mem_read_self(void *ctx, uint64_t addr, void *buf, size_t len)
+ssize_t ls_mem_read_pid(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-    if (len == 0) return 0;
-    /* Called from signal handlers: the failure must not leak into the host's errno. */
-    int saved = errno;
-    struct iovec local = {.iov_base = buf, .iov_len = len};
-    struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-    /* A pid cached by the caller saves a system call per read; without one, getpid() every
-     * time, since a pid cached here would read the parent after a fork. */
-    pid_t pid = ctx ? *(const pid_t *)ctx : getpid();
-    long r = syscall(SYS_process_vm_readv, (long)pid, &local, 1UL, &remote, 1UL, 0UL);
-    errno = saved;
-    return r < 0 ? -1 : (ssize_t)r;
+    /* A pid cached by the caller saves a system call per read; without one, this process. */
+    return ls_mem_read(ctx ? *(const pid_t *)ctx : 0, addr, buf, len);
 }
 
 int ls_pyf_read(const struct ls_mem *m, uint64_t addr, void *buf, size_t len)

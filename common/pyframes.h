@@ -75,11 +75,12 @@ struct ls_mem {
     void *ctx;
 };
 
-/* process_vm_readv on the calling process, a raw system call: a bad address is EFAULT, never a
- * signal. Async-signal-safe; keeps errno. ctx is NULL (the pid is asked for on every read) or
- * points to this process's pid_t, which its owner keeps right across fork (the agent's own
- * pid variable): half the system calls. */
-ssize_t ls_mem_read_self(void *ctx, uint64_t addr, void *buf, size_t len);
+/* The reader for struct ls_mem: process_vm_readv (common/mem.h) on the process whose pid_t ctx
+ * points to (NULL or 0: the calling process, asked for on every read; the agent passes its own
+ * pid variable, kept right across fork, which saves half the system calls; the watcher outside
+ * passes the watched pid). A bad address is EFAULT, never a signal. Async-signal-safe; keeps
+ * errno. */
+ssize_t ls_mem_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
 
 /* 0 when CPython version (a Py_Version value) is one this module reads; otherwise -ENOTSUP
  * with "Python 3.10 is not supported: frames stay native" in why. */

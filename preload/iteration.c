@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "interp.h"
 #include "sampler.h"
 #include "store.h"
 #include "ticks.h"
@@ -99,6 +100,9 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->call_count = atomic_load_explicit(&l->call_count, memory_order_relaxed);
     ls_stall_fill_cpu(r, 0, l, seq, s);
     ls_stall_copy_samples(l, s);
+    /* The samples' interpreter frames are named now, while their code lives. */
+    for (uint32_t i = 0; i < s->nsamples; i++)
+        ls_interp_resolve(&s->samples[i]);
     /* Calls longest first; there are at most LS_STALL_CALLS, so insertion sort. */
     s->ncalls = (uint8_t)l->ncalls;
     for (uint32_t i = 0; i < l->ncalls; i++) {

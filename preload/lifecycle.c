@@ -52,9 +52,7 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
         r->base_ticks = parent->base_ticks;
         r->base_ns = parent->base_ns;
         atomic_store(&r->ns_per_tick_bits, atomic_load(&parent->ns_per_tick_bits));
-        r->py_eval_lo = parent->py_eval_lo;
-        r->py_eval_hi = parent->py_eval_hi;
-        memcpy(r->py_layout, parent->py_layout, sizeof r->py_layout);
+        r->py_layout = parent->py_layout;
         atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
     } else {
         ls_clock_init(r);
@@ -133,6 +131,12 @@ void ls_image_resume(void)
     ls_watchdog_resume();
 }
 
+/* A fatal signal the host does not handle is the end of the image (used directly). */
+static void ended_by_signal(int sig)
+{
+    ls_image_end(LS_END_SIGNAL, 128 + sig);
+}
+
 __attribute__((constructor)) static void ls_init(void)
 {
     int saved = errno;
@@ -154,7 +158,7 @@ __attribute__((constructor)) static void ls_init(void)
     ls_real_resolve_all();
     ls_modules_find_self();
     ls_watchdog_init();
-    if (!outside) ls_fatal_install();
+    if (!outside) ls_fatal_install(ended_by_signal);
     pthread_atfork(NULL, NULL, after_fork_child);
     ls_tls.guard = 0;
     errno = saved;

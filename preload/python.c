@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static const struct ls_mem self_mem = {.read = ls_mem_read_self, .ctx = NULL};
+static const struct ls_mem self_mem = {.read = ls_mem_read_pid, .ctx = NULL};
 
 struct libpython_search {
     char path[4096];

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include "state.h"
-#include "unwind_interim.h"
+#include "interp.h"
+#include "unwind.h"
 
 /* Someone else sent our signal (kill -60 PID): do what the default
  * disposition does, terminate, with the raw calls (no wrapper, no lock). */
@@ -49,7 +50,7 @@ void ls_sample_handler(int sig, siginfo_t *si, void *uc)
         struct ls_stack_bounds b = {l->stack_lo, l->stack_hi};
         int n = ls_unwind_ucontext(uc, &b, f->ip, LS_FRAMES);
         f->n = (uint8_t)(n > 0 ? n : 0);
-        f->npy = 0;
+        ls_interp_capture(l, f); /* the same instant: its frames are the thread's own, unmoving */
         uint32_t have = atomic_load_explicit(&l->live_nsamples, memory_order_relaxed);
         if (slot + 1 > have)
             atomic_store_explicit(&l->live_nsamples, slot + 1, memory_order_release);

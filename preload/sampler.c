@@ -9,7 +9,8 @@
 #include "clock.h"
 #include "sample_handler.h"
 #include "state.h"
-#include "unwind_interim.h"
+#include "interp.h"
+#include "unwind.h"
 
 static _Atomic int installed;    /* 0: not tried, 1: installed, -1: none free */
 static int installed_sig;        /* the signal the handler is on */
@@ -64,7 +65,13 @@ void ls_sampler_adopt(struct ls_loop *l)
     if (ls_stack_bounds_of_self(&b) == 0) {
         l->stack_lo = b.lo;
         l->stack_hi = b.hi;
+        /* One walk now binds the functions a walk calls (the agent binds lazily, to
+         * start fast): the first sample must not run the loader's resolver in the
+         * handler, which would take 2 KiB more of the thread's stack. */
+        uint64_t ips[4];
+        ls_unwind_here(&b, 0, 0, ips, 4);
     }
+    ls_interp_adopt(l);
 }
 
 void ls_sampler_host_claims(int sig)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "inject_rule.h"
+#include "pyframes.h"
 
 #define LS_RECORD_MAGIC   0x4452434cu /* "LCRD" */
 #define LS_RECORD_VERSION 1
@@ -258,9 +259,8 @@ struct ls_record {
 
     /* The interpreter's layout, when the host runs one the agent reads (an
      * opaque block the frame reader interprets; zero when none). */
-    _Atomic uint32_t py_ready;
-    uint64_t py_eval_lo, py_eval_hi; /* the eval loop's code: where interpreter frames go */
-    unsigned char py_layout[512];
+    _Atomic uint32_t py_ready; /* py_layout is set: the host's CPython is one the agent reads */
+    struct ls_py_layout py_layout;
     struct ls_pynames pynames;
 
     struct ls_loop loops[LS_MAX_LOOPS];

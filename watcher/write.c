@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "modules_lookup.h"
 #include "procfs.h"
+#include "pynames.h"
 
 /* The writer runs on the watcher's one thread; these are too big for its stack. */
 static struct ls_module modtab[LS_MODULES];
@@ -48,30 +49,34 @@ static void write_py_frame(struct ls_json *j, const struct ls_record *r, const s
 }
 
 /* Interpreter frames stand where the interpreter's eval loop was on the
- * native stack (py-spy's merge rule): each native frame inside the eval
- * function gives way to the interpreter frames of that one eval call (up to
- * the frame entered from C). Frames left over go last. */
+ * native stack (py-spy's merge rule, ls_py_merge): one stack reads from the
+ * blocking call down to main. */
 static void write_stack(struct ls_json *j, const struct ls_record *r, const char *key,
                         const struct ls_stack *s)
 {
     ls_json_begin_array(j, key);
     if (s) {
-        uint32_t n = s->n < LS_FRAMES ? s->n : LS_FRAMES;
-        uint32_t npy = s->npy < LS_PY_FRAMES ? s->npy : LS_PY_FRAMES, k = 0;
-        uint64_t lo = r->py_eval_lo, hi = r->py_eval_hi;
-        for (uint32_t i = 0; i < n; i++) {
-            if (k < npy && s->ip[i] >= lo && s->ip[i] < hi) {
-                while (k < npy) {
-                    int entry = s->py[k].entry;
-                    write_py_frame(j, r, &s->py[k++]);
-                    if (entry) break;
-                }
-                continue;
+        int n = s->n < LS_FRAMES ? s->n : LS_FRAMES;
+        int npy = s->npy < LS_PY_FRAMES ? s->npy : LS_PY_FRAMES;
+        if (npy && atomic_load_explicit(&r->py_ready, memory_order_acquire)) {
+            struct ls_py_raw raw[LS_PY_FRAMES];
+            for (int i = 0; i < npy; i++)
+                raw[i] = (struct ls_py_raw){.code = s->py[i].code,
+                                            .lasti = s->py[i].lasti,
+                                            .entry = (uint8_t)s->py[i].entry};
+            struct ls_py_slot order[LS_FRAMES + LS_PY_FRAMES];
+            int m = ls_py_merge(&r->py_layout, s->ip, n, raw, npy, order,
+                                (int)(sizeof order / sizeof order[0]));
+            for (int i = 0; i < m; i++) {
+                if (order[i].python)
+                    write_py_frame(j, r, &s->py[order[i].index]);
+                else
+                    write_native_frame(j, s->ip[order[i].index]);
             }
-            write_native_frame(j, s->ip[i]);
+        } else {
+            for (int i = 0; i < n; i++)
+                write_native_frame(j, s->ip[i]);
         }
-        while (k < npy)
-            write_py_frame(j, r, &s->py[k++]);
     }
     ls_json_end_array(j);
 }
@@ -304,8 +309,12 @@ void ls_write_report(struct ls_json *j, struct ls_watch *w, uint64_t now, enum l
         /* Ended by exit or exec: the program itself finished the iteration.
          * Killed by a signal (or still running): the stall was ongoing. */
         if (ls_watch_in_progress(w, &r->loops[i], now, end == LS_END_EXIT || end == LS_END_EXEC,
-                                 &live))
+                                 &live)) {
+            /* Samples of a stall still running are named here, while the process lives. */
+            for (uint32_t k = 0; k < live.nsamples; k++)
+                ls_pynames_resolve(r, w->pid, &live.samples[k]);
             write_stall(j, r, &live);
+        }
     ls_json_end_array(j);
 
     write_strict(j, r);

@@ -50,8 +50,10 @@ Test(review, a_slow_resolver_makes_each_lookup_a_stall_of_the_injected_size_nami
         cr_assert_str_eq(ls_json_str(c, "rule"), "getaddrinfo:delay=100ms,thread=loop");
     }
     /* socket_getaddrinfo is static (named only where the interpreter keeps its symbol table);
-     * the interpreter's evaluation loop is exported everywhere. */
-    cr_assert(ls_stall_has_symbol(s, "_PyEval_EvalFrameDefault"), "the stack reaches the interpreter");
+     * the coroutine that called it is named everywhere, at the line of the call. */
+    json_t *handle = ls_stall_interp_frame(s, "python", "handle");
+    cr_assert_not_null(handle, "no Python frame names the coroutine handle");
+    cr_assert_eq(ls_json_u64(handle, "line"), 9, "socket.getaddrinfo is on line 9");
     json_t *inj = json_array_get(json_object_get(ls_report_process(report, 0), "injections"), 0);
     cr_assert_eq(ls_json_u64(inj, "fired"), 3);
     json_decref(report);

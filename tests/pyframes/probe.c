@@ -29,7 +29,7 @@
 #include "pyframes.h"
 #include "python.h"
 
-static const struct ls_mem self_mem = {.read = ls_mem_read_self, .ctx = NULL};
+static const struct ls_mem self_mem = {.read = ls_mem_read_pid, .ctx = NULL};
 
 static struct ls_py_layout layout;
 static int detect_rc = 1; /* 1: not tried yet; else ls_py_detect's answer, kept like the agent */
@@ -306,7 +306,7 @@ PROBE_EXPORT int pyprobe_bench(int rounds, char *buf, size_t len)
     if (ensure_layout(&t) != 0) return -1;
     static pid_t pid;
     pid = getpid();
-    struct ls_mem cached = {.read = ls_mem_read_self, .ctx = &pid};
+    struct ls_mem cached = {.read = ls_mem_read_pid, .ctx = &pid};
     put(&t, "detect_ns\t%llu\n", (unsigned long long)detect_ns);
     bench_with(&self_mem, "getpid", rounds, &t);
     return bench_with(&cached, "cached", rounds, &t);

@@ -15,7 +15,7 @@
 
 #include "pyframes.h"
 
-static const struct ls_mem mem = {.read = ls_mem_read_self, .ctx = NULL};
+static const struct ls_mem mem = {.read = ls_mem_read_pid, .ctx = NULL};
 
 /* Stand-ins for the interpreter's type objects and None: only their addresses matter. */
 static uint64_t code_type[8], str_type[8], bytes_type[8], none_object[8];
@@ -159,11 +159,11 @@ Test(reader, an_unmapped_address_reads_as_failure_and_keeps_errno)
 {
     unsigned char *bad = fault_page(), buf[16];
     errno = 4242;
-    cr_assert_eq(ls_mem_read_self(NULL, ADDR(bad), buf, sizeof buf), -1);
+    cr_assert_eq(ls_mem_read_pid(NULL, ADDR(bad), buf, sizeof buf), -1);
     cr_assert_eq(errno, 4242, "the reader changed errno to %d", errno);
-    cr_assert_eq(ls_mem_read_self(NULL, ADDR(bad - 8), buf, sizeof buf), 8,
+    cr_assert_eq(ls_mem_read_pid(NULL, ADDR(bad - 8), buf, sizeof buf), 8,
                  "a read running into the unmapped page is short");
-    cr_assert_eq(ls_mem_read_self(NULL, 8, buf, sizeof buf), -1, "address 8 is never mapped");
+    cr_assert_eq(ls_mem_read_pid(NULL, 8, buf, sizeof buf), -1, "address 8 is never mapped");
 }
 
 Test(capture, a_chain_of_frames_comes_back_innermost_first_with_its_entry)

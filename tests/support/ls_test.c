@@ -259,6 +259,33 @@ int ls_stall_has_symbol(json_t *stall, const char *sym)
     return 0;
 }
 
+static json_t *interp_frame_in(json_t *stack, const char *lang, const char *symbol)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(stack, i, f)
+    {
+        const char *l = json_string_value(json_object_get(f, "lang"));
+        const char *s = json_string_value(json_object_get(f, "symbol"));
+        if (l && s && !strcmp(l, lang) && !strcmp(s, symbol)) return f;
+    }
+    return NULL;
+}
+
+json_t *ls_stall_interp_frame(json_t *stall, const char *lang, const char *symbol)
+{
+    json_t *call = json_array_get(json_object_get(stall, "calls"), 0), *f;
+    if (call && (f = interp_frame_in(json_object_get(call, "stack"), lang, symbol))) return f;
+    if ((f = interp_frame_in(json_object_get(stall, "stack"), lang, symbol))) return f;
+    size_t i;
+    json_t *sample;
+    json_array_foreach(json_object_get(stall, "samples"), i, sample)
+    {
+        if ((f = interp_frame_in(sample, lang, symbol))) return f;
+    }
+    return NULL;
+}
+
 const char *ls_require_program(const char *name)
 {
     static char found[4096];

@@ -67,6 +67,10 @@ const char *ls_describe_stalls(json_t *report);
 /* The loop of the first process whose tid is tid, or NULL. */
 json_t *ls_report_loop_of_tid(json_t *report, uint64_t tid);
 
+/* The first interpreter frame (lang) named symbol in the stall's culprit call's stack (or its
+ * own stack, then its samples), or NULL. */
+json_t *ls_stall_interp_frame(json_t *stall, const char *lang, const char *symbol);
+
 /* Installs what a test needs from the system; aborts with a clear message when a required
  * program (python3, node, redis-server) is missing instead of skipping silently. */
 const char *ls_require_program(const char *name);
