@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "format.h"
 #include "merge.h"
+#include "output.h"
 #include "review.h"
 #include "review_args.h"
 #include "sites.h"
@@ -62,7 +63,7 @@ int ls_cmd_diff(int argc, char **argv)
     ls_finish_report(base);
     ls_finish_report(head);
     json_t *review = ls_diff_review(base, head, argv[at], argv[at + 1], a.phases, a.source_root);
-    int rc = ls_review_write(review, a.format, a.out_path);
+    int rc = ls_write_rendered(review, a.format->review, a.out_path ? a.out_path : "-");
     json_int_t added =
         json_integer_value(json_object_get(json_object_get(review, "counts"), "new"));
     json_decref(review);

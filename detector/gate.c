@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "format.h"
 #include "merge.h"
+#include "output.h"
 #include "review.h"
 #include "review_args.h"
 #include "sites.h"
@@ -151,7 +152,7 @@ int ls_cmd_gate(int argc, char **argv)
                 "if that stall is gone for good\n",
                 json_string_value(json_object_get(u, "id")),
                 json_string_value(json_object_get(u, "reason")), path);
-    int rc = ls_review_write(review, a.format, a.out_path);
+    int rc = ls_write_rendered(review, a.format->review, a.out_path ? a.out_path : "-");
     int fail = !strcmp(json_string_value(json_object_get(review, "verdict")), "fail");
     json_decref(review);
     json_decref(report);

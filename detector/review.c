@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
 #include "sites.h"
 
 json_t *ls_review_new(const char *kind, const char *subject, json_t *report,
@@ -115,11 +114,6 @@ int ls_source_root(const char *given, char *out, size_t len)
     }
     snprintf(out, len, "%s", resolved);
     return 0;
-}
-
-int ls_review_write(json_t *review, const struct ls_renderer *r, const char *path)
-{
-    return ls_write_rendered(review, r->review, path ? path : "-");
 }
 
 static int by_id_member(const void *a, const void *b)

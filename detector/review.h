@@ -49,7 +49,4 @@ json_t *ls_gate_review(json_t *report, const char *subject, json_t *baseline,
 json_t *ls_diff_review(json_t *base, json_t *head, const char *base_name, const char *head_name,
                        enum ls_phases phases, const char *source_root);
 
-/* Renders review with r to path ("-" or NULL: stdout). 0, or -1 after a message. */
-int ls_review_write(json_t *review, const struct ls_renderer *r, const char *path);
-
 #endif

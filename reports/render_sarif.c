@@ -101,7 +101,9 @@ static void uri_path(const char *path, char *out, size_t len)
 }
 
 /* The frame's file as a path under root, or NULL when it lies outside it. A
- * relative file is taken as relative to the root (scripts name themselves so). */
+ * relative file counts when it exists relative to the root (a script names
+ * itself so); debug information's relative paths (Objects/call.c) name files
+ * of a build tree elsewhere and do not. */
 static const char *under_root(json_t *frame, const char *root, char *buf, size_t len)
 {
     const char *file = json_string_value(json_object_get(frame, "file"));
@@ -111,7 +113,9 @@ static const char *under_root(json_t *frame, const char *root, char *buf, size_t
         snprintf(joined, sizeof joined, "%s", file);
     else
         snprintf(joined, sizeof joined, "%s/%s", root, file);
-    const char *path = realpath(joined, resolved) ? resolved : joined;
+    int exists = realpath(joined, resolved) != NULL;
+    if (!exists && file[0] != '/') return NULL;
+    const char *path = exists ? resolved : joined;
     size_t n = strlen(root);
     if (strncmp(path, root, n) != 0 || path[n] != '/' || strstr(path + n, "/../")) return NULL;
     snprintf(buf, len, "%s", path + n + 1);

@@ -149,6 +149,13 @@ Test(ci_recipe, with_the_bug_as_the_change_the_gate_fails_and_every_format_says_
     cr_assert_eq(json_array_size(results), 1);
     cr_assert_str_eq(ls_json_str(json_array_get(results, 0), "ruleId"), "blocking-dns");
     cr_assert_str_eq(ls_json_str(json_array_get(results, 0), "level"), "error");
+    /* At the innermost frame in the change's own code: app.py's socket.getaddrinfo line, not the
+     * standard library's socket.py below it, with a path relative to --source-root head. */
+    json_t *where =
+        json_object_get(json_array_get(json_object_get(json_array_get(results, 0), "locations"), 0),
+                        "physicalLocation");
+    cr_assert_str_eq(ls_json_str(json_object_get(where, "artifactLocation"), "uri"), "app.py");
+    cr_assert_eq(ls_json_u64(json_object_get(where, "region"), "startLine"), 9);
     json_decref(doc);
     cr_assert(strstr(o.junit, "tests=\"1\" failures=\"1\"") &&
                   strstr(o.junit, "<failure type=\"new\""),
