@@ -2,11 +2,16 @@
 #ifndef LAB_CPU_JOB_H
 #define LAB_CPU_JOB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Runs iters rounds of integer mixing and returns the checksum. Never inlined, so that a stack
  * taken while it runs names it: loopstall's report must show lab_cpu_job as the culprit. */
 uint64_t lab_cpu_job(uint64_t iters);
+
+/* The CPU stage of the mixed lab: the job, with a fetched body folded into its checksum so that
+ * the body must really reach whoever runs it (a worker process included). */
+uint64_t lab_cpu_stage(uint64_t iters, const unsigned char *body, size_t len);
 
 /* Picks the iteration count that takes about target_ms on this machine, taking the fastest of
  * several tries so that a noisy neighbour does not make the job shorter than asked; stores the

@@ -42,6 +42,11 @@ void lab_lag_stop(struct lab_lag *p);
  * time the work started. The work begins after the loop has waited once, as a server's requests
  * arrive once its loop runs; it is also when loopstall learns that a thread is a loop. */
 void lab_run_loop(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t0);
+/* The same with the loop run by run(loop, run_arg) instead of uv_run(UV_RUN_DEFAULT): D3B's gil
+ * variant runs its loop under the lock (lab_gil_run_loop). */
+typedef void (*lab_loop_runner)(uv_loop_t *loop, void *arg);
+void lab_run_loop_with(uv_loop_t *loop, void (*start)(void *), void *arg, uint64_t *t0,
+                       lab_loop_runner run, void *run_arg);
 
 /* Closes every handle still on the loop, lets the closes finish and closes the loop: the labs'
  * orderly teardown, so that sanitizer builds see no leak. */
@@ -69,7 +74,7 @@ struct lab_result {
     size_t count, errors;       /* completed, failed */
     struct lab_summary latency; /* per request or job, from submit to completion */
     struct lab_summary lag;     /* loop lag from the probe */
-    struct lab_param params[12];
+    struct lab_param params[16];
     size_t nparams;
 };
 
@@ -95,5 +100,16 @@ double lab_cpu_seconds(void);
 
 /* Resident set size of this process in bytes (from /proc/self/statm), 0 when unknown. */
 size_t lab_rss_bytes(void);
+
+/* Idle CPU seconds of the whole machine so far (idle and iowait over all CPUs, /proc/stat): the
+ * difference over a run, divided by its wall time, is how many cores nobody used meanwhile. */
+double lab_idle_cpu_seconds(void);
+
+/* Context switches of this process so far, every thread included (getrusage). */
+void lab_context_switches(uint64_t *voluntary, uint64_t *involuntary);
+
+/* How long the calling thread has been runnable without a CPU, in nanoseconds
+ * (/proc/thread-self/schedstat); 0 when unknown. */
+uint64_t lab_thread_runqueue_wait_ns(void);
 
 #endif
