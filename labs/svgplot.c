@@ -89,8 +89,8 @@ int lab_svg_plot(const char *path, const char *title, const char *xlabel, const 
                 ML, y, W - MR, y, W - MR - 4, y - 5, hline_label);
     }
     for (size_t i = 0; i < nseries; i++) {
-        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-                s[i].color);
+        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"",
+                s[i].color, s[i].dashed ? " stroke-dasharray=\"6,3\"" : "");
         for (size_t k = 0; k < s[i].n; k++)
             fprintf(o, "%s%.1f,%.1f", k ? " " : "", px(&f, s[i].x[k]), py(&f, s[i].y[k]));
         fprintf(o, "\"/>\n");
