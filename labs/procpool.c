@@ -35,10 +35,16 @@ struct worker {
     pid_t pid;
     int fd;    /* the parent's end */
     void *ctx; /* the job in progress, NULL when idle */
-    struct job_msg out;
     struct reply_msg in;
     size_t in_len;
-    uv_write_t wr;
+};
+
+/* One job's write, alive until libuv calls back: the worker's reply can arrive, and the next
+ * job be sent, before libuv has run the previous write's callback, so a request per worker
+ * would be reused while libuv still queues it. */
+struct send {
+    uv_write_t req;
+    struct job_msg hdr;
 };
 
 struct procpool {
@@ -86,20 +92,28 @@ static void worker_main(int fd)
     _exit(0);
 }
 
-static void on_sent(uv_write_t *w, int status)
+static void on_sent(uv_write_t *req, int status)
 {
-    (void)w;
     (void)status; /* a failed send shows as the worker's EOF on the read side */
+    free(req->data);
 }
 
-static void send_job(struct worker *w, void *ctx, const void *body, size_t len)
+static int send_job(struct worker *w, void *ctx, const void *body, size_t len)
 {
-    w->ctx = ctx;
-    w->out =
+    struct send *s = malloc(sizeof(*s));
+    if (!s) return -ENOMEM;
+    s->req.data = s;
+    s->hdr =
         (struct job_msg){.tag = (uint64_t)(w - w->pool->w), .iters = w->pool->iters, .len = len};
-    uv_buf_t b[2] = {uv_buf_init((char *)&w->out, sizeof(w->out)),
+    uv_buf_t b[2] = {uv_buf_init((char *)&s->hdr, sizeof(s->hdr)),
                      uv_buf_init((char *)body, (unsigned)len)};
-    uv_write(&w->wr, (uv_stream_t *)&w->pipe, b, len ? 2 : 1, on_sent);
+    int rc = uv_write(&s->req, (uv_stream_t *)&w->pipe, b, len ? 2 : 1, on_sent);
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
+    w->ctx = ctx;
+    return 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
@@ -133,7 +147,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     if (next) {
         p->head = next->next;
         if (!p->head) p->tail = NULL;
-        send_job(w, next->ctx, next->body, next->len);
+        int rc = send_job(w, next->ctx, next->body, next->len);
+        if (rc < 0) {
+            fprintf(stderr, "procpool: cannot send a job to worker %d: %s\n", (int)w->pid,
+                    uv_strerror(rc));
+            exit(1);
+        }
         free(next);
     }
     p->done(ctx, w->in.value);
@@ -177,10 +196,7 @@ int lab_procpool_start(struct procpool **out, uv_loop_t *loop, unsigned n, uint6
 int lab_procpool_submit(struct procpool *p, void *ctx, const void *body, size_t len)
 {
     for (unsigned i = 0; i < p->n; i++) {
-        if (!p->w[i].ctx) {
-            send_job(&p->w[i], ctx, body, len);
-            return 0;
-        }
+        if (!p->w[i].ctx) return send_job(&p->w[i], ctx, body, len);
     }
     struct pending *q = malloc(sizeof(*q));
     if (!q) return -ENOMEM;
