@@ -220,8 +220,9 @@ int main(int argc, char **argv)
     lab_result_param(&r, "server_delay_ms", so.delay_ms);
     lab_result_param(&r, "server_cap", so.cap);
     lab_result_print(&r, stdout);
-    if (json && (rc = lab_result_write_json(&r, json)) < 0)
-        fprintf(stderr, "lab-d3a: %s: %s\n", json, strerror(-rc));
+    /* A result asked for and not written is a failed run: whoever asked reads the file. */
+    int failed = json && (rc = lab_result_write_json(&r, json)) < 0;
+    if (failed) fprintf(stderr, "lab-d3a: %s: %s\n", json, strerror(-rc));
 
     /* Orderly teardown, so that sanitizer builds see no leak and the server thread ends. */
     if (l.v == NATIVE) {
@@ -238,5 +239,5 @@ int main(int argc, char **argv)
     lab_stats_free(&lag.lag);
     lab_server_stop(srv);
     curl_global_cleanup();
-    return l.errors ? 1 : 0;
+    return l.errors || failed ? 1 : 0;
 }

@@ -295,8 +295,9 @@ int main(int argc, char **argv)
                100.0 * (double)l.gl.wait_ns / 1e9 / wall, waits.n, waits.p99, waits.max,
                (unsigned long)atomic_load(&l.gil.drop_requests), switch_ms);
     int rc;
-    if (json && (rc = lab_result_write_json(&r, json)) < 0)
-        fprintf(stderr, "lab-d3b: %s: %s\n", json, strerror(-rc));
+    /* A result asked for and not written is a failed run: whoever asked reads the file. */
+    int failed = json && (rc = lab_result_write_json(&r, json)) < 0;
+    if (failed) fprintf(stderr, "lab-d3b: %s: %s\n", json, strerror(-rc));
 
     free(cl);
     if (l.v == GIL) {
@@ -305,5 +306,5 @@ int main(int argc, char **argv)
     }
     lab_stats_free(&l.lat);
     lab_stats_free(&lag.lag);
-    return 0;
+    return failed;
 }

@@ -354,8 +354,9 @@ int main(int argc, char **argv)
            (double)l.peak_held / 1048576.0, (double)l.peak_rss / 1048576.0);
     printf("CPU %.2f cores on average (process and workers), %.2f idle on the machine\n", cores,
            idle_cores);
-    if (json && (rc = lab_result_write_json(&r, json)) < 0)
-        fprintf(stderr, "lab-mixed: %s: %s\n", json, strerror(-rc));
+    /* A result asked for and not written is a failed run: whoever asked reads the file. */
+    int failed = json && (rc = lab_result_write_json(&r, json)) < 0;
+    if (failed) fprintf(stderr, "lab-mixed: %s: %s\n", json, strerror(-rc));
 
     for (unsigned i = 0; i < conc; i++)
         curl_easy_cleanup(fs[i].easy);
@@ -364,5 +365,5 @@ int main(int argc, char **argv)
     lab_stats_free(&lag.lag);
     lab_server_stop(srv);
     curl_global_cleanup();
-    return l.errors ? 1 : 0;
+    return l.errors || failed ? 1 : 0;
 }
