@@ -1,7 +1,6 @@
 /* d3b.c -- lab D3B: a CPU job in the loop (bad), on a thread pool (threads), on the same pool
  * under a model of Python's GIL that the loop must hold too (gil), and on a pool of processes
  * with async IPC (procpool). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,51 +148,20 @@ int main(int argc, char **argv)
     if (vi < 0) return status;
     struct lab l = {.v = (enum variant)vi};
     const char *variant = argv[1];
-    unsigned jobs = 400, conc = 32, workers = 0, quick = 0, jobs_set = 0;
+    unsigned jobs = 400, conc = 32, workers = 0;
+    int quick = 0, jobs_set = 0;
     double job_ms = 10, switch_ms = 5;
     const char *json = NULL;
-    static const struct option opts[] = {{"jobs", required_argument, NULL, 'n'},
-                                         {"concurrency", required_argument, NULL, 'c'},
-                                         {"workers", required_argument, NULL, 'w'},
-                                         {"job-ms", required_argument, NULL, 'm'},
-                                         {"switch-interval-ms", required_argument, NULL, 's'},
-                                         {"quick", no_argument, NULL, 'q'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int ch;
-    optind = 2;
-    while ((ch = getopt_long(argc, argv, "n:c:w:m:s:qj:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            jobs = lab_parse_uint("--jobs", optarg, 1, 1000000), jobs_set = 1;
-            break;
-        case 'c':
-            conc = lab_parse_uint("--concurrency", optarg, 1, 4096);
-            break;
-        case 'w':
-            workers = lab_parse_uint("--workers", optarg, 1, 256);
-            break;
-        case 'm':
-            job_ms = lab_parse_double("--job-ms", optarg, 0.01, 1000);
-            break;
-        case 's':
-            switch_ms = lab_parse_double("--switch-interval-ms", optarg, 0.001, 1000);
-            break;
-        case 'q':
-            quick = 1;
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const struct lab_opt opts[] = {
+        {"jobs", LAB_UINT, &jobs, 1, 1000000, &jobs_set},
+        {"concurrency", LAB_UINT, &conc, 1, 4096, NULL},
+        {"workers", LAB_UINT, &workers, 1, 256, NULL},
+        {"job-ms", LAB_DOUBLE, &job_ms, 0.01, 1000, NULL},
+        {"switch-interval-ms", LAB_DOUBLE, &switch_ms, 0.001, 1000, NULL},
+        {"quick", LAB_FLAG, &quick, 0, 0, NULL},
+        {"json", LAB_STRING, &json, 0, 0, NULL},
+        {NULL, 0, NULL, 0, 0, NULL}};
+    if (lab_options(argc, argv, 2, opts, usage, &status) < 0) return status;
     if (quick && !jobs_set) jobs = 150;
     /* Python's defaults: a ThreadPoolExecutor (asyncio.to_thread's) has min(32, cores + 4)
      * threads, a ProcessPoolExecutor one process per core. */

@@ -84,6 +84,27 @@ void lab_result_print(const struct lab_result *r, FILE *out);
 /* Writes the result as one JSON object; returns 0 or a negative errno. */
 int lab_result_write_json(const struct lab_result *r, const char *path);
 
+/* One option of a lab, for lab_options. */
+enum lab_opt_kind {
+    LAB_UINT,   /* value is an unsigned *, checked against min and max */
+    LAB_DOUBLE, /* value is a double *, checked against min and max */
+    LAB_STRING, /* value is a const char **, checked by the lab */
+    LAB_FLAG,   /* value is an int *, set to 1; takes no argument */
+};
+struct lab_opt {
+    const char *name; /* the long option without its dashes; NULL ends the table */
+    enum lab_opt_kind kind;
+    void *value;
+    double min, max;
+    int *given; /* set to 1 when the option was given, or NULL */
+};
+
+/* Parses argv[first..] against opts, plus --help. Returns 0, or -1 with *status the exit status:
+ * 0 after --help (usage on stdout), 2 after an unknown option or a stray argument (named on
+ * stderr). A number out of range exits at once with a line naming the option and the range. */
+int lab_options(int argc, char **argv, int first, const struct lab_opt *opts, void (*usage)(FILE *),
+                int *status);
+
 /* Parses a positive integer option value or exits with a message naming the option. */
 unsigned lab_parse_uint(const char *opt, const char *arg, unsigned min, unsigned max);
 double lab_parse_double(const char *opt, const char *arg, double min, double max);

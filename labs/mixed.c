@@ -1,7 +1,6 @@
 /* mixed.c -- lab MIXED: async I/O stage (curl multi on libuv), CPU stage on a process pool (or,
  * to compare, a thread pool), and a queue between them that is bounded (the fetchers wait when it
  * is full) or not. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,62 +211,24 @@ int main(int argc, char **argv)
     if (vi < 0) return status;
     struct lab l = {.bounded = vi != 1, .stage = vi == 2 ? THREADS : PROCESSES};
     const char *variant = argv[1];
-    unsigned items = 2000, conc = 64, quick = 0, items_set = 0, payload_kb = 32;
+    unsigned items = 2000, conc = 64, payload_kb = 32;
+    int quick = 0, items_set = 0;
     double job_ms = 4;
     struct lab_server_opts so = {.delay_ms = 2};
     const char *json = NULL;
     l.queue_cap = 16;
     l.workers = lab_ncpus();
-    static const struct option opts[] = {{"items", required_argument, NULL, 'n'},
-                                         {"io-concurrency", required_argument, NULL, 'c'},
-                                         {"queue", required_argument, NULL, 'Q'},
-                                         {"workers", required_argument, NULL, 'w'},
-                                         {"job-ms", required_argument, NULL, 'm'},
-                                         {"payload-kb", required_argument, NULL, 'p'},
-                                         {"delay-ms", required_argument, NULL, 'd'},
-                                         {"quick", no_argument, NULL, 'q'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int ch;
-    optind = 2;
-    while ((ch = getopt_long(argc, argv, "n:c:Q:w:m:p:d:qj:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            items = lab_parse_uint("--items", optarg, 1, 1000000), items_set = 1;
-            break;
-        case 'c':
-            conc = lab_parse_uint("--io-concurrency", optarg, 1, 4096);
-            break;
-        case 'Q':
-            l.queue_cap = lab_parse_uint("--queue", optarg, 1, 1000000);
-            break;
-        case 'w':
-            l.workers = lab_parse_uint("--workers", optarg, 1, 256);
-            break;
-        case 'm':
-            job_ms = lab_parse_double("--job-ms", optarg, 0.01, 1000);
-            break;
-        case 'p':
-            payload_kb = lab_parse_uint("--payload-kb", optarg, 0, 1024);
-            break;
-        case 'd':
-            so.delay_ms = lab_parse_uint("--delay-ms", optarg, 0, 10000);
-            break;
-        case 'q':
-            quick = 1;
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const struct lab_opt opts[] = {{"items", LAB_UINT, &items, 1, 1000000, &items_set},
+                                   {"io-concurrency", LAB_UINT, &conc, 1, 4096, NULL},
+                                   {"queue", LAB_UINT, &l.queue_cap, 1, 1000000, NULL},
+                                   {"workers", LAB_UINT, &l.workers, 1, 256, NULL},
+                                   {"job-ms", LAB_DOUBLE, &job_ms, 0.01, 1000, NULL},
+                                   {"payload-kb", LAB_UINT, &payload_kb, 0, 1024, NULL},
+                                   {"delay-ms", LAB_UINT, &so.delay_ms, 0, 10000, NULL},
+                                   {"quick", LAB_FLAG, &quick, 0, 0, NULL},
+                                   {"json", LAB_STRING, &json, 0, 0, NULL},
+                                   {NULL, 0, NULL, 0, 0, NULL}};
+    if (lab_options(argc, argv, 2, opts, usage, &status) < 0) return status;
     if (quick && !items_set) items = 300;
     l.items = items;
     lab_pool_size(l.workers);

@@ -3,7 +3,6 @@
  * (queued) or to a fixed pool with a bounded queue that sheds the excess (bounded), swept from a
  * quarter to three times the capacity. The downstream sleeps holding one of K slots, or burns
  * real CPU, where a thread per request becomes hundreds of threads sharing the cores. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,74 +61,24 @@ int main(int argc, char **argv)
                            .service_ms = 10,
                            .timeout_ms = 1000,
                            .seconds = 1.5};
-    const char *json = NULL, *csv = NULL, *svg = NULL, *loads = NULL;
+    const char *json = NULL, *csv = NULL, *svg = NULL, *loads = NULL, *downstream = "sleep";
     int quick = 0, secs_set = 0;
-    static const struct option opts[] = {{"downstream", required_argument, NULL, 'D'},
-                                         {"slots", required_argument, NULL, 'k'},
-                                         {"service-ms", required_argument, NULL, 's'},
-                                         {"queue", required_argument, NULL, 'Q'},
-                                         {"timeout-ms", required_argument, NULL, 'T'},
-                                         {"seconds", required_argument, NULL, 'S'},
-                                         {"loads", required_argument, NULL, 'l'},
-                                         {"max-threads", required_argument, NULL, 'm'},
-                                         {"quick", no_argument, NULL, 'q'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"csv", required_argument, NULL, 'C'},
-                                         {"svg", required_argument, NULL, 'G'},
-                                         {"request-kb", required_argument, NULL, 'r'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int ch;
-    optind = 2;
-    while ((ch = getopt_long(argc, argv, "D:k:s:Q:T:S:l:m:qj:C:G:r:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            c.downstream = parse_downstream(optarg);
-            break;
-        case 'k':
-            c.slots = lab_parse_uint("--slots", optarg, 1, 256);
-            break;
-        case 's':
-            c.service_ms = lab_parse_double("--service-ms", optarg, 0.1, 1000);
-            break;
-        case 'Q':
-            c.queue = lab_parse_uint("--queue", optarg, 1, 100000);
-            break;
-        case 'T':
-            c.timeout_ms = lab_parse_double("--timeout-ms", optarg, 1, 600000);
-            break;
-        case 'S':
-            c.seconds = lab_parse_double("--seconds", optarg, 0.05, 60), secs_set = 1;
-            break;
-        case 'l':
-            loads = optarg;
-            break;
-        case 'm':
-            c.max_threads = lab_parse_uint("--max-threads", optarg, 16, 4000);
-            break;
-        case 'q':
-            quick = 1;
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'C':
-            csv = optarg;
-            break;
-        case 'G':
-            svg = optarg;
-            break;
-        case 'r':
-            c.request_kb = lab_parse_uint("--request-kb", optarg, 0, 256);
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const struct lab_opt opts[] = {{"downstream", LAB_STRING, &downstream, 0, 0, NULL},
+                                   {"slots", LAB_UINT, &c.slots, 1, 256, NULL},
+                                   {"service-ms", LAB_DOUBLE, &c.service_ms, 0.1, 1000, NULL},
+                                   {"queue", LAB_UINT, &c.queue, 1, 100000, NULL},
+                                   {"timeout-ms", LAB_DOUBLE, &c.timeout_ms, 1, 600000, NULL},
+                                   {"seconds", LAB_DOUBLE, &c.seconds, 0.05, 60, &secs_set},
+                                   {"loads", LAB_STRING, &loads, 0, 0, NULL},
+                                   {"max-threads", LAB_UINT, &c.max_threads, 16, 4000, NULL},
+                                   {"request-kb", LAB_UINT, &c.request_kb, 0, 256, NULL},
+                                   {"quick", LAB_FLAG, &quick, 0, 0, NULL},
+                                   {"json", LAB_STRING, &json, 0, 0, NULL},
+                                   {"csv", LAB_STRING, &csv, 0, 0, NULL},
+                                   {"svg", LAB_STRING, &svg, 0, 0, NULL},
+                                   {NULL, 0, NULL, 0, 0, NULL}};
+    if (lab_options(argc, argv, 2, opts, usage, &status) < 0) return status;
+    c.downstream = parse_downstream(downstream);
     /* A CPU-bound downstream's slots are the cores: more pool threads would only share them. */
     if (!c.slots) c.slots = c.downstream == LAB_DOWNSTREAM_CPU ? lab_ncpus() : 8;
     if (!c.queue) c.queue = c.slots;

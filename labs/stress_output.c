@@ -57,18 +57,31 @@ static const char *downstream_name(enum lab_downstream_kind k)
     return k == LAB_DOWNSTREAM_CPU ? "cpu" : "sleep";
 }
 
+/* One top-level member of the sweep's JSON: the configuration, one number a line. */
+static void put_number(FILE *f, const char *key, double value)
+{
+    fprintf(f, "  \"%s\": %g,\n", key, value);
+}
+
 int stress_write_json(const char *path, const struct stress_cfg *c, const struct stress_row *rows,
                       size_t n)
 {
     FILE *f = fopen(path, "we");
     if (!f) return -errno;
-    fprintf(f,
-            "{\n  \"lab\": \"stress\",\n  \"downstream\": \"%s\",\n  \"slots\": %u,\n"
-            "  \"service_ms\": %g,\n  \"capacity_per_s\": %g,\n  \"queue\": %u,\n"
-            "  \"timeout_ms\": %g,\n  \"seconds_per_rate\": %g,\n  \"max_threads\": %u,\n"
-            "  \"request_kb\": %u,\n  \"cores\": %u,\n  \"rows\": [\n",
-            downstream_name(c->downstream), c->slots, c->service_ms, stress_capacity(c), c->queue,
-            c->timeout_ms, c->seconds, c->max_threads, c->request_kb, lab_ncpus());
+    fprintf(f, "{\n  \"lab\": \"stress\",\n  \"downstream\": \"%s\",\n",
+            downstream_name(c->downstream));
+    const struct lab_param cfg[] = {{"slots", c->slots},
+                                    {"service_ms", c->service_ms},
+                                    {"capacity_per_s", stress_capacity(c)},
+                                    {"queue", c->queue},
+                                    {"timeout_ms", c->timeout_ms},
+                                    {"seconds_per_rate", c->seconds},
+                                    {"max_threads", c->max_threads},
+                                    {"request_kb", c->request_kb},
+                                    {"cores", lab_ncpus()}};
+    for (size_t i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++)
+        put_number(f, cfg[i].name, cfg[i].value);
+    fprintf(f, "  \"rows\": [\n");
     for (size_t i = 0; i < n; i++) {
         const struct stress_row *w = &rows[i];
         fprintf(
