@@ -17,11 +17,13 @@ for v in good native; do
     "$bin/lab-d3a" "$v" --concurrency 256 --requests 5000; echo
 done
 for v in bad threads gil procpool; do load "lab-d3b $v"; "$bin/lab-d3b" "$v" 2>/dev/null; echo; done
+for v in bounded unbounded threads; do load "lab-mixed $v"; "$bin/lab-mixed" "$v"; echo; done
+# The stress sweeps last: the CPU-bound one puts hundreds of threads on the run queue, which
+# keeps the load average high for minutes after it ends.
 for d in sleep cpu; do
     load "lab-stress all --downstream $d"
     "$bin/lab-stress" all --downstream "$d" --svg "$out/stress-$d.svg" --csv "$out/stress-$d.csv" \
         --json "$out/stress-$d.json" 2>/dev/null
     echo
 done
-for v in bounded unbounded threads; do load "lab-mixed $v"; "$bin/lab-mixed" "$v"; echo; done
 load "(the end)"
