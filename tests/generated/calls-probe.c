@@ -119,8 +119,14 @@ int main(int argc, char **argv)
     }
     probe_become_loop();
     if (strcmp(argv[1], "loop") == 0 && argc == 4) {
-        int n = atoi(argv[3]);
-        for (int i = 0; i < n; i++) {
+        char *end;
+        long n = strtol(argv[3], &end, 10);
+        if (*end || n < 1 || n > 64) {
+            fprintf(stderr, "calls-probe: N must be a count of calls from 1 to 64, not '%s'\n",
+                    argv[3]);
+            return 2;
+        }
+        for (int i = 0; i < (int)n; i++) {
             struct probe_call c = {.on_loop = 1};
             the_case->run(&c);
             print_call(i, &c, 1);
