@@ -260,12 +260,14 @@ static void check_errnos(int fn)
     char names[MAX_ERRNOS][32];
     int values[MAX_ERRNOS];
     int n = row_errnos(fn, names, values);
-    snprintf(rule, sizeof rule, "%s:errno=EDOM", f);
+    cr_assert_lt(snprintf(rule, sizeof rule, "%s:errno=EDOM", f), (int)sizeof rule,
+                 "rule too long");
     assert_refused(rule, f); /* no intercepted call lists EDOM */
     if (n == 0) {
         /* It cannot fail: the row lists nothing, and every errno= is refused. */
         cr_assert_eq(ls_calls[fn].fail, F_NONE, "%s lists no errno but can fail", f);
-        snprintf(rule, sizeof rule, "%s:errno=EINTR", f);
+        cr_assert_lt(snprintf(rule, sizeof rule, "%s:errno=EINTR", f), (int)sizeof rule,
+                     "rule too long");
         assert_refused(rule, f);
         return;
     }
@@ -273,7 +275,8 @@ static void check_errnos(int fn)
     if (cf.in_child) {
         /* A forked child counts its fires from zero: one run per errno. */
         for (int i = 0; i < n; i++) {
-            snprintf(rule, sizeof rule, "%s:errno=%s", f, names[i]);
+            cr_assert_lt(snprintf(rule, sizeof rule, "%s:errno=%s", f, names[i]), (int)sizeof rule,
+                         "rule too long");
             assert_accepted(rule);
             char *rules[] = {rule};
             struct run r;
@@ -316,12 +319,14 @@ static void check_short(int fn)
     const char *f = ls_calls[fn].name;
     char rule[LS_RULE_TEXT_MAX];
     if (ls_calls[fn].count == LS_COUNT_NONE) {
-        snprintf(rule, sizeof rule, "%s:short=%d", f, PROBE_SHORT);
+        cr_assert_lt(snprintf(rule, sizeof rule, "%s:short=%d", f, PROBE_SHORT), (int)sizeof rule,
+                     "rule too long");
         assert_refused(rule, f);
         return;
     }
     /* Capped once (count=1), then the same call moves everything it asks for. */
-    snprintf(rule, sizeof rule, "%s:short=%d,count=1", f, PROBE_SHORT);
+    cr_assert_lt(snprintf(rule, sizeof rule, "%s:short=%d,count=1", f, PROBE_SHORT),
+                 (int)sizeof rule, "rule too long");
     char *rules[] = {rule};
     struct run r;
     run_probe(&r, 1, rules, 1, 0, (char *[]){"loop", (char *)f, "2", NULL});
@@ -360,7 +365,7 @@ static void check_keeps_errno(int fn)
     /* A delay that fires, in strict mode: rule matching, the sleep, keeping the call with its
      * target and stack, the strict note: every out-of-line step the call can take. */
     char rule[LS_RULE_TEXT_MAX];
-    snprintf(rule, sizeof rule, "%s:delay=1ms", f);
+    cr_assert_lt(snprintf(rule, sizeof rule, "%s:delay=1ms", f), (int)sizeof rule, "rule too long");
     char *rules[] = {rule};
     struct run slow;
     run_probe(&slow, 1, rules, 1, 1, args);
@@ -399,8 +404,9 @@ static void check_delay(int fn, enum ls_role role)
     struct case_flags cf = case_flags(f);
     int want_loop = role == LS_ROLE_LOOP;
     char rule[LS_RULE_TEXT_MAX];
-    snprintf(rule, sizeof rule, "%s:delay=%dms,thread=%s", f, PROBE_DELAY_MS,
-             want_loop ? "loop" : "other");
+    cr_assert_lt(snprintf(rule, sizeof rule, "%s:delay=%dms,thread=%s", f, PROBE_DELAY_MS,
+                          want_loop ? "loop" : "other"),
+                 (int)sizeof rule, "rule too long");
     char *rules[] = {rule};
     struct run r;
     run_probe(&r, 1, rules, 1, 0, (char *[]){"roles", (char *)f, NULL});
