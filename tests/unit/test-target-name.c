@@ -72,6 +72,18 @@ Test(format_sockaddr, a_unix_socket_is_its_path_and_an_unbound_one_is_unnamed)
     cr_expect_eq(strlen(out), 5 + sizeof u.sun_path);
 }
 
+Test(format_sockaddr, an_abstract_unix_socket_is_its_name_after_an_at_sign)
+{
+    char out[160];
+    struct sockaddr_un u = {.sun_family = AF_UNIX};
+    memcpy(u.sun_path, "\0loopstall-42", 13);
+    name_of(&u, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 13), out, sizeof out);
+    cr_expect_str_eq(out, "unix:@loopstall-42");
+    /* Read from memory (no length but the storage's): the name ends at its first NUL. */
+    name_of(&u, sizeof u, out, sizeof out);
+    cr_expect_str_eq(out, "unix:@loopstall-42");
+}
+
 Test(format_sockaddr, a_short_length_an_unknown_family_or_null_name_nothing)
 {
     char out[96] = "stale";
