@@ -9,29 +9,122 @@
 #include "sites.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "site_id.h"
 
-const char *ls_site_frame_name(json_t *frame)
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* What names a script in an id: its base name, with its directory for a
+ * package's __init__.py, __main__.py or index.js (every package has one), the
+ * whole name for Node's own scripts (node:internal/timers). */
+static void script_key(const char *file, char *buf, size_t len)
+{
+    if (!file || !file[0]) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (!strncmp(file, "node:", 5)) {
+        snprintf(buf, len, "%s", file);
+        return;
+    }
+    const char *b = base_name(file);
+    if (b > file && (!strcmp(b, "__init__.py") || !strcmp(b, "__main__.py") ||
+                     !strcmp(b, "index.js") || !strcmp(b, "index.mjs"))) {
+        const char *d = b - 1; /* the slash before the base name */
+        while (d > file && d[-1] != '/')
+            d--;
+        snprintf(buf, len, "%.*s", (int)(b - d), d);
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s", b);
+        return;
+    }
+    snprintf(buf, len, "%s", b);
+}
+
+/* An interpreter frame is its language, its qualified name and its script's
+ * key: "python:load_config@app.py". Not its line: a line moves whenever code
+ * above it is edited, and a site keeps its id through unrelated edits (two
+ * blocking calls of the same kind in one function are one site). Not the whole
+ * path: the same code runs from a checkout, from a container's /srv and from a
+ * venv, and the standard library's path changes with every patch release
+ * (pyenv's versions/3.11.7/lib/python3.11). */
+const char *ls_site_frame_name(json_t *frame, char *buf, size_t len)
 {
     const char *s = json_string_value(json_object_get(frame, "symbol"));
+    const char *lang = json_string_value(json_object_get(frame, "lang"));
+    if (lang) {
+        if (!s) return NULL;
+        char key[512];
+        script_key(json_string_value(json_object_get(frame, "file")), key, sizeof key);
+        snprintf(buf, len, "%s:%s@%s", lang, s, key);
+        return buf;
+    }
     if (s) return s;
     const char *m = json_string_value(json_object_get(frame, "module"));
-    if (!m) return NULL;
-    const char *slash = strrchr(m, '/');
-    return slash ? slash + 1 : m;
+    return m ? base_name(m) : NULL;
+}
+
+/* The frames of a stack that make up a site's identity, innermost first.
+ *
+ * A native stack gives all its frames; the id takes the first few named ones.
+ * A stack with interpreter frames gives interpreter frames only: the native
+ * frames around them are the interpreter's own (_PyEval_EvalFrameDefault,
+ * Builtins_InterpreterEntryTrampoline), which differ between builds of one
+ * version (Debian's stripped python3.11 names none of them) and say nothing of
+ * the user's code. What it gives, in order: the library function the user's
+ * code called (requests.get, execSync) when it has a frame, the innermost
+ * frame of the user's code, and the user's frames outward from it (its
+ * callers), so that two blocking calls in two functions are two sites and the
+ * library's and framework's frames in between, which change with their
+ * versions, stay out of it. Without user code (a library's own startup): the
+ * innermost interpreter frames. */
+static size_t id_frames(json_t *stack, json_t **out, size_t max)
+{
+    size_t n = 0, len = json_array_size(stack);
+    if (!ls_stack_has_interp(stack)) {
+        for (size_t i = 0; i < len && n < max; i++)
+            out[n++] = json_array_get(stack, i);
+        return n;
+    }
+    long u = ls_culprit_index(stack);
+    json_t *culprit = json_array_get(stack, (size_t)u);
+    if (ls_frame_is_user(culprit)) {
+        for (long i = u - 1; i >= 0; i--)
+            if (ls_frame_is_interp(json_array_get(stack, (size_t)i))) {
+                out[n++] = json_array_get(stack, (size_t)i);
+                break;
+            }
+        out[n++] = culprit;
+        for (long i = ls_next_user_frame(stack, u); i >= 0 && n < max;
+             i = ls_next_user_frame(stack, i))
+            out[n++] = json_array_get(stack, (size_t)i);
+        return n;
+    }
+    for (size_t i = (size_t)u; i < len && n < max; i++)
+        if (ls_frame_is_interp(json_array_get(stack, i))) out[n++] = json_array_get(stack, i);
+    return n;
 }
 
 static void make_id(const char *cls, const char *fn, json_t *stack, char id[LS_SITE_ID_LEN])
 {
-    size_t n = json_array_size(stack);
-    const char **names = calloc(n ? n : 1, sizeof *names);
+    size_t len = json_array_size(stack);
+    json_t **frames = calloc(len ? len : 1, sizeof *frames);
+    const char **names = calloc(len ? len : 1, sizeof *names);
+    char(*bufs)[512] = calloc(len ? len : 1, sizeof *bufs);
+    size_t n = id_frames(stack, frames, len);
     for (size_t i = 0; i < n; i++)
-        names[i] = ls_site_frame_name(json_array_get(stack, i));
+        names[i] = ls_site_frame_name(frames[i], bufs[i], sizeof bufs[i]);
     ls_site_id(cls, fn, names, n, id);
+    free(bufs);
     free(names);
+    free(frames);
 }
 
 void ls_site_set_id(json_t *site)

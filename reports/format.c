@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
+
 const char *ls_fmt_ns(long long ns, char *buf, size_t len)
 {
     if (ns >= 10000000000LL)
@@ -55,32 +57,10 @@ const char *ls_fmt_culprit(json_t *stall, char *buf, size_t len)
     return buf;
 }
 
-static int boring(json_t *frame)
-{
-    const char *sym = json_string_value(json_object_get(frame, "symbol"));
-    const char *mod = json_string_value(json_object_get(frame, "module"));
-    const char *b = base_name(mod);
-    if (!sym) return 1;
-    return b && (!strncmp(b, "libc.so", 7) || !strncmp(b, "libloopstall", 12) ||
-                 !strncmp(b, "libpthread", 10));
-}
-
-/* The frame a reader should look at: the first one with a source line (code the
- * user builds, with debug information) outside libc and the agent, else the
- * first named one there, else the innermost. */
 json_t *ls_first_interesting_frame(json_t *stack)
 {
-    size_t i;
-    json_t *f;
-    json_array_foreach(stack, i, f)
-    {
-        if (!boring(f) && json_object_get(f, "line")) return f;
-    }
-    json_array_foreach(stack, i, f)
-    {
-        if (!boring(f)) return f;
-    }
-    return json_array_get(stack, 0);
+    long i = ls_culprit_index(stack);
+    return i < 0 ? NULL : json_array_get(stack, (size_t)i);
 }
 
 json_t *ls_stall_stack_shown(json_t *stall)

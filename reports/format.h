@@ -14,7 +14,10 @@ const char *ls_fmt_culprit(json_t *stall, char *buf, size_t len);
 /* The stack that stands for a stall: its culprit call's, else its own (the part
  * its samples share), else its first sample. */
 json_t *ls_stall_stack_shown(json_t *stall);
-/* The first frame worth showing to a person: named, outside libc and the agent. */
+/* The first frame worth showing to a person, the culprit (frames.h): the
+ * innermost frame of the user's own code where there are interpreter frames,
+ * else the first named one with a line outside libc and the agent. NULL for an
+ * empty stack. */
 json_t *ls_first_interesting_frame(json_t *stack);
 /* Stalls of a process ordered worst first (a new array; decref it). */
 json_t *ls_stalls_worst_first(json_t *proc);

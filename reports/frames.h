@@ -1,0 +1,32 @@
+/* frames.h -- what a frame is to a reader: an interpreter's or native, the user's own code or a
+ * library's, and which frame of a stack is the culprit. */
+#ifndef LS_FRAMES_H
+#define LS_FRAMES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* 1 for a Python or JavaScript frame (one with "lang"). */
+int ls_frame_is_interp(json_t *frame);
+
+/* 1 for an interpreter frame in the user's own code: not the standard library
+ * (.../lib/python3.X/, frozen modules), not site-packages or dist-packages, not
+ * node_modules, not Node's own scripts (node:..., paths that are not absolute).
+ * Native frames are never the user's by this test. */
+int ls_frame_is_user(json_t *frame);
+
+/* 1 when a stack holds at least one interpreter frame. */
+int ls_stack_has_interp(json_t *stack);
+
+/* The index of the frame a reader should look at first, the culprit: where a
+ * stack has interpreter frames, the innermost one in the user's code (else the
+ * innermost interpreter frame); in a native stack, the first frame with a
+ * source line outside libc and the agent, else the first named one there,
+ * else the innermost. -1 for an empty stack. */
+long ls_culprit_index(json_t *stack);
+
+/* The index of the next frame outward from index `from` that is the user's
+ * interpreter frame, or -1. */
+long ls_next_user_frame(json_t *stack, long from);
+
+#endif
