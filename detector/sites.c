@@ -73,30 +73,35 @@ const char *ls_site_frame_name(json_t *frame, char *buf, size_t len)
 
 /* The frames of a stack that make up a site's identity, innermost first.
  *
- * A native stack gives all its frames; the id takes the first few named ones.
- * A stack with interpreter frames gives interpreter frames only: the native
- * frames around them are the interpreter's own (_PyEval_EvalFrameDefault,
- * Builtins_InterpreterEntryTrampoline), which differ between builds of one
- * version (Debian's stripped python3.11 names none of them) and say nothing of
- * the user's code. What it gives, in order: the library function the user's
- * code called (requests.get, execSync) when it has a frame, the innermost
- * frame of the user's code, and the user's frames outward from it (its
- * callers), so that two blocking calls in two functions are two sites and the
- * library's and framework's frames in between, which change with their
- * versions, stay out of it. Without user code (a library's own startup): the
- * innermost interpreter frames. */
-static size_t id_frames(json_t *stack, json_t **out, size_t max)
+ * A native stack gives all its frames; the id takes the first few named ones
+ * (from the first named frame outside libc for a CPU stall, so that a sample
+ * in memcpy does not make a new site). A stack with interpreter frames gives
+ * interpreter frames only: the native frames around them are the interpreter's
+ * own (_PyEval_EvalFrameDefault, Builtins_InterpreterEntryTrampoline), which
+ * differ between builds of one version (Debian's stripped python3.11 names
+ * none of them) and say nothing of the user's code. What it gives, in order:
+ * for a blocking call, the library function the user's code called
+ * (requests.get, execSync) when it has a frame; the innermost frame of the
+ * user's code; the user's frames outward from it (its callers). So two
+ * blocking calls in two functions are two sites, and the library's and the
+ * framework's frames in between, which change with their versions, stay out.
+ * A CPU stall leaves the library function out: where its samples fell in
+ * library code (pbkdf2Sync or gzipSync of one function) is chance, the user's
+ * function that ran them is not. Without user code (a library's own startup):
+ * the innermost interpreter frames. */
+static size_t id_frames(json_t *stack, int cpu, json_t **out, size_t max)
 {
     size_t n = 0, len = json_array_size(stack);
     if (!ls_stack_has_interp(stack)) {
-        for (size_t i = 0; i < len && n < max; i++)
+        long from = cpu ? ls_cpu_culprit_index(stack) : 0;
+        for (size_t i = from > 0 ? (size_t)from : 0; i < len && n < max; i++)
             out[n++] = json_array_get(stack, i);
         return n;
     }
     long u = ls_culprit_index(stack);
     json_t *culprit = json_array_get(stack, (size_t)u);
     if (ls_frame_is_user(culprit)) {
-        for (long i = u - 1; i >= 0; i--)
+        for (long i = u - 1; i >= 0 && !cpu; i--)
             if (ls_frame_is_interp(json_array_get(stack, (size_t)i))) {
                 out[n++] = json_array_get(stack, (size_t)i);
                 break;
@@ -118,7 +123,7 @@ static void make_id(const char *cls, const char *fn, json_t *stack, char id[LS_S
     json_t **frames = calloc(len ? len : 1, sizeof *frames);
     const char **names = calloc(len ? len : 1, sizeof *names);
     char(*bufs)[512] = calloc(len ? len : 1, sizeof *bufs);
-    size_t n = id_frames(stack, frames, len);
+    size_t n = id_frames(stack, cls && !strcmp(cls, "cpu"), frames, len);
     for (size_t i = 0; i < n; i++)
         names[i] = ls_site_frame_name(frames[i], bufs[i], sizeof bufs[i]);
     ls_site_id(cls, fn, names, n, id);
@@ -266,9 +271,21 @@ json_t *ls_sites_by_id(json_t *report, enum ls_phases phases)
     return out;
 }
 
-/* Frames compared between samples: by symbol, else by module and offset. */
+/* Frames compared between samples: an interpreter frame by language, name and
+ * script (its line moves as the function runs), a native one by symbol (any
+ * place in the function), else by module and offset. */
 static int same_frame(json_t *a, json_t *b)
 {
+    const char *la = json_string_value(json_object_get(a, "lang"));
+    const char *lb = json_string_value(json_object_get(b, "lang"));
+    if (la || lb) {
+        const char *fa = json_string_value(json_object_get(a, "file"));
+        const char *fb = json_string_value(json_object_get(b, "file"));
+        const char *sa = json_string_value(json_object_get(a, "symbol"));
+        const char *sb = json_string_value(json_object_get(b, "symbol"));
+        return la && lb && !strcmp(la, lb) && sa && sb && !strcmp(sa, sb) &&
+               (fa ? fb && !strcmp(fa, fb) : !fb);
+    }
     const char *sa = json_string_value(json_object_get(a, "symbol"));
     const char *sb = json_string_value(json_object_get(b, "symbol"));
     if (sa || sb) return sa && sb && !strcmp(sa, sb);
@@ -279,25 +296,51 @@ static int same_frame(json_t *a, json_t *b)
     return ma && mb && oa && ob && !strcmp(ma, mb) && !strcmp(oa, ob);
 }
 
-/* The stack every sample of a CPU stall shares, from the outermost frame in:
- * the function that was running the whole time, not wherever one sample
- * happened to land. */
+/* The frame of sample equal to f, or NULL. */
+static json_t *frame_in(json_t *sample, json_t *f)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(sample, i, g) if (same_frame(f, g)) return g;
+    return NULL;
+}
+
+/* The stack every sample of a CPU stall shares: the frames of the first sample
+ * that every other one holds too, innermost first. Not aligned at the outer
+ * end, because a deep stack is cut there (the agent keeps the innermost
+ * frames), and not the first sample's frames where the others lack them: the
+ * function that ran the whole time, not wherever one sample happened to land.
+ * A sample with no frame (a walk that failed) says nothing and is passed over.
+ * An interpreter frame whose line differs between samples keeps no line. */
 static json_t *common_stack(json_t *samples)
 {
-    json_t *first = json_array_get(samples, 0);
-    size_t n0 = json_array_size(first), keep = n0;
-    for (size_t s = 1; s < json_array_size(samples); s++) {
-        json_t *other = json_array_get(samples, s);
-        size_t ni = json_array_size(other), i = 0;
-        while (i < n0 && i < ni &&
-               same_frame(json_array_get(first, n0 - 1 - i), json_array_get(other, ni - 1 - i)))
-            i++;
-        if (i < keep) keep = i;
+    json_t *first = NULL, *x, *f, *out = json_array();
+    size_t i, k;
+    json_array_foreach(samples, i, x) if (!first && json_array_size(x)) first = x;
+    json_array_foreach(first, i, f)
+    {
+        int everywhere = 1, same_line = 1;
+        json_array_foreach(samples, k, x)
+        {
+            if (!json_array_size(x)) continue;
+            json_t *g = frame_in(x, f);
+            if (!g) {
+                everywhere = 0;
+                break;
+            }
+            same_line &= json_equal(json_object_get(f, "line"), json_object_get(g, "line")) ||
+                         !json_object_get(f, "lang");
+        }
+        if (!everywhere) continue;
+        if (same_line) {
+            json_array_append(out, f);
+        } else {
+            json_t *copy = json_deep_copy(f);
+            json_object_del(copy, "line");
+            json_object_del(copy, "line_is");
+            json_array_append_new(out, copy);
+        }
     }
-    if (keep == 0) keep = n0;
-    json_t *out = json_array();
-    for (size_t i = n0 - keep; i < n0; i++)
-        json_array_append(out, json_array_get(first, i));
     return out;
 }
 
