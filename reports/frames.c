@@ -85,6 +85,15 @@ long ls_culprit_index(json_t *stack)
     return 0;
 }
 
+long ls_cpu_culprit_index(json_t *stack)
+{
+    size_t i;
+    json_t *f;
+    if (ls_stack_has_interp(stack)) return ls_culprit_index(stack);
+    json_array_foreach(stack, i, f) if (!boring(f)) return (long)i;
+    return json_array_size(stack) ? 0 : -1;
+}
+
 long ls_next_user_frame(json_t *stack, long from)
 {
     for (size_t i = (size_t)(from + 1); i < json_array_size(stack); i++)

@@ -25,6 +25,12 @@ int ls_stack_has_interp(json_t *stack);
  * else the innermost. -1 for an empty stack. */
 long ls_culprit_index(json_t *stack);
 
+/* The same for the part of a CPU stall's stack its samples share: where the
+ * time went, so in a native stack the innermost named frame outside libc and
+ * the agent (a hot function in a library without lines is still the place;
+ * the first frame with a line can be far out, near the loop). */
+long ls_cpu_culprit_index(json_t *stack);
+
 /* The index of the next frame outward from index `from` that is the user's
  * interpreter frame, or -1. */
 long ls_next_user_frame(json_t *stack, long from);
