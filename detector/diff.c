@@ -29,8 +29,10 @@ static void print_site(FILE *out, char mark, json_t *s, int md)
 int ls_cmd_diff(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"include-startup", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     int md = 0, c;
+    enum ls_phases phases = LS_SERVING_ONLY; /* startup work is not what a change is judged by */
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -38,7 +40,13 @@ int ls_cmd_diff(int argc, char **argv)
             md = !strcmp(optarg, "markdown");
             continue;
         }
-        fprintf(stderr, "loopstall diff: bad option %s: accepted is --format text|markdown\n",
+        if (c == 's') {
+            phases = LS_ALL_PHASES;
+            continue;
+        }
+        fprintf(stderr,
+                "loopstall diff: bad option %s: accepted are --format text|markdown, "
+                "--include-startup\n",
                 argv[optind - 1]);
         return 2;
     }
@@ -56,7 +64,7 @@ int ls_cmd_diff(int argc, char **argv)
     }
     ls_finish_report(base);
     ls_finish_report(head);
-    json_t *b = ls_sites_by_id(base, LS_ALL_PHASES), *h = ls_sites_by_id(head, LS_ALL_PHASES);
+    json_t *b = ls_sites_by_id(base, phases), *h = ls_sites_by_id(head, phases);
     int added = 0, gone = 0, worse = 0;
     const char *id;
     json_t *s;

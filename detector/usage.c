@@ -21,7 +21,7 @@ void ls_print_help(FILE *out)
           "short\n"
           "  -q, --quiet            no summary on stderr\n"
           "loopstall report FILE.json|DIR... [--format FMT] [-o FILE]\n"
-          "loopstall diff BASE.json HEAD.json [--format text|markdown]\n"
+          "loopstall diff BASE.json HEAD.json [--format text|markdown] [--include-startup]\n"
           "loopstall --list-calls   the intercepted functions and the errors each can be made to "
           "fail with\n"
           "loopstall --help | --version\n"
