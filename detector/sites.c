@@ -310,19 +310,20 @@ static json_t *frame_in(json_t *sample, json_t *f)
  * end, because a deep stack is cut there (the agent keeps the innermost
  * frames), and not the first sample's frames where the others lack them: the
  * function that ran the whole time, not wherever one sample happened to land.
- * A sample with no frame (a walk that failed) says nothing and is passed over.
+ * A sample that cannot say where it was called from (frames.h,
+ * ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
  * An interpreter frame whose line differs between samples keeps no line. */
 static json_t *common_stack(json_t *samples)
 {
     json_t *first = NULL, *x, *f, *out = json_array();
     size_t i, k;
-    json_array_foreach(samples, i, x) if (!first && json_array_size(x)) first = x;
+    json_array_foreach(samples, i, x) if (!first && ls_sample_counts(samples, x)) first = x;
     json_array_foreach(first, i, f)
     {
         int everywhere = 1, same_line = 1;
         json_array_foreach(samples, k, x)
         {
-            if (!json_array_size(x)) continue;
+            if (!ls_sample_counts(samples, x)) continue;
             json_t *g = frame_in(x, f);
             if (!g) {
                 everywhere = 0;

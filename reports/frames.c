@@ -94,6 +94,21 @@ long ls_cpu_culprit_index(json_t *stack)
     return json_array_size(stack) ? 0 : -1;
 }
 
+static int walked(json_t *sample, int want_interp)
+{
+    return json_array_size(sample) > 1 && (!want_interp || ls_stack_has_interp(sample));
+}
+
+int ls_sample_counts(json_t *samples, json_t *sample)
+{
+    size_t i;
+    json_t *s;
+    int interp = 0, any = 0;
+    json_array_foreach(samples, i, s) interp |= ls_stack_has_interp(s);
+    json_array_foreach(samples, i, s) any |= walked(s, interp);
+    return any ? walked(sample, interp) : json_array_size(sample) > 0;
+}
+
 long ls_next_user_frame(json_t *stack, long from)
 {
     for (size_t i = (size_t)(from + 1); i < json_array_size(stack); i++)

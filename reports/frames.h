@@ -31,6 +31,14 @@ long ls_culprit_index(json_t *stack);
  * the first frame with a line can be far out, near the loop). */
 long ls_cpu_culprit_index(json_t *stack);
 
+/* 1 when a stack sample of samples says where it was called from: its walk
+ * went past its first frame, and reached the interpreter's frames where other
+ * samples of the stall did. A walk stops early in code without unwind
+ * information that also uses the frame pointer (hand-written assembly); such a
+ * sample still says where the CPU was, but not who called it. When no sample
+ * says, every sample with a frame counts. */
+int ls_sample_counts(json_t *samples, json_t *sample);
+
 /* The index of the next frame outward from index `from` that is the user's
  * interpreter frame, or -1. */
 long ls_next_user_frame(json_t *stack, long from);

@@ -61,8 +61,6 @@ static json_t *hot_frame(json_t *sample)
     return i < 0 ? NULL : json_array_get(sample, (size_t)i);
 }
 
-/* Functions, not lines, are counted: a Python function's samples fall on
- * several of its lines. A line is shown only when every sample agrees. */
 static int same_function(json_t *a, json_t *b)
 {
     static const char *const keys[] = {"symbol", "file", "lang", "module"};
@@ -74,47 +72,76 @@ static int same_function(json_t *a, json_t *b)
            json_equal(json_object_get(a, "offset"), json_object_get(b, "offset"));
 }
 
-/* "5 stack samples while it ran, hottest: burn (app.py:10) (5/5)": where most
- * samples were (frames.h's CPU rule per sample), most first. */
-static void print_hottest(FILE *out, json_t *samples)
-{
+/* Functions counted over samples, most first: functions, not lines, because a
+ * Python function's samples fall on several of its lines; a line is shown
+ * only when every sample agrees. */
+struct tally {
     json_t *frames[HOT_NAMES];
-    int counts[HOT_NAMES], same_line[HOT_NAMES], n = 0;
-    size_t i, total = json_array_size(samples);
-    json_t *sample;
-    json_array_foreach(samples, i, sample)
-    {
-        json_t *f = hot_frame(sample);
-        if (!f) continue;
-        int k = 0;
-        while (k < n && !same_function(frames[k], f))
-            k++;
-        if (k == n) {
-            if (n == HOT_NAMES) continue;
-            frames[n] = f;
-            counts[n] = 0;
-            same_line[n++] = 1;
-        }
-        counts[k]++;
-        same_line[k] &= json_equal(json_object_get(frames[k], "line"), json_object_get(f, "line"));
+    int counts[HOT_NAMES], same_line[HOT_NAMES], n, total;
+};
+
+static void tally_add(struct tally *t, json_t *f)
+{
+    t->total++;
+    if (!f) return;
+    int k = 0;
+    while (k < t->n && !same_function(t->frames[k], f))
+        k++;
+    if (k == t->n) {
+        if (t->n == HOT_NAMES) return;
+        t->frames[t->n] = f;
+        t->counts[t->n] = 0;
+        t->same_line[t->n++] = 1;
     }
-    fprintf(out, "      %zu stack sample%s while it ran, hottest:", total, total == 1 ? "" : "s");
+    t->counts[k]++;
+    t->same_line[k] &=
+        json_equal(json_object_get(t->frames[k], "line"), json_object_get(f, "line"));
+}
+
+/* "A (3/5), B (2/5)": the most frequent first; of is the denominator (0: none shown). */
+static void tally_print(FILE *out, struct tally *t, int of)
+{
     char buf[512];
-    for (int shown = 0; shown < n && shown < HOTTEST_SHOWN; shown++) {
+    for (int shown = 0; shown < t->n && shown < HOTTEST_SHOWN; shown++) {
         int best = 0;
-        for (int k = 1; k < n; k++)
-            if (counts[k] > counts[best]) best = k;
-        json_t *f = frames[best];
-        json_t *lineless = NULL;
-        if (!same_line[best]) {
+        for (int k = 1; k < t->n; k++)
+            if (t->counts[k] > t->counts[best]) best = k;
+        json_t *f = t->frames[best], *lineless = NULL;
+        if (!t->same_line[best]) {
             lineless = json_deep_copy(f);
             json_object_del(lineless, "line");
             json_object_del(lineless, "line_is");
         }
-        fprintf(out, "%s %s (%d/%zu)", shown ? "," : "",
-                ls_fmt_frame(lineless ? lineless : f, buf, sizeof buf), counts[best], total);
+        fprintf(out, "%s %s (%d", shown ? "," : "",
+                ls_fmt_frame(lineless ? lineless : f, buf, sizeof buf), t->counts[best]);
+        if (of) fprintf(out, "/%d", of);
+        fputc(')', out);
         json_decref(lineless);
-        counts[best] = -1;
+        t->counts[best] = -1;
+    }
+}
+
+/* "5 stack samples while it ran, hottest: burn (app.py:10) (5/5)": where most
+ * samples were by frames.h's CPU rule; samples whose walk stopped early are
+ * counted apart by the function they stopped in. */
+static void print_hottest(FILE *out, json_t *samples)
+{
+    struct tally walked = {.n = 0}, cut = {.n = 0};
+    size_t i, total = json_array_size(samples);
+    json_t *sample;
+    json_array_foreach(samples, i, sample)
+    {
+        if (ls_sample_counts(samples, sample))
+            tally_add(&walked, hot_frame(sample));
+        else
+            tally_add(&cut, json_array_get(sample, 0));
+    }
+    fprintf(out, "      %zu stack sample%s while it ran, hottest:", total, total == 1 ? "" : "s");
+    tally_print(out, &walked, walked.total);
+    if (cut.total) {
+        fprintf(out, "%s%d stopped in", walked.total ? "; " : " ", cut.total);
+        tally_print(out, &cut, 0);
+        fprintf(out, ", where the stack could not be walked further");
     }
     fputc('\n', out);
 }
@@ -163,8 +190,11 @@ void ls_text_stall(FILE *out, json_t *s, size_t n)
     if (json_array_size(samples) && !blocking) {
         print_hottest(out, samples);
         json_t *common = json_object_get(s, "stack");
+        size_t cut = 0;
+        json_array_foreach(samples, i, c) cut += !ls_sample_counts(samples, c);
         if (json_array_size(common)) {
-            fprintf(out, "      every sample was inside:\n");
+            fprintf(out, cut ? "      the samples that could be walked were all inside:\n"
+                             : "      every sample was inside:\n");
             ls_text_stack(out, common, ls_cpu_culprit_index(common), "        ");
         } else {
             fprintf(out, "      the samples share no frame\n");

@@ -191,3 +191,18 @@ Test(cpu_sites, a_native_cpu_site_does_not_follow_a_sample_into_libc)
     json_decref(a);
     json_decref(b);
 }
+
+Test(cpu_sites, samples_whose_walk_stopped_in_assembly_do_not_empty_the_shared_stack)
+{
+    /* OpenSSL's sha512 assembly: the walk of a sample there gives that one frame. */
+    json_t *p = finished(json_pack(
+        "[o, o, o]", sample(native("sha512_block_data_order_avx2", "/usr/bin/node"), NULL),
+        node_sample("deflate_slow", "gzipSync", "node:zlib", "work"),
+        sample(native("sha512_block_data_order_avx2", "/usr/bin/node"), NULL)));
+    cr_assert(holds(stall_stack(p), "work"), "the one walked sample was left out");
+    json_t *q =
+        finished(json_pack("[o]", node_sample("deflate_slow", "gzipSync", "node:zlib", "work")));
+    cr_assert_str_eq(cpu_site_id(p), cpu_site_id(q));
+    json_decref(p);
+    json_decref(q);
+}
