@@ -45,6 +45,7 @@ static const char *const redis_aof[] = {"flushAppendOnlyFile", "aof_background_f
 static const char *const redis_del[] = {"delCommand",     "dbSyncDelete", "flushallCommand",
                                         "flushdbCommand", "emptyData",    NULL};
 static const char *const redis_save[] = {"saveCommand", "rdbSave", NULL};
+static const char *const redis_debug[] = {"debugCommand", NULL};
 
 const char *ls_advice_redis(const struct ls_advice_in *in, char *buf, size_t len)
 {
@@ -67,10 +68,21 @@ const char *ls_advice_redis(const struct ls_advice_in *in, char *buf, size_t len
     if (in->cls && !strcmp(in->cls, "cpu"))
         return "a slow command on Redis's one thread: find it with SLOWLOG GET and LATENCY "
                "DOCTOR, and keep O(N) commands on small keys (SCAN, HSCAN, batched deletes)";
+    if (ls_advice_stack_has(in->stack, redis_debug))
+        return "DEBUG (SLEEP, RELOAD, ...) runs on Redis's main thread and every client waits: "
+               "keep it out of production (enable-debug-command no)";
+    if (in->fn &&
+        (in->family == LS_FAM_IO || in->family == LS_FAM_OPEN || in->family == LS_FAM_LOCK)) {
+        snprintf(buf, len,
+                 "Redis's main thread waited for the disk in %s: check the persistence settings "
+                 "(appendfsync, save, rdb-del-sync-files) and the disk with LATENCY DOCTOR",
+                 in->fn);
+        return buf;
+    }
     if (in->fn) {
         snprintf(buf, len,
-                 "Redis's main thread waited in %s: nothing may wait on its one thread; check the "
-                 "disk and the persistence settings (appendfsync, save) with LATENCY DOCTOR",
+                 "Redis's main thread waited in %s and every client waited with it: find the "
+                 "command or module with SLOWLOG GET and LATENCY DOCTOR",
                  in->fn);
         return buf;
     }

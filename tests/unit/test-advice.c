@@ -123,6 +123,8 @@ Test(advice, redis_gets_the_fsync_policy_scan_and_lua_advice)
                "SCAN");
     assert_has(advice(proc, SITE("cpu", "null", NAT("luaV_execute") "," NAT("evalGenericCommand"))),
                "break it up");
+    assert_has(advice(proc, SITE("blocking", "\"nanosleep\"", NAT("debugCommand") "," NAT("call"))),
+               "enable-debug-command no");
 }
 
 Test(advice, memcached_haproxy_and_libuv_programs_get_advice_in_their_terms)
