@@ -7,7 +7,8 @@ const fs = require('fs');
 const zlib = require('zlib');
 
 // Text of a few words in a fixed pseudo-random order (9 MB): deflate at level 9 works on it for
-// about 250 ms, pbkdf2 for about 100 ms, so that each stall gets several stack samples.
+// about 100 ms and pbkdf2 for about 40 ms (on this project's 2 cores), so that each stall lasts
+// a few thresholds of 50 ms and gets several stack samples.
 const words = (
   'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho ' +
   'sigma tau upsilon phi chi psi omega'
