@@ -173,6 +173,7 @@ const char *ls_site_advice(json_t *proc, json_t *site, char *buf, size_t len)
     in.cls = json_string_value(json_object_get(site, "class"));
     in.fn = json_string_value(json_object_get(site, "fn"));
     in.stack = json_object_get(site, "stack");
+    in.target = json_string_value(json_object_get(site, "target"));
     int id = in.fn ? ls_call_lookup(in.fn, strlen(in.fn)) : -1;
     in.family = id >= 0 ? (int)ls_calls[id].family : -1;
     in.rt = runtime_of(proc, in.stack);

@@ -23,6 +23,7 @@ struct ls_advice_in {
     enum ls_runtime rt;
     const char *cls;     /* "blocking", "cpu", "mixed", "strict" */
     const char *fn;      /* the culprit call, NULL for CPU work */
+    const char *target;  /* what it waited on ("pipe:[123]", a path, a peer), or NULL */
     int family;          /* the call's enum ls_family, -1 for none */
     json_t *stack;       /* the site's stack, innermost first */
     json_t *entry;       /* the library function the user's code called (execSync), or NULL */

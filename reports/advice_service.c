@@ -125,6 +125,10 @@ const char *ls_advice_libuv(const struct ls_advice_in *in)
     if (in->cls && !strcmp(in->cls, "cpu"))
         return "CPU work in a libuv callback: uv_queue_work (libuv's thread pool, bounded by "
                "UV_THREADPOOL_SIZE) or worker processes over pipes the loop watches";
+    if (in->family == LS_FAM_IO && in->target &&
+        (!strncmp(in->target, "pipe:", 5) || !strncmp(in->target, "socket:", 7)))
+        return "a blocking read or write on a pipe or socket in a libuv callback: open it as a "
+               "uv_pipe_t or uv_tcp_t and let the loop call you (uv_read_start, uv_write)";
     switch (in->family) {
     case LS_FAM_IO:
     case LS_FAM_OPEN:

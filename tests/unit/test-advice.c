@@ -140,6 +140,10 @@ Test(advice, memcached_haproxy_and_libuv_programs_get_advice_in_their_terms)
                "uv_fs_*");
     assert_has(advice(PROC("/srv/lab", "lab"), SITE("cpu", "null", NAT("job") "," NAT("uv_run"))),
                "uv_queue_work");
+    assert_has(advice(PROC("/srv/lab", "lab"),
+                      "{\"class\":\"blocking\",\"fn\":\"read\",\"target\":\"pipe:[12]\","
+                      "\"stack\":[" NAT("on_tick") "," NAT("uv_run") "]}"),
+               "uv_read_start");
 }
 
 Test(advice, what_no_runtime_knows_gets_the_chapters_rule)
