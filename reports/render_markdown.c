@@ -49,7 +49,7 @@ int render_markdown(json_t *report, FILE *out)
                     ls_fmt_where(ls_stall_stack_shown(x), ls_stall_where_index(x), e, sizeof e);
                 const char *culprit = ls_fmt_culprit(x, d, sizeof d);
                 fprintf(
-                    out, "| %s%s | %s | %s | %s | `%s` | %s |\n",
+                    out, "| %s%s | %s | %s | %s | `%s` | `%s` |\n",
                     ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),
                     json_is_true(json_object_get(x, "ongoing")) ? " (ongoing)" : "",
                     json_string_value(json_object_get(x, "class")),
