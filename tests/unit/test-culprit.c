@@ -24,27 +24,28 @@ static json_t *parse(const char *text)
 
 /* requests.get in fetch, called by handler, called from asyncio: libc, the interpreter, the
  * standard library and site-packages all lie between the call and the user's code. */
-static const char
-    *const
-        requests_stack =
-            "[" NAT("recv", "/lib/x86_64-linux-gnu/libc.so.6") "," STRIPPED("/usr/bin/python3.11") "," PY(
-                "SocketIO.readinto", "/usr/lib/python3.11/socket.py",
-                705) "," PY("HTTPResponse.begin", "/usr/lib/python3.11/http/client.py",
-                            287) "," PY("Session.send",
-                                        "/srv/venv/lib/python3.11/site-packages/requests/"
-                                        "sessions.py",
-                                        701) "," PY("get",
-                                                    "/usr/lib/python3/dist-packages/requests/"
-                                                    "api.py",
-                                                    73) "," PY("fetch", "/srv/app.py",
-                                                               9) "," STRIPPED("/usr/bin/"
-                                                                               "python3.11") "," PY("handler",
-                                                                                                    "/srv/app.py",
-                                                                                                    14) "," PY("Handle._run",
-                                                                                                               "/usr/lib/python3.11/asyncio/events.py",
-                                                                                                               80) "," PY("<module>",
-                                                                                                                          "/srv/app.py",
-                                                                                                                          30) "]";
+static const char *const requests_frames[] = {
+    NAT("recv", "/lib/x86_64-linux-gnu/libc.so.6"),
+    STRIPPED("/usr/bin/python3.11"),
+    PY("SocketIO.readinto", "/usr/lib/python3.11/socket.py", 705),
+    PY("HTTPResponse.begin", "/usr/lib/python3.11/http/client.py", 287),
+    PY("Session.send", "/srv/venv/lib/python3.11/site-packages/requests/sessions.py", 701),
+    PY("get", "/usr/lib/python3/dist-packages/requests/api.py", 73),
+    PY("fetch", "/srv/app.py", 9),
+    STRIPPED("/usr/bin/python3.11"),
+    PY("handler", "/srv/app.py", 14),
+    PY("Handle._run", "/usr/lib/python3.11/asyncio/events.py", 80),
+    PY("<module>", "/srv/app.py", 30),
+};
+
+/* A stack of frames given as JSON texts, innermost first. */
+static json_t *stack_of(const char *const *frames, size_t n)
+{
+    json_t *s = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(s, json_loads(frames[i], 0, NULL));
+    return s;
+}
 
 static const char *frame_at(json_t *stack, long i)
 {
@@ -53,7 +54,7 @@ static const char *frame_at(json_t *stack, long i)
 
 Test(culprit, the_culprit_is_the_innermost_frame_of_the_users_code)
 {
-    json_t *s = parse(requests_stack);
+    json_t *s = stack_of(requests_frames, sizeof requests_frames / sizeof requests_frames[0]);
     cr_assert_str_eq(frame_at(s, ls_culprit_index(s)), "fetch");
     char buf[512];
     cr_assert_str_eq(ls_fmt_where(s, ls_culprit_index(s), buf, sizeof buf),
