@@ -180,20 +180,34 @@ static int any_load(struct walk *w, uint64_t addr, uint64_t *v)
  * library's constructor before ours ran is the one case trusted without reason. */
 #ifndef LS_UNWIND_TRUST_NO_OBJECT
 #define LS_TRUSTED_MAX 256
-static uint64_t trusted_hdr[LS_TRUSTED_MAX]; /* .eh_frame_hdr addresses, sorted */
+/* A startup object: its .eh_frame_hdr and the extent of its loaded segments, from its program
+ * headers (an executable's map end as _dl_find_object reports it can stop short of its unwind
+ * tables: Node's does, at the end of its text). */
+struct trusted_object {
+    uint64_t hdr, lo, hi;
+};
+static struct trusted_object trusted_obj[LS_TRUSTED_MAX]; /* sorted by hdr */
 static atomic_int trusted_n;
 
 static int note_startup_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
     int *n = arg;
     (void)size;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uint64_t a = info->dlpi_addr + ph->p_vaddr;
+        if (a < lo) lo = a;
+        if (a + ph->p_memsz > hi) hi = a + ph->p_memsz;
+    }
     for (int i = 0; i < info->dlpi_phnum && *n < LS_TRUSTED_MAX; i++) {
         if (info->dlpi_phdr[i].p_type != PT_GNU_EH_FRAME) continue;
         uint64_t hdr = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
         int j = *n;
-        for (; j > 0 && trusted_hdr[j - 1] > hdr; j--)
-            trusted_hdr[j] = trusted_hdr[j - 1];
-        trusted_hdr[j] = hdr;
+        for (; j > 0 && trusted_obj[j - 1].hdr > hdr; j--)
+            trusted_obj[j] = trusted_obj[j - 1];
+        trusted_obj[j] = (struct trusted_object){hdr, lo, hi};
         (*n)++;
     }
     return 0;
@@ -207,24 +221,27 @@ __attribute__((constructor)) static void trust_startup_objects(void)
     atomic_store_explicit(&trusted_n, n, memory_order_release);
 }
 
-static int trusted(uint64_t hdr)
+/* The startup object whose unwind table is at hdr, or NULL. */
+static const struct trusted_object *trusted(uint64_t hdr)
 {
     int lo = 0, hi = atomic_load_explicit(&trusted_n, memory_order_acquire);
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (trusted_hdr[mid] == hdr) return 1;
-        if (trusted_hdr[mid] < hdr)
+        if (trusted_obj[mid].hdr == hdr) return &trusted_obj[mid];
+        if (trusted_obj[mid].hdr < hdr)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return 0;
+    return NULL;
 }
 #else
-static int trusted(uint64_t hdr) /* tests: every module read fault-safely */
+static const struct trusted_object {
+    uint64_t hdr, lo, hi;
+} * trusted(uint64_t hdr) /* tests: every module read fault-safely */
 {
     (void)hdr;
-    return 0;
+    return NULL;
 }
 #endif
 
@@ -918,7 +935,12 @@ static int find_module(uint64_t pc, struct module *m)
     m->lo = (uint64_t)(uintptr_t)obj.dlfo_map_start;
     m->hi = (uint64_t)(uintptr_t)obj.dlfo_map_end;
     m->hdr = (uint64_t)(uintptr_t)obj.dlfo_eh_frame;
-    m->direct = trusted(m->hdr);
+    const struct trusted_object *t = trusted(m->hdr);
+    m->direct = t != NULL;
+    if (t) { /* its tables may lie past the map end glibc gives: its program headers say */
+        if (t->lo < m->lo) m->lo = t->lo;
+        if (t->hi > m->hi) m->hi = t->hi;
+    }
     return 0;
 }
 
@@ -1068,10 +1090,18 @@ static int walk(struct walk *w, struct regs *r, int pc_exact, int drop_first, ui
     return n;
 }
 
-static void window(struct walk *w, const struct ls_stack_bounds *b, uint64_t sp)
+/* The x86-64 System V red zone: a function may keep data in the 128 bytes below its stack
+ * pointer without moving it (OpenSSL's sha512 assembly keeps its saved rsp there and says so
+ * in its CFI, DW_OP_breg7 -8; deref). */
+#define LS_RED_ZONE 128
+
+static void window(struct walk *w, const struct ls_stack_bounds *b, uint64_t sp, uint64_t below)
 {
-    /* Nothing below the stack pointer belongs to a frame of the walk. */
-    w->lo = b->lo > sp ? b->lo : sp;
+    /* Nothing below the stack pointer belongs to a frame of the walk, but for an interrupted
+     * frame's red zone: the kernel put the signal frame beneath it, so it is mapped and
+     * holds what the frame left there. A walk that starts here has no such promise. */
+    uint64_t from = sp > below ? sp - below : 0;
+    w->lo = b->lo > from ? b->lo : from;
     w->hi = b->hi;
     w->pid = 0;
     w->blk_len = 0;
@@ -1103,7 +1133,11 @@ int ls_unwind_ucontext(const void *uc_, const struct ls_stack_bounds *b, uint64_
     return 0; /* no known layout: nothing rather than a guess */
 #endif
     struct walk w;
-    window(&w, b, r.v[R_RSP]);
+#if defined(__x86_64__)
+    window(&w, b, r.v[R_RSP], LS_RED_ZONE);
+#else
+    window(&w, b, r.v[R_RSP], 0);
+#endif
     int n = walk(&w, &r, 1, 0, 0, 0, ips, max);
     errno = saved_errno;
     return n;
@@ -1141,7 +1175,7 @@ __attribute__((noinline)) int ls_unwind_here(const struct ls_stack_bounds *b, ui
     int pc_exact = 0, drop_first = 0;
     {
         struct walk w0;
-        window(&w0, b, fp);
+        window(&w0, b, fp, 0);
         if (fp_step(&w0, &r) != STEP_OK) {
             errno = saved_errno;
             return 0;
@@ -1149,7 +1183,7 @@ __attribute__((noinline)) int ls_unwind_here(const struct ls_stack_bounds *b, ui
     }
 #endif
     struct walk w;
-    window(&w, b, r.v[R_RSP]);
+    window(&w, b, r.v[R_RSP], 0);
     int n = walk(&w, &r, pc_exact, drop_first, skip_lo, skip_hi, ips, max);
     errno = saved_errno;
     return n;
