@@ -163,6 +163,7 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
         close(im->pidfd);
         im->pidfd = -1;
     }
+    ls_watch_release(&im->w);
     free(im->w.store.kept);
     free(im->w.store.folded);
     free(im->w.store.gone);

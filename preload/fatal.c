@@ -6,19 +6,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lifecycle.h"
 #include "state.h"
 
 static const int watched[] = {SIGHUP, SIGINT,  SIGQUIT, SIGILL, SIGABRT, SIGBUS,
                               SIGFPE, SIGSEGV, SIGTERM, SIGSYS, SIGXCPU, SIGXFSZ};
 static _Atomic unsigned char ours[65];
+static void (*image_ends)(int sig);
 
 static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
     (void)si;
     (void)uc;
     int saved = errno;
-    ls_image_end(LS_END_SIGNAL, 128 + sig);
+    if (image_ends) image_ends(sig);
     /* Then what would have happened without us: the default action, on the
      * same signal. A fault re-raises by returning to the faulting instruction. */
     struct sigaction dfl;
@@ -34,8 +34,9 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
     errno = saved;
 }
 
-void ls_fatal_install(void)
+void ls_fatal_install(void (*ends)(int sig))
 {
+    image_ends = ends;
     for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++) {
         int sig = watched[i];
         struct sigaction old;

@@ -13,7 +13,8 @@
 
 #include <signal.h>
 
-void ls_fatal_install(void);
+/* Installs the handlers; ends(sig) is what ends the image first (lifecycle.c's). */
+void ls_fatal_install(void (*ends)(int sig));
 /* Is the disposition of sig our fatal-signal handler (sa_sigaction value h)? */
 int ls_fatal_is_ours(int sig, void (*h)(int, siginfo_t *, void *));
 /* The host sets a disposition of its own for sig. */

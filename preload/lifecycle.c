@@ -131,6 +131,12 @@ void ls_image_resume(void)
     ls_watchdog_resume();
 }
 
+/* A fatal signal the host does not handle is the end of the image (used directly). */
+static void ended_by_signal(int sig)
+{
+    ls_image_end(LS_END_SIGNAL, 128 + sig);
+}
+
 __attribute__((constructor)) static void ls_init(void)
 {
     int saved = errno;
@@ -152,7 +158,7 @@ __attribute__((constructor)) static void ls_init(void)
     ls_real_resolve_all();
     ls_modules_find_self();
     ls_watchdog_init();
-    if (!outside) ls_fatal_install();
+    if (!outside) ls_fatal_install(ended_by_signal);
     pthread_atfork(NULL, NULL, after_fork_child);
     ls_tls.guard = 0;
     errno = saved;

@@ -33,6 +33,8 @@ extern void *ls_real_table[LS_FN_COUNT];
 /* Resolves fn with dlsym(RTLD_NEXT); used for calls that arrive before the constructor. */
 void *ls_real_resolve(int fn);
 void ls_real_resolve_all(void);
+/* How many names the quick lookup left to dlsym (the tests keep it honest). */
+extern int ls_real_fallbacks;
 
 static inline void *ls_real_get(int fn)
 {

@@ -65,6 +65,11 @@ void ls_sampler_adopt(struct ls_loop *l)
     if (ls_stack_bounds_of_self(&b) == 0) {
         l->stack_lo = b.lo;
         l->stack_hi = b.hi;
+        /* One walk now binds the functions a walk calls (the agent binds lazily, to
+         * start fast): the first sample must not run the loader's resolver in the
+         * handler, which would take 2 KiB more of the thread's stack. */
+        uint64_t ips[4];
+        ls_unwind_here(&b, 0, 0, ips, 4);
     }
     ls_interp_adopt(l);
 }

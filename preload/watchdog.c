@@ -156,5 +156,7 @@ void ls_watchdog_after_fork(void)
     atomic_store(&writing, 0);
     atomic_store(&final_done, 0);
     last_write_ns = 0;
+    /* The parent's stalls are not the child's (its store's memory was copied: forget it). */
+    memset(&self, 0, sizeof self);
     ls_watchdog_init();
 }

@@ -65,11 +65,8 @@ ssize_t ls_read_small(const char *path, char *buf, size_t len)
     return total;
 }
 
-int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
+static int parse_sched(const char *buf, uint64_t *cpu_ns, uint64_t *runq_ns)
 {
-    char path[64], buf[96];
-    ls_proc_path(path, sizeof path, pid, tid, "schedstat");
-    if (ls_read_small(path, buf, sizeof buf) <= 0) return -1;
     uint64_t vals[2] = {0, 0};
     const char *s = buf;
     for (int i = 0; i < 2; i++) {
@@ -84,15 +81,66 @@ int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
     return 0;
 }
 
+int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    char path[64], buf[96];
+    ls_proc_path(path, sizeof path, pid, tid, "schedstat");
+    if (ls_read_small(path, buf, sizeof buf) <= 0) return -1;
+    return parse_sched(buf, cpu_ns, runq_ns);
+}
+
+/* "running" for a thread on a CPU, "-1 ..." for one preempted in user
+ * space; a number is the system call it is in. */
+static int parse_syscall(const char *buf, ssize_t len)
+{
+    if (len < 2) return -1;
+    return (len >= 7 && memcmp(buf, "running", 7) == 0) || memcmp(buf, "-1 ", 3) == 0;
+}
+
 int ls_thread_in_user_space(pid_t pid, pid_t tid)
 {
     char path[64], buf[32];
     ls_proc_path(path, sizeof path, pid, tid, "syscall");
-    ssize_t len = ls_read_small(path, buf, sizeof buf);
-    if (len < 2) return -1;
-    /* "running" for a thread on a CPU, "-1 ..." for one preempted in user
-     * space; a number is the system call it is in. */
-    return (len >= 7 && memcmp(buf, "running", 7) == 0) || memcmp(buf, "-1 ", 3) == 0;
+    return parse_syscall(buf, ls_read_small(path, buf, sizeof buf));
+}
+
+/* One pread at offset 0 of a /proc file kept open (its contents are made
+ * anew at each read from the start). */
+static ssize_t read_kept(int *fd, pid_t pid, pid_t tid, const char *leaf, char *buf, size_t len)
+{
+    if (!*fd) {
+        char path[64];
+        ls_proc_path(path, sizeof path, pid, tid, leaf);
+        int f = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+        if (f < 0) return -1;
+        *fd = f + 1;
+    }
+    ssize_t n = syscall(SYS_pread64, *fd - 1, buf, len - 1, 0L);
+    if (n < 0) {
+        ls_proc_close(fd);
+        return -1;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+int ls_sched_times_kept(int *fd, pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    char buf[96];
+    if (read_kept(fd, pid, tid, "schedstat", buf, sizeof buf) <= 0) return -1;
+    return parse_sched(buf, cpu_ns, runq_ns);
+}
+
+int ls_thread_in_user_space_kept(int *fd, pid_t pid, pid_t tid)
+{
+    char buf[32];
+    return parse_syscall(buf, read_kept(fd, pid, tid, "syscall", buf, sizeof buf));
+}
+
+void ls_proc_close(int *fd)
+{
+    if (*fd) syscall(SYS_close, *fd - 1);
+    *fd = 0;
 }
 
 int ls_thread_alive(pid_t pid, pid_t tid)

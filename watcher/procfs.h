@@ -21,6 +21,13 @@ int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
 /* 1 when the thread is in user space now (running, or preempted there),
  * 0 when it is in a system call, -1 when it cannot be told. */
 int ls_thread_in_user_space(pid_t pid, pid_t tid);
+/* The same two, read through a descriptor kept open in *fd (fd + 1; 0: not
+ * open yet), so that a watcher outside the host asks /proc with one pread a
+ * time instead of three calls. Never in the agent: a host may close every
+ * descriptor it did not open. ls_proc_close(fd) lets it go. */
+int ls_sched_times_kept(int *fd, pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
+int ls_thread_in_user_space_kept(int *fd, pid_t pid, pid_t tid);
+void ls_proc_close(int *fd);
 /* 1 when the thread exists. */
 int ls_thread_alive(pid_t pid, pid_t tid);
 

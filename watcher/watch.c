@@ -18,10 +18,19 @@
 
 void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t))
 {
-    memset(w, 0, sizeof *w);
+    /* w is zeroed already (static or calloc'd): no memset, which at a
+     * process's load would cost as much as the rest of the agent's start. */
     w->rec = rec;
     w->pid = pid;
     w->store.alloc = alloc;
+}
+
+void ls_watch_release(struct ls_watch *w)
+{
+    for (int i = 0; i < LS_MAX_LOOPS; i++) {
+        ls_proc_close(&w->loops[i].sched_fd);
+        ls_proc_close(&w->loops[i].syscall_fd);
+    }
 }
 
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy)
@@ -41,7 +50,10 @@ static void snapshot_cpu(struct ls_watch *w, struct ls_loop *l, uint64_t seq, ui
                          uint64_t now)
 {
     uint64_t cpu = 0, runq = 0;
-    if (ls_sched_times(w->pid, l->tid, &cpu, &runq) != 0) return;
+    struct ls_watch_loop *v = &w->loops[l - w->rec->loops];
+    int rc = w->pid ? ls_sched_times_kept(&v->sched_fd, w->pid, l->tid, &cpu, &runq)
+                    : ls_sched_times(0, l->tid, &cpu, &runq);
+    if (rc != 0) return;
     uint64_t blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
     uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
     if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0 && cur >= start && cur < now)
@@ -68,7 +80,10 @@ static int request_sample(struct ls_watch *w, struct ls_loop *l, uint32_t slot)
     if (!sig || slot >= LS_SAMPLES) return 0;
     if (atomic_load_explicit(&l->sig_blocked, memory_order_relaxed)) return 0;
     if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0) return 0;
-    if (ls_thread_in_user_space(w->pid, l->tid) != 1) return 0;
+    struct ls_watch_loop *v = &w->loops[l - r->loops];
+    int user = w->pid ? ls_thread_in_user_space_kept(&v->syscall_fd, w->pid, l->tid)
+                      : ls_thread_in_user_space(0, l->tid);
+    if (user != 1) return 0;
     atomic_store_explicit(&l->sample_next, slot, memory_order_release);
     siginfo_t si;
     memset(&si, 0, sizeof si);
@@ -120,6 +135,8 @@ static void retire(struct ls_watch *w, struct ls_loop *l, uint64_t now)
     sum.exited = 1;
     ls_store_add_gone(&w->store, &sum);
     struct ls_watch_loop *v = &w->loops[l - w->rec->loops];
+    ls_proc_close(&v->sched_fd);
+    ls_proc_close(&v->syscall_fd);
     memset(v, 0, sizeof *v);
     uint32_t zero_from = (uint32_t)offsetof(struct ls_loop, tid);
     memset((char *)l + zero_from, 0, sizeof *l - zero_from);
@@ -163,6 +180,8 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
     }
     if (state != LS_SLOT_ACTIVE) return LS_NEWS_NONE;
     if (v->tid != l->tid) {
+        ls_proc_close(&v->sched_fd);
+        ls_proc_close(&v->syscall_fd);
         memset(v, 0, sizeof *v);
         v->tid = l->tid;
         v->alive_checked_ns = now_ns;

@@ -36,6 +36,8 @@ struct ls_watch_loop {
      * target_start. */
     uint64_t target_start;
     char target[LS_TARGET_MAX];
+    /* Outside the host only: its thread's schedstat and syscall files, kept open (fd + 1). */
+    int sched_fd, syscall_fd;
 };
 
 struct ls_watch {
@@ -56,6 +58,8 @@ void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(
  * went past the threshold or its ongoing stall is due for a refresh. *busy
  * says whether some loop was inside an iteration. */
 int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy);
+/* Closes what the watcher keeps open for the image (outside the host). */
+void ls_watch_release(struct ls_watch *w);
 /* How long to sleep before the next tick. */
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
 /* Moves finished stalls from every ring into the store; 1 when there were some. */
