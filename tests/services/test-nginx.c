@@ -168,7 +168,7 @@ Test(nginx, workers_that_became_www_data_report_their_slow_opens_after_nginx_s_s
 
     size_t nstalls = ls_report_stall_count(report);
     cr_assert_eq(nstalls, SLOW_GETS, "want one stall per slow GET, got:%s",
-                 ls_describe_stalls(report));
+                 ls_describe_stalls_where(report));
     size_t i;
     json_t *p;
     int worker_stalls = 0;

@@ -125,7 +125,7 @@ Test(redis_daemon, aof_fsync_stalls_of_the_daemon_are_merged_after_redis_cli_shu
     }
     /* One stall per SET (flushAppendOnlyFile, before the loop sleeps) and one at SHUTDOWN. */
     cr_assert_eq(serving, SETS + 1, "want a serving stall per SET and one at SHUTDOWN, got:%s",
-                 ls_describe_stalls(report));
+                 ls_describe_stalls_where(report));
     size_t at_flush = 0, at_shutdown = 0;
     json_array_foreach(stalls, i, s)
     {

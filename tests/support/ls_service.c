@@ -279,6 +279,23 @@ char *ls_line_starting(const char *text, const char *prefix)
     return NULL;
 }
 
+char *ls_without_lines_starting(const char *text, const char *prefix)
+{
+    size_t plen = strlen(prefix);
+    char *out = malloc(strlen(text) + 1), *o = out;
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        if (strncmp(l, prefix, plen)) {
+            memcpy(o, l, n);
+            o += n;
+        }
+        l += n;
+    }
+    *o = '\0';
+    return out;
+}
+
 char *ls_without_numbers(const char *text)
 {
     char *out = malloc(strlen(text) + 1), *o = out;
@@ -347,6 +364,45 @@ char *ls_summary_line(const char *err)
         l = nl ? nl + 1 : NULL;
     }
     return NULL;
+}
+
+/* Appends up to three named frames of stack to text. */
+static size_t named_frames(char *text, size_t used, size_t cap, json_t *stack)
+{
+    size_t i, shown = 0;
+    json_t *f;
+    json_array_foreach(stack, i, f)
+    {
+        const char *sym = ls_json_str(f, "symbol");
+        if (!sym || shown == 3 || used >= cap - 1) continue;
+        int w = snprintf(text + used, cap - used, "%s%s", shown++ ? " < " : " at ", sym);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return used < cap ? used : cap - 1;
+}
+
+const char *ls_describe_stalls_where(json_t *report)
+{
+    static char text[8192];
+    size_t used = 0, n = ls_report_stall_count(report);
+    text[0] = '\0';
+    for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
+        json_t *s = ls_report_stall(report, i);
+        json_t *c = json_array_get(json_object_get(s, "calls"), 0);
+        const char *phase = ls_json_str(s, "phase");
+        int w = snprintf(text + used, sizeof text - used,
+                         "\n  tid %llu: %s, +%.1f ms: %.1f ms %s, %s %s",
+                         (unsigned long long)ls_json_u64(s, "tid"), phase ? phase : "no phase",
+                         ls_json_u64(s, "start_ns") / 1e6, ls_json_u64(s, "wall_ns") / 1e6,
+                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
+                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
+        used += w > 0 ? (size_t)w : 0;
+        if (used >= sizeof text - 1) break;
+        json_t *stack = json_object_get(s, "stack");
+        if (!json_array_size(stack)) stack = json_array_get(json_object_get(s, "samples"), 0);
+        used = named_frames(text, used, sizeof text, stack);
+    }
+    return text;
 }
 
 json_t *ls_report_process_by_pid(json_t *report, int64_t pid)

@@ -52,6 +52,9 @@ char *ls_write_file(const char *dir, const char *name, const char *text);
 
 /* The first line of text that starts with prefix (malloc'd, without its newline), or NULL. */
 char *ls_line_starting(const char *text, const char *prefix);
+/* text without the lines that start with prefix (malloc'd): `loopstall run` shares its stderr
+ * with the command, and its own lines ("loopstall: ...") are not the command's output. */
+char *ls_without_lines_starting(const char *text, const char *prefix);
 /* text with every run of digits replaced by one '#': pids, ports and times differ between two
  * runs of the same service, its words do not (malloc'd). */
 char *ls_without_numbers(const char *text);
@@ -66,6 +69,10 @@ json_t *ls_finish_run(const char *dir, pid_t run, int timeout_s, int want_status
 /* The summary line `loopstall run` printed on stderr ("loopstall: N stalls ..."), malloc'd, or
  * NULL when there is none. */
 char *ls_summary_line(const char *err);
+
+/* One line per stall, for failure messages: ls_describe_stalls's, with the phase, the start
+ * and the first named frames of its stack (or first sample). Static buffer. */
+const char *ls_describe_stalls_where(json_t *report);
 
 /* The process of the report with this pid, or NULL. */
 json_t *ls_report_process_by_pid(json_t *report, int64_t pid);
