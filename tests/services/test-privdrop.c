@@ -89,6 +89,24 @@ Test(privdrop, a_service_with_a_small_file_size_limit_runs_and_exits_as_without_
     ls_tmpdir_cleanup(dir);
 }
 
+Test(privdrop, a_service_whose_report_outgrows_its_file_size_limit_is_not_killed_for_it,
+     .timeout = 40)
+{
+    char *dir = ls_tmpdir();
+    /* Still root: where the record cannot be shared the agent writes its own report, and 4 KiB
+     * is less than that report. */
+    char *argv[] = {"sh", "-c", "ulimit -f 4 && exec " LS_PRIVDROP_LOOP " root 120", NULL};
+    struct ls_proc_result plain = run_plain(argv);
+    cr_assert_eq(plain.status, 0, "%s", plain.err);
+    struct ls_proc_result r = run_under_loopstall(dir, argv);
+    cr_assert_eq(r.status, plain.status, "the service exited %d under loopstall, %d without",
+                 r.status, plain.status);
+    cr_assert_str_eq(r.out, plain.out);
+    ls_proc_result_free(&r);
+    ls_proc_result_free(&plain);
+    ls_tmpdir_cleanup(dir);
+}
+
 Test(privdrop, a_record_that_cannot_be_shared_is_a_loss_on_the_summary_never_0_stalls,
      .timeout = 40)
 {
