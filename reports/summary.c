@@ -16,11 +16,16 @@ void ls_render_summary(json_t *report, const char *json_path, FILE *out)
         nloops += json_array_size(json_object_get(p, "loops"));
         nstalls += json_array_size(json_object_get(p, "stalls"));
     }
-    char thr[32], w[32], buf[512], fr[512];
-    fprintf(out, "loopstall: %zu stall%s over %s in %zu loop%s (%zu process%s)\n", nstalls,
+    char thr[32], w[32], buf[512], fr[512], lost[96] = "";
+    /* A lost report is said on the headline: "0 stalls" alone would read as a clean run. */
+    size_t nlost = json_array_size(json_object_get(report, "losses"));
+    if (nlost)
+        snprintf(lost, sizeof lost, "; %zu process%s could not report: see below", nlost,
+                 nlost == 1 ? "" : "es");
+    fprintf(out, "loopstall: %zu stall%s over %s in %zu loop%s (%zu process%s%s)\n", nstalls,
             nstalls == 1 ? "" : "s",
             ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), thr, sizeof thr),
-            nloops, nloops == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es");
+            nloops, nloops == 1 ? "" : "s", nprocs, nprocs == 1 ? "" : "es", lost);
     size_t shown = 0;
     json_array_foreach(json_object_get(report, "processes"), i, p)
     {
