@@ -23,7 +23,8 @@
  * each test in a process of its own, so these start empty in every test. */
 #define MAX_OWNED 32
 static pid_t groups[MAX_OWNED], daemons[MAX_OWNED];
-static int ngroups, ndaemons;
+static int ngroups, ndaemons, npidfiles;
+static char *pidfiles[MAX_OWNED];
 
 static uint64_t now_ms(void)
 {
@@ -101,8 +102,21 @@ void ls_service_track(pid_t pid)
     if (pid > 0 && ndaemons < MAX_OWNED) daemons[ndaemons++] = pid;
 }
 
+void ls_service_track_pidfile(const char *path)
+{
+    if (npidfiles < MAX_OWNED) pidfiles[npidfiles++] = strdup(path);
+}
+
 void ls_service_kill_all(void)
 {
+    for (int i = 0; i < npidfiles; i++) {
+        char *text = ls_read_file(pidfiles[i]);
+        long pid = strtol(text, NULL, 10);
+        if (pid > 0) kill((pid_t)pid, SIGKILL);
+        free(text);
+        free(pidfiles[i]);
+    }
+    npidfiles = 0;
     for (int i = 0; i < ndaemons; i++)
         if (daemons[i] > 0) kill(daemons[i], SIGKILL);
     for (int i = 0; i < ngroups; i++) {

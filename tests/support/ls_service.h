@@ -19,6 +19,9 @@ pid_t ls_spawn(char *const argv[], char *const env_extra[], const char *dir, con
 int ls_wait_exit(pid_t pid, int timeout_s);
 /* Remembers a process that is nobody's child here (a daemon), to be killed at the end. */
 void ls_service_track(pid_t pid);
+/* Remembers a pid file whose daemon is to be killed at the end, for a test that may fail before
+ * the daemon has written it. */
+void ls_service_track_pidfile(const char *path);
 /* A test's .fini: SIGKILL to every group spawned and every process tracked that is still
  * there, so that no service outlives its test. */
 void ls_service_kill_all(void);
