@@ -5,5 +5,7 @@
 int ls_cmd_run(int argc, char **argv);
 int ls_cmd_report(int argc, char **argv);
 int ls_cmd_diff(int argc, char **argv);
+int ls_cmd_gate(int argc, char **argv);
+int ls_cmd_baseline(int argc, char **argv);
 
 #endif

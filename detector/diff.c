@@ -1,54 +1,60 @@
 /* diff.c -- `loopstall diff`: which stall sites a change added, removed or made worse. Exit 1 on
  * new sites. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "format.h"
 #include "merge.h"
-#include "render.h"
+#include "output.h"
+#include "review.h"
+#include "review_args.h"
 #include "sites.h"
 
-static void print_site(FILE *out, char mark, json_t *s, int md)
+json_t *ls_diff_review(json_t *base, json_t *head, const char *base_name, const char *head_name,
+                       enum ls_phases phases, const char *source_root)
 {
-    char t[32], where[512];
-    const char *fn = json_string_value(json_object_get(s, "fn"));
-    json_t *f = ls_first_interesting_frame(json_object_get(s, "stack"));
-    fprintf(out,
-            md ? "| %c | `%s` | %s | %s | %lld | %s | %s |\n"
-               : "  %c [%s] %s %s x%lld, total %s%s%s\n",
-            mark, json_string_value(json_object_get(s, "id")),
-            json_string_value(json_object_get(s, "class")), fn ? fn : "(cpu)",
-            (long long)json_integer_value(json_object_get(s, "count")),
-            ls_fmt_ns(json_integer_value(json_object_get(s, "total_ns")), t, sizeof t),
-            md ? (f ? ls_fmt_frame(f, where, sizeof where) : "-") : (f ? ", in " : ""),
-            md ? "" : (f ? ls_fmt_frame(f, where, sizeof where) : ""));
+    json_t *review = ls_review_new("diff", head_name, head, source_root);
+    json_object_set_new(review, "base", json_string(base_name));
+    json_object_set_new(review, "include_startup", json_boolean(phases == LS_ALL_PHASES));
+    json_t *b = ls_sites_by_id(base, phases), *h = ls_sites_by_id(head, phases), *s;
+    const char *id;
+    char text[600], was[32], now[32];
+    json_object_foreach(h, id, s)
+    {
+        json_t *old = json_object_get(b, id);
+        json_int_t total = json_integer_value(json_object_get(s, "total_ns"));
+        json_int_t before = json_integer_value(json_object_get(old, "total_ns"));
+        if (!old) {
+            snprintf(text, sizeof text, "not in %s", base_name);
+            ls_review_add(review, "new", 1, s, NULL, json_pack("[s]", text));
+        } else if (total > before) {
+            snprintf(text, sizeof text, "%s in all, up from %s", ls_fmt_ns(total, now, sizeof now),
+                     ls_fmt_ns(before, was, sizeof was));
+            ls_review_add(review, "worse", 0, s, old, json_pack("[s]", text));
+        } else {
+            ls_review_add(review, "unchanged", 0, s, old, NULL);
+        }
+    }
+    json_object_foreach(b, id, s)
+    {
+        if (json_object_get(h, id)) continue;
+        snprintf(text, sizeof text, "not in %s", head_name);
+        ls_review_add(review, "gone", 0, s, NULL, json_pack("[s]", text));
+    }
+    json_decref(b);
+    json_decref(h);
+    ls_review_close(review);
+    return review;
 }
 
 int ls_cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
-    int md = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'f' && (!strcmp(optarg, "text") || !strcmp(optarg, "markdown"))) {
-            md = !strcmp(optarg, "markdown");
-            continue;
-        }
-        fprintf(stderr, "loopstall diff: bad option %s: accepted is --format text|markdown\n",
-                argv[optind - 1]);
-        return 2;
-    }
-    if (argc - optind != 2) {
-        fprintf(stderr,
-                "loopstall diff: expected two reports: loopstall diff BASE.json HEAD.json\n");
-        return 2;
-    }
-    json_t *base = ls_merge_files(&argv[optind], 1);
-    json_t *head = base ? ls_merge_files(&argv[optind + 1], 1) : NULL;
+    struct ls_review_args a;
+    int at = ls_review_args_parse("diff", argc, argv, 2, "loopstall diff BASE.json HEAD.json", &a);
+    if (at < 0) return 2;
+    json_t *base = ls_merge_files(&argv[at], 1);
+    json_t *head = base ? ls_merge_files(&argv[at + 1], 1) : NULL;
     if (!base || !head) {
         json_decref(base);
         json_decref(head);
@@ -56,45 +62,12 @@ int ls_cmd_diff(int argc, char **argv)
     }
     ls_finish_report(base);
     ls_finish_report(head);
-    json_t *b = ls_sites_by_id(base, LS_ALL_PHASES), *h = ls_sites_by_id(head, LS_ALL_PHASES);
-    int added = 0, gone = 0, worse = 0;
-    const char *id;
-    json_t *s;
-    FILE *out = stdout;
-    if (md)
-        fprintf(out, "## loopstall diff\n\n|  | site | class | call | count | total | where "
-                     "|\n|---|---|---|---|---:|---:|---|\n");
-    json_object_foreach(h, id, s)
-    {
-        json_t *old = json_object_get(b, id);
-        if (!old) {
-            if (!md && !added) fprintf(out, "new stall sites in %s:\n", argv[optind + 1]);
-            print_site(out, '+', s, md);
-            added++;
-        }
-    }
-    json_object_foreach(b, id, s)
-    {
-        if (!json_object_get(h, id)) {
-            if (!md && !gone) fprintf(out, "stall sites gone:\n");
-            print_site(out, '-', s, md);
-            gone++;
-        }
-    }
-    json_object_foreach(h, id, s)
-    {
-        json_t *old = json_object_get(b, id);
-        if (old && json_integer_value(json_object_get(s, "total_ns")) >
-                       json_integer_value(json_object_get(old, "total_ns"))) {
-            if (!md && !worse) fprintf(out, "stall sites that got worse (head shown):\n");
-            print_site(out, '~', s, md);
-            worse++;
-        }
-    }
-    fprintf(out, "%s%d new, %d gone, %d worse\n", md ? "\n" : "", added, gone, worse);
-    json_decref(b);
-    json_decref(h);
+    json_t *review = ls_diff_review(base, head, argv[at], argv[at + 1], a.phases, a.source_root);
+    int rc = ls_write_rendered(review, a.format->review, a.out_path ? a.out_path : "-");
+    json_int_t added =
+        json_integer_value(json_object_get(json_object_get(review, "counts"), "new"));
+    json_decref(review);
     json_decref(base);
     json_decref(head);
-    return added ? 1 : 0;
+    return rc ? 2 : added ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-/* main.c -- `loopstall`: dispatch to run, report and diff. */
+/* main.c -- `loopstall`: dispatch to run, report, diff, gate and baseline. */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +23,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return ls_cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return ls_cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff")) return ls_cmd_diff(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gate")) return ls_cmd_gate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "baseline")) return ls_cmd_baseline(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         ls_print_help(stdout);
         return 0;
@@ -36,7 +38,9 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr,
-            "loopstall: unknown command \"%s\": accepted are run, report, diff, --help, --version, "
+            "loopstall: unknown command \"%s\": accepted are run, report, diff, gate, baseline, "
+            "--help, "
+            "--version, "
             "--list-calls\n",
             cmd);
     return 2;

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "regular_file.h"
 #include "schema.h"
@@ -137,24 +136,14 @@ static void share_process_frames(struct merger *m, json_t *proc)
  * field has its type. NULL after one line on stderr naming what is wrong. */
 static json_t *load_document(const char *path)
 {
-    char why[256];
-    int fd = ls_open_regular(path, why, sizeof why);
-    if (fd < 0) {
-        fprintf(stderr, "loopstall: %s: cannot read it as a report: %s\n", path, why);
-        return NULL;
-    }
-    /* Through stdio: json_loadfd reads one byte per system call. */
-    FILE *f = fdopen(fd, "r");
-    if (!f) {
-        fprintf(stderr, "loopstall: %s: cannot read it as a report: out of memory\n", path);
-        close(fd);
-        return NULL;
-    }
-    json_error_t e;
-    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
-    fclose(f);
+    char why[512];
+    int unreadable;
+    json_t *doc = ls_json_load_regular(path, &unreadable, why, sizeof why);
     if (!doc) {
-        fprintf(stderr, "loopstall: %s is not a report: %s (line %d)\n", path, e.text, e.line);
+        if (unreadable)
+            fprintf(stderr, "loopstall: %s: cannot read it as a report: %s\n", path, why);
+        else
+            fprintf(stderr, "loopstall: %s is not a report: %s\n", path, why);
         return NULL;
     }
     if (ls_report_check(doc, path) != 0) {

@@ -10,11 +10,15 @@ struct ls_outputs {
     const char *json_path;            /* --json FILE, or NULL */
     const char *out_path;             /* -o FILE ("-" is stdout), or NULL */
     const struct ls_renderer *format; /* --format, or picked by -o's extension */
+    const char *source_root;          /* --source-root DIR for SARIF paths, or NULL: "." */
 };
 
 /* Validates -o/--format together; returns 0 or prints one line and returns -1. */
 int ls_outputs_check(struct ls_outputs *o);
 /* Symbolizes, assigns site ids, then writes --json and -o. 0 or -1 (message printed). */
 int ls_outputs_write(json_t *report, const struct ls_outputs *o);
+
+/* Writes render(doc) to path ("-": stdout). 0, or -1 after a message naming the path. */
+int ls_write_rendered(json_t *doc, int (*render)(json_t *doc, FILE *out), const char *path);
 
 #endif

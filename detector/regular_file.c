@@ -42,3 +42,25 @@ int ls_open_regular(const char *path, char *why, size_t len)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     return fd;
 }
+
+json_t *ls_json_load_regular(const char *path, int *unreadable, char *why, size_t len)
+{
+    *unreadable = 1;
+    int fd = ls_open_regular(path, why, len);
+    if (fd < 0) return NULL;
+    /* Through stdio: json_loadfd reads one byte per system call. */
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        snprintf(why, len, "%s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    json_error_t e;
+    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
+    fclose(f);
+    if (!doc) {
+        *unreadable = 0;
+        snprintf(why, len, "%s (line %d)", e.text, e.line);
+    }
+    return doc;
+}

@@ -12,6 +12,7 @@ int ls_cmd_report(int argc, char **argv)
     static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"json", required_argument, NULL, 'j'},
+                                         {"source-root", required_argument, NULL, 'r'},
                                          {NULL, 0, NULL, 0}};
     struct ls_outputs out = {0};
     int c;
@@ -33,10 +34,13 @@ int ls_cmd_report(int argc, char **argv)
         case 'j':
             out.json_path = optarg;
             break;
+        case 'r':
+            out.source_root = optarg;
+            break;
         default:
             fprintf(stderr,
                     "loopstall report: bad option %s: accepted are --format FMT, -o FILE, --json "
-                    "FILE\n",
+                    "FILE, --source-root DIR\n",
                     argv[optind - 1]);
             return 2;
         }

@@ -1,6 +1,5 @@
 /* d3a.c -- lab D3A: blocking HTTP in the loop (bad), offloaded to a bounded pool (good), and
  * the async-native client (native), against the lab server. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,51 +120,19 @@ int main(int argc, char **argv)
     if (vi < 0) return status;
     struct lab l = {.v = (enum variant)vi};
     const char *variant = argv[1];
-    unsigned requests = 500, conc = 32, tcap = 32, quick = 0, req_set = 0;
+    unsigned requests = 500, conc = 32, tcap = 32;
+    int quick = 0, req_set = 0;
     struct lab_server_opts so = {.delay_ms = 25, .body_bytes = 2};
     const char *json = NULL;
-    static const struct option opts[] = {{"requests", required_argument, NULL, 'n'},
-                                         {"concurrency", required_argument, NULL, 'c'},
-                                         {"tcap", required_argument, NULL, 't'},
-                                         {"delay-ms", required_argument, NULL, 'd'},
-                                         {"server-cap", required_argument, NULL, 'k'},
-                                         {"quick", no_argument, NULL, 'q'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int ch;
-    optind = 2;
-    while ((ch = getopt_long(argc, argv, "n:c:t:d:k:qj:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n':
-            requests = lab_parse_uint("--requests", optarg, 1, 1000000), req_set = 1;
-            break;
-        case 'c':
-            conc = lab_parse_uint("--concurrency", optarg, 1, 4096);
-            break;
-        case 't':
-            tcap = lab_parse_uint("--tcap", optarg, 1, 1024);
-            break;
-        case 'd':
-            so.delay_ms = lab_parse_uint("--delay-ms", optarg, 0, 10000);
-            break;
-        case 'k':
-            so.cap = lab_parse_uint("--server-cap", optarg, 0, 1000000);
-            break;
-        case 'q':
-            quick = 1;
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    const struct lab_opt opts[] = {{"requests", LAB_UINT, &requests, 1, 1000000, &req_set},
+                                   {"concurrency", LAB_UINT, &conc, 1, 4096, NULL},
+                                   {"tcap", LAB_UINT, &tcap, 1, 1024, NULL},
+                                   {"delay-ms", LAB_UINT, &so.delay_ms, 0, 10000, NULL},
+                                   {"server-cap", LAB_UINT, &so.cap, 0, 1000000, NULL},
+                                   {"quick", LAB_FLAG, &quick, 0, 0, NULL},
+                                   {"json", LAB_STRING, &json, 0, 0, NULL},
+                                   {NULL, 0, NULL, 0, 0, NULL}};
+    if (lab_options(argc, argv, 2, opts, usage, &status) < 0) return status;
     if (quick && !req_set) requests = 64;
     l.requests = requests;
 
@@ -220,8 +187,9 @@ int main(int argc, char **argv)
     lab_result_param(&r, "server_delay_ms", so.delay_ms);
     lab_result_param(&r, "server_cap", so.cap);
     lab_result_print(&r, stdout);
-    if (json && (rc = lab_result_write_json(&r, json)) < 0)
-        fprintf(stderr, "lab-d3a: %s: %s\n", json, strerror(-rc));
+    /* A result asked for and not written is a failed run: whoever asked reads the file. */
+    int failed = json && (rc = lab_result_write_json(&r, json)) < 0;
+    if (failed) fprintf(stderr, "lab-d3a: %s: %s\n", json, strerror(-rc));
 
     /* Orderly teardown, so that sanitizer builds see no leak and the server thread ends. */
     if (l.v == NATIVE) {
@@ -238,5 +206,5 @@ int main(int argc, char **argv)
     lab_stats_free(&lag.lag);
     lab_server_stop(srv);
     curl_global_cleanup();
-    return l.errors ? 1 : 0;
+    return l.errors || failed ? 1 : 0;
 }

@@ -1,6 +1,8 @@
-/* downstream.c -- the stress lab's downstream: a FIFO semaphore and a sleep per call. */
+/* downstream.c -- the stress lab's downstream: a FIFO semaphore and a sleep per call, or the CPU
+ * job. */
 #include <time.h>
 
+#include "cpu_job.h"
 #include "downstream.h"
 
 /* Each waiter sleeps on its own condition variable, so a released slot wakes exactly the
@@ -11,12 +13,16 @@ struct lab_waiter {
     struct lab_waiter *next;
 };
 
-void lab_downstream_init(struct lab_downstream *d, unsigned slots, uint64_t service_ns)
+void lab_downstream_init(struct lab_downstream *d, enum lab_downstream_kind kind, unsigned slots,
+                         uint64_t service_ns, uint64_t iters)
 {
+    d->kind = kind;
     pthread_mutex_init(&d->mu, NULL);
     d->free_slots = slots;
     d->head = d->tail = NULL;
     d->service_ns = service_ns;
+    d->iters = iters;
+    atomic_init(&d->checksum, 0);
 }
 
 static void acquire(struct lab_downstream *d)
@@ -58,6 +64,10 @@ static void release(struct lab_downstream *d)
 
 void lab_downstream_call(struct lab_downstream *d)
 {
+    if (d->kind == LAB_DOWNSTREAM_CPU) {
+        atomic_fetch_xor_explicit(&d->checksum, lab_cpu_job(d->iters), memory_order_relaxed);
+        return;
+    }
     acquire(d);
     struct timespec ts = {.tv_sec = (time_t)(d->service_ns / 1000000000ULL),
                           .tv_nsec = (long)(d->service_ns % 1000000000ULL)};

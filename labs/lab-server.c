@@ -1,5 +1,4 @@
 /* lab-server.c -- the lab HTTP server on its own: prints its port, serves until killed. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,33 +16,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     struct lab_server_opts o = {.delay_ms = 25, .body_bytes = 2};
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'}, {"delay-ms", required_argument, NULL, 'd'},
-        {"cap", required_argument, NULL, 'k'},  {"body", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    int ch;
-    while ((ch = getopt_long(argc, argv, "p:d:k:b:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'p':
-            o.port = lab_parse_uint("--port", optarg, 0, 65535);
-            break;
-        case 'd':
-            o.delay_ms = lab_parse_uint("--delay-ms", optarg, 0, 60000);
-            break;
-        case 'k':
-            o.cap = lab_parse_uint("--cap", optarg, 0, 1000000);
-            break;
-        case 'b':
-            o.body_bytes = lab_parse_uint("--body", optarg, 0, LAB_SERVER_MAX_BODY);
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
+    unsigned body = (unsigned)o.body_bytes;
+    const struct lab_opt opts[] = {{"port", LAB_UINT, &o.port, 0, 65535, NULL},
+                                   {"delay-ms", LAB_UINT, &o.delay_ms, 0, 60000, NULL},
+                                   {"cap", LAB_UINT, &o.cap, 0, 1000000, NULL},
+                                   {"body", LAB_UINT, &body, 0, LAB_SERVER_MAX_BODY, NULL},
+                                   {NULL, 0, NULL, 0, 0, NULL}};
+    int status;
+    if (lab_options(argc, argv, 1, opts, usage, &status) < 0) return status;
+    o.body_bytes = body;
     uv_loop_t *loop = uv_default_loop();
     struct lab_server *s;
     unsigned port;

@@ -10,13 +10,22 @@
 #include "cpu_job.h"
 #include "procpool.h"
 
-struct msg {
+/* A job on its way to a worker; len bytes of body follow it on the socket. */
+struct job_msg {
     uint64_t tag;   /* the worker's index, echoed back: one job per worker, so only a check */
-    uint64_t value; /* iterations on the way out, checksum on the way back */
+    uint64_t iters; /* the CPU job's size */
+    uint64_t len;   /* bytes of body that follow */
+};
+
+struct reply_msg {
+    uint64_t tag;
+    uint64_t value; /* the job's checksum */
 };
 
 struct pending {
     void *ctx;
+    const void *body;
+    size_t len;
     struct pending *next;
 };
 
@@ -26,9 +35,16 @@ struct worker {
     pid_t pid;
     int fd;    /* the parent's end */
     void *ctx; /* the job in progress, NULL when idle */
-    struct msg out, in;
+    struct reply_msg in;
     size_t in_len;
-    uv_write_t wr;
+};
+
+/* One job's write, alive until libuv calls back: the worker's reply can arrive, and the next
+ * job be sent, before libuv has run the previous write's callback, so a request per worker
+ * would be reused while libuv still queues it. */
+struct send {
+    uv_write_t req;
+    struct job_msg hdr;
 };
 
 struct procpool {
@@ -40,37 +56,64 @@ struct procpool {
     struct worker w[];
 };
 
-/* The worker's whole life: blocking reads and writes on its end, no loop at all. */
-static void worker_main(int fd, uint64_t iters)
+/* Reads exactly len bytes; 0, or -1 at EOF or on an error. */
+static int read_full(int fd, void *buf, size_t len)
 {
-    struct msg m;
-    for (;;) {
-        size_t got = 0;
-        while (got < sizeof(m)) {
-            ssize_t r = read(fd, (char *)&m + got, sizeof(m) - got);
-            if (r <= 0) {
-                if (r < 0 && errno == EINTR) continue;
-                _exit(0);
-            }
-            got += (size_t)r;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, (char *)buf + got, len - got);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) continue;
+            return -1;
         }
-        m.value = lab_cpu_job(m.value ? m.value : iters);
-        if (write(fd, &m, sizeof(m)) != (ssize_t)sizeof(m)) _exit(1);
+        got += (size_t)r;
     }
+    return 0;
 }
 
-static void on_sent(uv_write_t *w, int status)
+/* The worker's whole life: blocking reads and writes on its end, no loop at all. The body is
+ * copied in, as a ProcessPoolExecutor pickles a job's arguments across. */
+static void worker_main(int fd)
 {
-    (void)w;
+    unsigned char *body = NULL;
+    size_t cap = 0;
+    struct job_msg m;
+    while (read_full(fd, &m, sizeof(m)) == 0) {
+        if (m.len > cap) {
+            unsigned char *b = realloc(body, m.len);
+            if (!b) _exit(1);
+            body = b;
+            cap = m.len;
+        }
+        if (m.len && read_full(fd, body, m.len) < 0) break;
+        struct reply_msg r = {m.tag, lab_cpu_stage(m.iters, body, m.len)};
+        if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) _exit(1);
+    }
+    _exit(0);
+}
+
+static void on_sent(uv_write_t *req, int status)
+{
     (void)status; /* a failed send shows as the worker's EOF on the read side */
+    free(req->data);
 }
 
-static void send_job(struct worker *w, void *ctx)
+static int send_job(struct worker *w, void *ctx, const void *body, size_t len)
 {
+    struct send *s = malloc(sizeof(*s));
+    if (!s) return -ENOMEM;
+    s->req.data = s;
+    s->hdr =
+        (struct job_msg){.tag = (uint64_t)(w - w->pool->w), .iters = w->pool->iters, .len = len};
+    uv_buf_t b[2] = {uv_buf_init((char *)&s->hdr, sizeof(s->hdr)),
+                     uv_buf_init((char *)body, (unsigned)len)};
+    int rc = uv_write(&s->req, (uv_stream_t *)&w->pipe, b, len ? 2 : 1, on_sent);
+    if (rc < 0) {
+        free(s);
+        return rc;
+    }
     w->ctx = ctx;
-    w->out = (struct msg){.tag = (uint64_t)(w - w->pool->w), .value = w->pool->iters};
-    uv_buf_t b = uv_buf_init((char *)&w->out, sizeof(w->out));
-    uv_write(&w->wr, (uv_stream_t *)&w->pipe, &b, 1, on_sent);
+    return 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
@@ -104,7 +147,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     if (next) {
         p->head = next->next;
         if (!p->head) p->tail = NULL;
-        send_job(w, next->ctx);
+        int rc = send_job(w, next->ctx, next->body, next->len);
+        if (rc < 0) {
+            fprintf(stderr, "procpool: cannot send a job to worker %d: %s\n", (int)w->pid,
+                    uv_strerror(rc));
+            exit(1);
+        }
         free(next);
     }
     p->done(ctx, w->in.value);
@@ -129,7 +177,7 @@ int lab_procpool_start(struct procpool **out, uv_loop_t *loop, unsigned n, uint6
             close(fds[0]);
             for (unsigned j = 0; j < i; j++)
                 close(p->w[j].fd);
-            worker_main(fds[1], iters);
+            worker_main(fds[1]);
         }
         close(fds[1]);
         struct worker *w = &p->w[i];
@@ -145,17 +193,14 @@ int lab_procpool_start(struct procpool **out, uv_loop_t *loop, unsigned n, uint6
     return 0;
 }
 
-int lab_procpool_submit(struct procpool *p, void *ctx)
+int lab_procpool_submit(struct procpool *p, void *ctx, const void *body, size_t len)
 {
     for (unsigned i = 0; i < p->n; i++) {
-        if (!p->w[i].ctx) {
-            send_job(&p->w[i], ctx);
-            return 0;
-        }
+        if (!p->w[i].ctx) return send_job(&p->w[i], ctx, body, len);
     }
     struct pending *q = malloc(sizeof(*q));
     if (!q) return -ENOMEM;
-    *q = (struct pending){.ctx = ctx};
+    *q = (struct pending){.ctx = ctx, .body = body, .len = len};
     if (p->tail)
         p->tail->next = q;
     else

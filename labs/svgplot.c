@@ -89,8 +89,8 @@ int lab_svg_plot(const char *path, const char *title, const char *xlabel, const 
                 ML, y, W - MR, y, W - MR - 4, y - 5, hline_label);
     }
     for (size_t i = 0; i < nseries; i++) {
-        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-                s[i].color);
+        fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"",
+                s[i].color, s[i].dashed ? " stroke-dasharray=\"6,3\"" : "");
         for (size_t k = 0; k < s[i].n; k++)
             fprintf(o, "%s%.1f,%.1f", k ? " " : "", px(&f, s[i].x[k]), py(&f, s[i].y[k]));
         fprintf(o, "\"/>\n");
@@ -98,9 +98,12 @@ int lab_svg_plot(const char *path, const char *title, const char *xlabel, const 
             fprintf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", px(&f, s[i].x[k]),
                     py(&f, s[i].y[k]), s[i].color);
         fprintf(o,
-                "<rect x=\"%d\" y=\"%zu\" width=\"14\" height=\"3\" fill=\"%s\"/>\n"
+                "<line x1=\"%d\" y1=\"%zu\" x2=\"%d\" y2=\"%zu\" stroke=\"%s\" "
+                "stroke-width=\"3\"%s/>\n"
                 "<text x=\"%d\" y=\"%zu\">%s</text>\n",
-                ML + 12, MT + 8 + 18 * i, s[i].color, ML + 32, MT + 13 + 18 * i, s[i].name);
+                ML + 12, MT + 9 + 18 * i, ML + 26, MT + 9 + 18 * i, s[i].color,
+                s[i].dashed ? " stroke-dasharray=\"4,2\"" : "", ML + 32, MT + 13 + 18 * i,
+                s[i].name);
     }
     fprintf(o, "</svg>\n");
     return fclose(o) ? -errno : 0;

@@ -9,6 +9,7 @@ struct lab_series {
     const char *color;
     const double *x, *y;
     size_t n;
+    int dashed; /* a derived series drawn dashed next to the one it comes from */
 };
 
 /* Writes the plot to path; hline_y (> 0) draws a dashed reference line labelled hline_label.

@@ -1,11 +1,8 @@
-/* util.c -- small helpers the labs share: clock, option numbers, thread pool size, CPU count and
- * time, RSS. */
+/* util.c -- small helpers the labs share: clock, option numbers, thread pool size. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "lab.h"
 
@@ -45,35 +42,4 @@ void lab_pool_size(unsigned threads)
     char s[16];
     snprintf(s, sizeof(s), "%u", threads);
     setenv("UV_THREADPOOL_SIZE", s, 1);
-}
-
-unsigned lab_ncpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
-}
-
-size_t lab_rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "re");
-    unsigned long size, resident;
-    size_t rss = 0;
-    if (!f) return 0;
-    if (fscanf(f, "%lu %lu", &size, &resident) == 2)
-        rss = (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-    fclose(f);
-    return rss;
-}
-
-static double tv_s(struct timeval tv)
-{
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-double lab_cpu_seconds(void)
-{
-    struct rusage self, kids;
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &kids);
-    return tv_s(self.ru_utime) + tv_s(self.ru_stime) + tv_s(kids.ru_utime) + tv_s(kids.ru_stime);
 }

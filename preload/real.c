@@ -48,11 +48,20 @@ static int object_of(const struct link_map *m, struct object *o)
         ElfW(Addr) a = d->d_un.d_ptr;
         if (a < o->base) a += o->base;
         switch (d->d_tag) {
-        case DT_SYMTAB: o->symtab = (const void *)a; break;
-        case DT_STRTAB: o->strtab = (const void *)a; break;
-        case DT_VERSYM: o->versym = (const void *)a; break;
-        case DT_GNU_HASH: o->gnu_hash = (const void *)a; break;
-        default: break;
+        case DT_SYMTAB:
+            o->symtab = (const void *)a;
+            break;
+        case DT_STRTAB:
+            o->strtab = (const void *)a;
+            break;
+        case DT_VERSYM:
+            o->versym = (const void *)a;
+            break;
+        case DT_GNU_HASH:
+            o->gnu_hash = (const void *)a;
+            break;
+        default:
+            break;
         }
     }
     return o->symtab && o->strtab && o->gnu_hash ? 0 : -1;
@@ -78,7 +87,8 @@ static void *lookup(const struct object *o, const char *name, uint32_t h)
     const uint32_t *chain = &buckets[nbuckets];
     const unsigned bits = sizeof(ElfW(Addr)) * 8;
     ElfW(Addr) word = bloom[(h / bits) % bloom_size];
-    ElfW(Addr) mask = ((ElfW(Addr))1 << (h % bits)) | ((ElfW(Addr))1 << ((h >> bloom_shift) % bits));
+    ElfW(Addr) mask =
+        ((ElfW(Addr))1 << (h % bits)) | ((ElfW(Addr))1 << ((h >> bloom_shift) % bits));
     if ((word & mask) != mask) return NULL;
     uint32_t i = buckets[h % nbuckets];
     if (i < symoffset) return NULL;
@@ -86,14 +96,16 @@ static void *lookup(const struct object *o, const char *name, uint32_t h)
     for (;; i++) {
         uint32_t ch = chain[i - symoffset];
         const ElfW(Sym) *s = &o->symtab[i];
-        if ((ch | 1) == (h | 1) && !strcmp(o->strtab + s->st_name, name) && s->st_shndx != SHN_UNDEF &&
+        if ((ch | 1) == (h | 1) && !strcmp(o->strtab + s->st_name, name) &&
+            s->st_shndx != SHN_UNDEF &&
             (ELF64_ST_TYPE(s->st_info) == STT_FUNC || ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC ||
              ELF64_ST_TYPE(s->st_info) == STT_OBJECT)) {
             /* The default version only: not hidden (bit 15), not a local index. */
             if (!o->versym || (!(o->versym[i] & 0x8000) && (o->versym[i] & 0x7fff) >= 1)) {
                 if (found) return (void *)-1;
                 found = (void *)(o->base + s->st_value);
-                if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC) return (void *)-1; /* the resolver must run */
+                if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
+                    return (void *)-1; /* the resolver must run */
             }
         }
         if (ch & 1) break;

@@ -30,14 +30,25 @@ static int replaces_this_image(void)
     return (pid_t)syscall(SYS_getpid) == ls_proc.pid;
 }
 
+/* The rule first (its fire and its delay belong to this image, and the call
+ * is kept with them before the image's report is finished), then the
+ * image's end, then the exec itself, which returns only if it failed. */
 #define EXEC_BODY(name, tkind, target, call_with_env)                                              \
     do {                                                                                           \
         struct ls_child_env ce;                                                                    \
         int same = replaces_this_image();                                                          \
         char *const *env = ls_child_env(&ce, envp, same);                                          \
-        int ls_r;                                                                                  \
+        struct ls_call ls_c;                                                                       \
+        int ls_err = 0;                                                                            \
+        uint64_t ls_sb = 0;                                                                        \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(target), &ls_err,      \
+                          &ls_sb)) {                                                               \
+            errno = ls_err;                                                                        \
+            return -1;                                                                             \
+        }                                                                                          \
+        ls_call_end(&ls_c);                                                                        \
         if (same) ls_image_end(LS_END_EXEC, -1);                                                   \
-        LS_TIMED(name, tkind, target, call_with_env);                                              \
+        int ls_r = call_with_env;                                                                  \
         if (same) ls_image_resume();                                                               \
         return ls_r;                                                                               \
     } while (0)

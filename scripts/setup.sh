@@ -11,6 +11,7 @@ packages=(
   python3 nodejs redis-server redis-tools             # real runtimes the tests observe
   clang                                               # the rule-parser fuzzer (libFuzzer)
   jq                                                  # the benchmarks check the agent's reports
+  python3-jsonschema                                  # the tests validate SARIF against its official schema
 )
 missing=()
 for p in "${packages[@]}"; do

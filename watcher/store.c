@@ -121,7 +121,10 @@ uint64_t ls_hist_percentile(const _Atomic uint32_t *hist, uint64_t max_ns, doubl
     for (int b = 0; b < LS_HIST_BUCKETS; b++)
         total += atomic_load_explicit(&hist[b], memory_order_relaxed);
     if (!total) return 0;
-    uint64_t rank = (uint64_t)(q * (double)total + 0.5);
+    /* The value below which a fraction q falls: the ceil(q n)-th smallest. */
+    double want = q * (double)total;
+    uint64_t rank = (uint64_t)want;
+    if ((double)rank < want) rank++;
     if (rank < 1) rank = 1;
     uint64_t seen = 0;
     for (int b = 0; b < LS_HIST_BUCKETS; b++) {

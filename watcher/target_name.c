@@ -61,6 +61,14 @@ void ls_format_sockaddr(const struct sockaddr *sa, socklen_t salen, char *out, s
             memcpy(path, un->sun_path, k);
             path[k] = '\0';
             put_str(out, len, p, path);
+        } else if (max > 1) {
+            /* An abstract name: a NUL, then the name (shown as @name, up to its first NUL:
+             * an address read from memory has no length to go by). */
+            char path[sizeof un->sun_path + 1];
+            size_t k = strnlen(un->sun_path + 1, max - 1);
+            memcpy(path, un->sun_path + 1, k);
+            path[k] = '\0';
+            put_str(out, len, put_str(out, len, p, "@"), k ? path : "(unnamed)");
         } else {
             put_str(out, len, p, "(unnamed)");
         }

@@ -8,12 +8,7 @@
 
 static struct ls_proc_result run_cli(char *const args[])
 {
-    char *argv[32] = {(char *)ls_loopstall_bin()};
-    int n = 1;
-    for (int i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    return ls_run_argv(argv, NULL, 60);
+    return ls_cli(args, 60);
 }
 
 /* A bad invocation exits 2 with one line naming the problem, and never runs the command. */

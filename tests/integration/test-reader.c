@@ -25,22 +25,9 @@
 #define TAIL       "}]}"
 #define FRAME(sym) "{\"symbol\":\"" sym "\",\"module\":\"/usr/bin/app\",\"offset\":\"0x10\"}"
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
 static struct ls_proc_result cli(char *const args[], int timeout_s)
 {
-    char *argv[32] = {(char *)ls_loopstall_bin()};
-    int n = 1;
-    for (int i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    return ls_run_argv(argv, NULL, timeout_s);
+    return ls_cli(args, timeout_s);
 }
 
 /* The report at path is refused: exit status, and exactly one line on stderr. */
@@ -55,20 +42,20 @@ static void assert_refused_with(char *const args[], int status, const char *line
 Test(reader, a_field_of_the_wrong_type_is_refused_naming_the_file_and_the_field)
 {
     char *dir = ls_tmpdir(), *path = ls_path_join(dir, "r.json");
-    write_file(path, HEAD "\"stalls\":[{\"wall_ns\":5,\"class\":\"cpu\",\"samples\":[[" FRAME(
-                         "a") "],[{\"symbol\":\"b\",\"offset\":5}]]}]" TAIL);
+    ls_write_file(path, HEAD "\"stalls\":[{\"wall_ns\":5,\"class\":\"cpu\",\"samples\":[[" FRAME(
+                            "a") "],[{\"symbol\":\"b\",\"offset\":5}]]}]" TAIL);
     char line[4096];
     snprintf(line, sizeof line,
              "loopstall: %s: processes[0].stalls[0].samples[1][0].offset: expected a string\n",
              path);
     assert_refused_with((char *[]){"report", path, NULL}, 1, line);
     assert_refused_with((char *[]){"diff", path, path, NULL}, 2, line);
-    write_file(path, HEAD "\"stalls\":[{\"wall_ns\":\"long\"}]" TAIL);
+    ls_write_file(path, HEAD "\"stalls\":[{\"wall_ns\":\"long\"}]" TAIL);
     snprintf(line, sizeof line,
              "loopstall: %s: processes[0].stalls[0].wall_ns: expected a non-negative integer\n",
              path);
     assert_refused_with((char *[]){"report", path, NULL}, 1, line);
-    write_file(path, HEAD "\"stalls\":[{\"phase\":\"warmup\"}]" TAIL);
+    ls_write_file(path, HEAD "\"stalls\":[{\"phase\":\"warmup\"}]" TAIL);
     snprintf(line, sizeof line,
              "loopstall: %s: processes[0].stalls[0].phase: expected one of \"startup\", "
              "\"serving\"\n",
@@ -81,7 +68,7 @@ Test(reader, a_field_of_the_wrong_type_is_refused_naming_the_file_and_the_field)
 Test(reader, a_finding_without_a_string_kind_is_named_instead_of_crashing_the_text_report)
 {
     char *dir = ls_tmpdir(), *path = ls_path_join(dir, "r.json");
-    write_file(path, HEAD "\"findings\":[{\"kind\":7,\"peak_live_threads\":300}]" TAIL);
+    ls_write_file(path, HEAD "\"findings\":[{\"kind\":7,\"peak_live_threads\":300}]" TAIL);
     char line[4096];
     snprintf(line, sizeof line, "loopstall: %s: processes[0].findings[0].kind: expected a string\n",
              path);
@@ -94,11 +81,11 @@ Test(reader, a_finding_without_a_string_kind_is_named_instead_of_crashing_the_te
 Test(reader, sample_frames_without_offset_or_symbol_are_rendered_in_every_format)
 {
     char *dir = ls_tmpdir(), *path = ls_path_join(dir, "r.json");
-    write_file(path,
-               HEAD "\"stalls\":[{\"tid\":7,\"wall_ns\":40000000,\"class\":\"cpu\","
-                    "\"calls\":[],\"samples\":[[{\"module\":\"/usr/bin/app\"},{}],"
-                    "[{\"module\":\"/usr/bin/app\"}]]}],"
-                    "\"findings\":[{\"kind\":\"unbounded_fanout\"},{\"kind\":\"new_kind\"}]" TAIL);
+    ls_write_file(path, HEAD
+                  "\"stalls\":[{\"tid\":7,\"wall_ns\":40000000,\"class\":\"cpu\","
+                  "\"calls\":[],\"samples\":[[{\"module\":\"/usr/bin/app\"},{}],"
+                  "[{\"module\":\"/usr/bin/app\"}]]}],"
+                  "\"findings\":[{\"kind\":\"unbounded_fanout\"},{\"kind\":\"new_kind\"}]" TAIL);
     const char *formats[] = {"text", "markdown", "html", "json", "chrome", "folded"};
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         struct ls_proc_result r =
@@ -128,7 +115,7 @@ Test(reader, a_fifo_among_the_agent_files_of_a_directory_is_named_and_skipped)
 {
     char *dir = ls_tmpdir(), *good = ls_path_join(dir, "loopstall.1.json"),
          *fifo = ls_path_join(dir, "loopstall.2.json"), *out = ls_path_join(dir, "merged.json");
-    write_file(good, HEAD "\"stalls\":[]" TAIL);
+    ls_write_file(good, HEAD "\"stalls\":[]" TAIL);
     cr_assert_eq(mkfifo(fifo, 0600), 0);
     struct ls_proc_result r = cli((char *[]){"report", dir, "--json", out, NULL}, 30);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -155,7 +142,7 @@ Test(reader, a_frame_whose_module_is_a_fifo_is_left_unsymbolized_and_the_report_
                   "\"calls\":[{\"fn\":\"read\",\"stack\":[{\"symbol\":null,\"module\":\"%s\","
                   "\"offset\":\"0x1234\"}]}]}]" TAIL,
              fifo);
-    write_file(path, text);
+    ls_write_file(path, text);
     struct ls_proc_result r = cli((char *[]){"report", path, "--json", out, NULL}, 30);
     cr_assert_eq(r.status, 0, "%s", r.err);
     json_t *merged = ls_load_json(out);

@@ -1,73 +1,107 @@
-/* test-lab-d3b.c -- D3B in quick mode: a process pool and a free thread pool beat CPU work in
- * the loop, a pool behind one global lock (Python's GIL) does not. */
+/* test-lab-d3b.c -- D3B in quick mode: a process pool and a free thread pool turn the cores the
+ * machine gives them into throughput, a pool under a model of Python's GIL gets one core and
+ * makes the loop itself wait for the lock. */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
+#include <math.h>
 
 #include "labrun.h"
 
 struct run {
-    double rate;  /* jobs per second */
-    double cores; /* CPU the jobs got, in cores */
+    double rate;    /* jobs per second */
+    double cores;   /* CPU the lab got, in cores (process and worker processes) */
+    double idle;    /* cores the machine left idle meanwhile */
+    double workers; /* threads or processes of the pool */
+    double lag_p99; /* the loop's own lag, ms */
+    double work;    /* millions of lab_cpu_job rounds done per core-second: how well the cores
+                       went into jobs, the same whatever each run's calibration picked */
 };
 
 static struct run run_of(const char *variant)
 {
     json_t *r = lab_run("lab-d3b", variant, NULL);
-    struct run x = {lab_rate(r), lab_num(r, "params.cpu_cores_used")};
+    struct run x = {lab_rate(r),
+                    lab_num(r, "params.cpu_cores_used"),
+                    lab_num(r, "params.cpu_cores_idle"),
+                    lab_num(r, "params.workers"),
+                    lab_num(r, "loop_lag_ms.p99"),
+                    0};
+    x.work = x.rate * lab_num(r, "params.job_iters") / x.cores / 1e6;
+    cr_log_info("%s: %.1f jobs/s on %.2f cores, %.2f idle on the machine, loop lag p99 %.1f ms",
+                variant, x.rate, x.cores, x.idle, x.lag_p99);
     json_decref(r);
     return x;
 }
 
-/* A speedup needs a second core, and on a shared 2-core machine other work can hold it for
- * seconds. Runs bad and the variant back to back up to five times and stops at the first
- * ratio of at least want. When the variant never got more than 1.4 cores, the machine, not
- * the lab, decided: the test says so and skips. */
-static void expect_speedup(const char *variant, double want)
+/* A speedup needs free cores, and on a shared 2-core machine other work can hold them. So the
+ * variant is judged with the cores it got, stated in the log: it must take the cores the
+ * machine offered (what it used plus what stayed idle, up to its pool size), and turn them into
+ * jobs at the loop's rate per core. A pool that serialised its jobs fails the first on an idle
+ * machine, one that wasted CPU in its plumbing fails the second on any machine. */
+static void expect_parallel_speedup(const char *variant)
 {
-    double best = 0, most_cores = 0;
-    for (int i = 0; i < 5; i++) {
-        struct run bad = run_of("bad"), v = run_of(variant);
-        double ratio = v.rate / bad.rate;
-        cr_log_info("try %d: %s %.1f/s on %.2f cores, bad %.1f/s on %.2f cores: %.2fx", i + 1,
-                    variant, v.rate, v.cores, bad.rate, bad.cores, ratio);
-        if (ratio > best) best = ratio;
-        if (v.cores > most_cores) most_cores = v.cores;
-        if (ratio >= want) return;
-    }
-    if (most_cores < 1.4)
-        cr_skip_test("the machine never gave %s a second core (at most %.2f cores): a parallel "
-                     "speedup cannot show; best ratio %.2fx",
-                     variant, most_cores, best);
-    cr_expect_geq(best, want, "%s/bad at best %.2fx, though it got up to %.2f cores", variant, best,
-                  most_cores);
+    struct run bad = run_of("bad"), v = run_of(variant);
+    double offered = fmin(v.workers, v.cores + v.idle);
+    double per_core = v.work, bad_per_core = bad.work;
+    cr_log_info("%s got %.2f of the %.2f cores the machine offered: %.2fx bad's throughput, "
+                "%.0fM job rounds per core-second against bad's %.0fM",
+                variant, v.cores, offered, v.rate / bad.rate, per_core, bad_per_core);
+    cr_expect_geq(v.cores, 0.75 * offered, "%s used %.2f cores with %.2f offered", variant, v.cores,
+                  offered);
+    cr_expect_geq(per_core, 0.75 * bad_per_core, "%s: %.0fM rounds per core-second, bad %.0fM",
+                  variant, per_core, bad_per_core);
+    if (offered >= 1.6)
+        cr_expect_geq(v.rate / bad.rate, 1.3, "%s/bad %.2fx with %.2f cores", variant,
+                      v.rate / bad.rate, v.cores);
+    else
+        /* Logged, not warned: Criterion exits non-zero on a warning. */
+        cr_log_info("NOT ASSERTED: only %.2f cores were free for %s, and the 1.3x speedup over bad "
+                    "needs two; the two checks above judged it at the %.2f cores it got",
+                    offered, variant, v.cores);
 }
 
-Test(d3b, a_process_pool_runs_cpu_jobs_faster_than_the_loop)
+Test(d3b, a_process_pool_turns_the_cores_it_gets_into_throughput)
 {
-    expect_speedup("procpool", 1.3);
+    expect_parallel_speedup("procpool");
 }
 
-Test(d3b, a_free_thread_pool_runs_cpu_jobs_faster_than_the_loop)
+Test(d3b, a_free_thread_pool_turns_the_cores_it_gets_into_throughput)
 {
-    expect_speedup("threads", 1.3);
+    expect_parallel_speedup("threads");
 }
 
-Test(d3b, a_thread_pool_behind_one_global_lock_uses_one_core_like_the_loop)
+Test(d3b, a_thread_pool_under_a_gil_runs_on_one_core_at_the_loops_rate)
 {
-    /* The lock admits one job at a time whatever the machine's load: at most one core. */
-    struct run bad = {0}, gil = {0};
-    double r = 0;
-    for (int i = 0; i < 3; i++) {
-        bad = run_of("bad");
-        gil = run_of("gil");
-        r = gil.rate / bad.rate;
-        cr_log_info("try %d: gil %.1f/s on %.2f cores, bad %.1f/s on %.2f cores: %.2fx", i + 1,
-                    gil.rate, gil.cores, bad.rate, bad.cores, r);
-        /* Noise can push the throughput ratio either way: one close pair is enough. */
-        if (r >= 0.65 && r <= 1.35) break;
-    }
+    struct run bad = run_of("bad"), gil = run_of("gil");
+    /* The lock admits one job at a time whatever the machine's load: at most one core, spent on
+     * jobs as efficiently as the loop spends it, so throughput no better than bad's per core. */
     cr_expect_leq(gil.cores, 1.25, "gil used %.2f cores", gil.cores);
-    cr_expect(r >= 0.65 && r <= 1.35, "gil/bad %.2fx", r);
+    cr_expect(gil.work >= 0.65 * bad.work && gil.work <= 1.35 * bad.work,
+              "gil %.0fM rounds per core-second, bad %.0fM", gil.work, bad.work);
+    double one_core = bad.rate / bad.cores; /* bad's jobs per second on a whole core */
+    cr_expect_leq(gil.rate, 1.35 * one_core, "gil %.1f jobs/s, more than one core's %.1f", gil.rate,
+                  one_core);
+}
+
+Test(d3b, under_a_gil_the_loop_waits_for_the_lock_so_its_lag_is_far_above_threads_and_near_bad)
+{
+    struct run bad = run_of("bad"), threads = run_of("threads");
+    json_t *r = lab_run("lab-d3b", "gil", NULL);
+    double lag = lab_num(r, "loop_lag_ms.p99"), share = lab_num(r, "params.loop_gil_wait_share");
+    double interval = lab_num(r, "params.switch_interval_ms");
+    cr_log_info("loop lag p99: gil %.1f ms, threads %.1f ms, bad %.1f ms; the gil loop waited "
+                "for the lock %.0f%% of the run",
+                lag, threads.lag_p99, bad.lag_p99, 100 * share);
+    /* Every wake of the loop waits for the lock while six threads hand it round every switch
+     * interval: most of the run, and at least one interval per wake. */
+    cr_expect_geq(share, 0.4, "the loop waited for the lock only %.0f%% of the run", 100 * share);
+    cr_expect_geq(lag, interval, "lag p99 %.1f ms under a %.0f ms switch interval", lag, interval);
+    /* About 8x threads' lag on a quiet machine and 2x when other work leaves the lab half a core
+     * (then threads' loop waits for a CPU too); bad's loop runs 32 jobs a turn, about 3x gil's. */
+    cr_expect_geq(lag, 1.5 * threads.lag_p99, "gil lag p99 %.1f ms, threads %.1f ms", lag,
+                  threads.lag_p99);
+    cr_expect_geq(lag, bad.lag_p99 / 8, "gil lag p99 %.1f ms, bad %.1f ms", lag, bad.lag_p99);
+    json_decref(r);
 }
 
 Test(d3b, the_cpu_job_is_calibrated_to_about_ten_milliseconds)

@@ -369,3 +369,45 @@ json_t *ls_report_loop_of_tid(json_t *report, uint64_t tid)
         if (ls_json_u64(json_array_get(loops, i), "tid") == tid) return json_array_get(loops, i);
     return NULL;
 }
+
+struct ls_proc_result ls_cli(char *const args[], int timeout_s)
+{
+    char *argv[64] = {(char *)ls_loopstall_bin()};
+    int n = 1;
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return ls_run_argv(argv, NULL, timeout_s);
+}
+
+char *ls_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot read %s", path);
+    char *buf = NULL;
+    size_t len = 0;
+    if (getdelim(&buf, &len, '\0', f) < 0) {
+        free(buf);
+        buf = strdup("");
+    }
+    fclose(f);
+    return buf;
+}
+
+void ls_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0, "writing %s", path);
+}
+
+void ls_assert_valid_sarif(const char *path)
+{
+    char *argv[] = {"/usr/bin/python3", LS_SOURCE_DIR "/tests/schemas/validate.py",
+                    LS_SOURCE_DIR "/tests/schemas/sarif-schema-2.1.0.json", (char *)path, NULL};
+    struct ls_proc_result r = ls_run_argv(argv, NULL, 60);
+    cr_assert_eq(r.status, 0, "%s does not validate:\n%s%s", path, r.out, r.err);
+    cr_assert(strstr(r.out, ": 0 schema errors"), "%s", r.out);
+    ls_proc_result_free(&r);
+}

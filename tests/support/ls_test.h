@@ -78,4 +78,15 @@ json_t *ls_stall_interp_frame(json_t *stall, const char *lang, const char *symbo
  * program (python3, node, redis-server) is missing instead of skipping silently. */
 const char *ls_require_program(const char *name);
 
+/* Runs the built `loopstall` with args (NULL-terminated), at most timeout_s. */
+struct ls_proc_result ls_cli(char *const args[], int timeout_s);
+
+/* A whole file as a string (malloc'd; aborts the test when it cannot be read), and its inverse. */
+char *ls_read_file(const char *path);
+void ls_write_file(const char *path, const char *text);
+
+/* Validates a SARIF file against the official 2.1.0 schema (tests/schemas) with Debian's
+ * python3-jsonschema; fails the test with every schema error otherwise. */
+void ls_assert_valid_sarif(const char *path);
+
 #endif

@@ -1,4 +1,5 @@
-/* test-real.c -- the agent's own lookup of the real functions answers what dlsym(RTLD_NEXT) does. */
+/* test-real.c -- the agent's own lookup of the real functions answers what dlsym(RTLD_NEXT) does.
+ */
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 
@@ -16,7 +17,9 @@ Test(real, every_function_of_the_table_resolves_to_what_dlsym_next_gives)
         resolved += expect != NULL;
     }
     cr_assert_geq(resolved, LS_FN_COUNT - 2, "libc defines (almost) every function of the table");
-    /* The point of the quick lookup: dlsym is the exception (names it cannot settle), not the rule. */
+    /* The point of the quick lookup: dlsym is the exception (names it cannot settle), not the rule.
+     */
     cr_log_info("%d of %d names went to dlsym", ls_real_fallbacks, LS_FN_COUNT);
-    cr_assert_leq(ls_real_fallbacks, 3, "%d of %d names went to dlsym", ls_real_fallbacks, LS_FN_COUNT);
+    cr_assert_leq(ls_real_fallbacks, 3, "%d of %d names went to dlsym", ls_real_fallbacks,
+                  LS_FN_COUNT);
 }

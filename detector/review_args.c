@@ -1,0 +1,78 @@
+/* review_args.c -- the command line of gate and diff: one parser for the options they share. */
+#include "review_args.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "review.h"
+
+/* --max-stall MS: milliseconds above 0, fractions allowed. */
+static int parse_ms(const char *v, long long *ns)
+{
+    char *end;
+    double ms = strtod(v, &end);
+    if (end == v || *end || !(ms > 0) || !isfinite(ms) || ms > 1e9) return -1;
+    *ns = (long long)llround(ms * 1e6);
+    return 0;
+}
+
+int ls_review_args_parse(const char *cmd, int argc, char **argv, int nreports, const char *usage,
+                         struct ls_review_args *a)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"include-startup", no_argument, NULL, 's'},
+                                         {"source-root", required_argument, NULL, 'r'},
+                                         {"baseline", required_argument, NULL, 'b'},
+                                         {"max-stall", required_argument, NULL, 'm'},
+                                         {NULL, 0, NULL, 0}};
+    int gate = !strcmp(cmd, "gate"), c;
+    const char *format = NULL, *root = NULL;
+    memset(a, 0, sizeof *a);
+    a->phases = LS_SERVING_ONLY;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+        if (c == 'f') {
+            format = optarg;
+        } else if (c == 'o') {
+            a->out_path = optarg;
+        } else if (c == 's') {
+            a->phases = LS_ALL_PHASES;
+        } else if (c == 'r') {
+            root = optarg;
+        } else if (c == 'b' && gate) {
+            a->baseline = optarg;
+        } else if (c == 'm' && gate) {
+            if (parse_ms(optarg, &a->max_stall_ns) == 0) continue;
+            fprintf(stderr,
+                    "loopstall gate: bad --max-stall \"%s\": expected milliseconds above 0, e.g. "
+                    "--max-stall 250\n",
+                    optarg);
+            return -1;
+        } else if (c == ':') {
+            fprintf(stderr, "loopstall %s: option %s needs a value (see loopstall --help)\n", cmd,
+                    argv[optind - 1]);
+            return -1;
+        } else {
+            fprintf(stderr,
+                    "loopstall %s: unknown option %s: accepted are %s--format %s, -o FILE, "
+                    "--include-startup, --source-root DIR\n",
+                    cmd, argv[optind - 1], gate ? "--baseline FILE, --max-stall MS, " : "",
+                    ls_review_renderer_names());
+            return -1;
+        }
+    }
+    if (argc - optind != nreports) {
+        fprintf(stderr, "loopstall %s: expected %s: %s\n", cmd,
+                nreports == 1 ? "one report" : "two reports", usage);
+        return -1;
+    }
+    if (ls_review_format(cmd, format, a->out_path, &a->format) != 0 ||
+        ls_source_root(root, a->source_root, sizeof a->source_root) != 0)
+        return -1;
+    return optind;
+}
