@@ -42,7 +42,7 @@ static struct proxy proxy_make(void)
              "backend be\n"
              "  server slow 127.0.0.1:%d\n",
              THREADS, p.port, p.backend_port);
-    p.cfg = ls_write_file(p.dir, "haproxy.cfg", cfg);
+    p.cfg = ls_write_in(p.dir, "haproxy.cfg", cfg);
     char port[16];
     snprintf(port, sizeof port, "%d", p.backend_port);
     char *backend[] = {PYTHON, LS_SERVICES_DIR "/slow_upstream.py", port, BACKEND_MS, NULL};
@@ -159,11 +159,11 @@ static struct ls_proc_result serve_and_stop(struct proxy *p, int under_agent)
     struct ls_proc_result r = {.status = ls_wait_exit(pid, 20)};
     char *o = ls_path_join(p->dir, under_agent ? "run.out" : "plain.out");
     char *e = ls_path_join(p->dir, under_agent ? "run.err" : "plain.err");
-    char *text = ls_read_file(o);
+    char *text = ls_file_text(o);
     r.out = malloc(strlen(text) + strlen(answers) + 1);
     strcpy(r.out, text);
     strcat(r.out, answers);
-    char *err = ls_read_file(e);
+    char *err = ls_file_text(e);
     r.err = ls_without_numbers(err); /* haproxy's messages carry its pid */
     free(err);
     free(text);

@@ -135,11 +135,11 @@ static struct ls_proc_result serve_and_stop(struct cache *c, int under_agent)
     struct ls_proc_result r = {.status = ls_wait_exit(pid, 20)};
     char *o = ls_path_join(c->dir, under_agent ? "run.out" : "plain.out");
     char *e = ls_path_join(c->dir, under_agent ? "run.err" : "plain.err");
-    char *text = ls_read_file(o);
+    char *text = ls_file_text(o);
     r.out = malloc(strlen(text) + strlen(replies) + 1);
     strcpy(r.out, text);
     strcat(r.out, replies);
-    r.err = ls_read_file(e);
+    r.err = ls_file_text(e);
     free(text);
     free(replies);
     free(o);

@@ -54,11 +54,11 @@ static struct site site_make(const char *extra)
              "}\n",
              s.pidfile, s.errlog, extra ? extra : "", s.dir, s.dir, s.dir, s.dir, s.dir, s.port,
              s.dir);
-    s.conf = ls_write_file(s.dir, "nginx.conf", conf);
+    s.conf = ls_write_in(s.dir, "nginx.conf", conf);
     char *www = ls_path_join(s.dir, "www");
     cr_assert_eq(mkdir(www, 0755), 0);
-    free(ls_write_file(www, "slow.txt", "slow file\n"));
-    free(ls_write_file(www, "fast.txt", "fast file\n"));
+    free(ls_write_in(www, "slow.txt", "slow file\n"));
+    free(ls_write_in(www, "fast.txt", "fast file\n"));
     free(www);
     return s;
 }
@@ -94,7 +94,7 @@ static int uid_of(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    char *st = ls_read_file(path);
+    char *st = ls_file_text(path);
     char *line = strstr(st, "\nUid:");
     int uid = line ? atoi(line + 5) : -1;
     free(st);
@@ -232,8 +232,8 @@ static struct ls_proc_result start_serve_stop(struct site *s, int under_agent)
     unlink(s->pidfile);
     char *o = ls_path_join(s->dir, under_agent ? "agent.out" : "plain.out");
     char *e = ls_path_join(s->dir, under_agent ? "agent.err" : "plain.err");
-    out.out = ls_read_file(o);
-    out.err = ls_read_file(e);
+    out.out = ls_file_text(o);
+    out.err = ls_file_text(e);
     free(o);
     free(e);
     return out;

@@ -205,11 +205,11 @@ static struct ls_proc_result start_use_stop(struct redis *r, int under_agent)
     char *o = ls_path_join(r->dir, file);
     snprintf(file, sizeof file, "%s.err", name);
     char *e = ls_path_join(r->dir, file);
-    char *text = ls_read_file(o);
+    char *text = ls_file_text(o);
     out.out = malloc(strlen(text) + strlen(replies) + 1);
     strcpy(out.out, text);
     strcat(out.out, replies);
-    out.err = ls_read_file(e);
+    out.err = ls_file_text(e);
     free(text);
     free(replies);
     free(o);

@@ -223,13 +223,13 @@ static struct ls_proc_result serve_and_log(struct service *s, int under_agent)
     struct ls_proc_result r = {.status = ls_wait_exit(pid, 30)};
     char file[64];
     snprintf(file, sizeof file, "%s.out", name);
-    char *o = ls_path_join(s->dir, file), *text = ls_read_file(o);
+    char *o = ls_path_join(s->dir, file), *text = ls_file_text(o);
     r.out = ls_without_numbers(text);
     free(text);
     free(o);
     snprintf(file, sizeof file, "%s.err", name);
     char *e = ls_path_join(s->dir, file);
-    text = ls_read_file(e);
+    text = ls_file_text(e);
     /* run's own lines (a hang line when the import runs long on a loaded machine) share the
      * stream; the service's lines are the rest. */
     char *service_lines = ls_without_lines_starting(text, "loopstall: ");

@@ -110,7 +110,7 @@ void ls_service_track_pidfile(const char *path)
 void ls_service_kill_all(void)
 {
     for (int i = 0; i < npidfiles; i++) {
-        char *text = ls_read_file(pidfiles[i]);
+        char *text = ls_file_text(pidfiles[i]);
         long pid = strtol(text, NULL, 10);
         if (pid > 0) kill((pid_t)pid, SIGKILL);
         free(text);
@@ -143,7 +143,7 @@ pid_t ls_read_pidfile(const char *path, int timeout_s)
 {
     uint64_t deadline = now_ms() + (uint64_t)timeout_s * 1000;
     for (;;) {
-        char *text = ls_read_file(path);
+        char *text = ls_file_text(path);
         long pid = strtol(text, NULL, 10);
         free(text);
         if (pid > 0) {
@@ -181,7 +181,7 @@ void ls_wait_listening(int port, pid_t watch, int timeout_s, const char *what, c
         int st;
         int exited = watch > 0 && waitpid(watch, &st, WNOHANG) == watch;
         if (exited || now_ms() >= deadline) {
-            char *text = log ? ls_read_file(log) : strdup("");
+            char *text = log ? ls_file_text(log) : strdup("");
             cr_assert_fail("%s never listened on 127.0.0.1:%d (%s); its log:\n%s", what, port,
                            exited ? "it exited" : "timed out", text);
         }
@@ -255,7 +255,7 @@ int ls_http_get(int port, const char *path, char **body, double *ms)
     return code;
 }
 
-char *ls_read_file(const char *path)
+char *ls_file_text(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) return strdup("");
@@ -271,7 +271,7 @@ char *ls_read_file(const char *path)
     return s;
 }
 
-char *ls_write_file(const char *dir, const char *name, const char *text)
+char *ls_write_in(const char *dir, const char *name, const char *text)
 {
     char *path = ls_path_join(dir, name);
     FILE *f = fopen(path, "w");
@@ -353,7 +353,7 @@ json_t *ls_finish_run(const char *dir, pid_t run, int timeout_s, int want_status
 {
     int status = ls_wait_exit(run, timeout_s);
     char *err_path = ls_path_join(dir, "run.err");
-    char *err = ls_read_file(err_path);
+    char *err = ls_file_text(err_path);
     cr_assert_eq(status, want_status, "loopstall run exited %d, want %d; its stderr:\n%s", status,
                  want_status, err);
     char *json = ls_path_join(dir, "r.json");

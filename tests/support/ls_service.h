@@ -49,9 +49,9 @@ char *ls_tcp_exchange(int fd, const char *request, const char *end);
 int ls_http_get(int port, const char *path, char **body, double *ms);
 
 /* The whole file (malloc'd), or an empty string when it cannot be read. */
-char *ls_read_file(const char *path);
+char *ls_file_text(const char *path);
 /* Writes text into DIR/NAME; returns the path (malloc'd). */
-char *ls_write_file(const char *dir, const char *name, const char *text);
+char *ls_write_in(const char *dir, const char *name, const char *text);
 
 /* The first line of text that starts with prefix (malloc'd, without its newline), or NULL. */
 char *ls_line_starting(const char *text, const char *prefix);
