@@ -39,7 +39,7 @@ Test(node_diff, five_runs_of_the_same_cpu_workload_diff_clean_pair_by_pair, .tim
         /* The service's answers and status are the same under the agent. */
         cr_assert_eq(r.status, plain.status, "run %d exited %d: %s", i, r.status, r.err);
         cr_assert_str_eq(r.out, plain.out);
-        char *summary = ls_summary_line(r.err);
+        char *summary = ls_summary_block(r.err);
         cr_log_info("node run %d summary: %s", i, summary);
         free(summary);
         json_t *report = ls_load_json(json[i]);

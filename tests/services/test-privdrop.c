@@ -46,7 +46,7 @@ Test(privdrop, a_service_that_becomes_nobody_after_starting_still_reports_its_st
     struct ls_proc_result r = run_under_loopstall(dir, argv);
     cr_assert_eq(r.status, plain.status, "under loopstall: %d; stderr:\n%s", r.status, r.err);
     cr_assert_str_eq(r.out, plain.out);
-    char *summary = ls_summary_line(r.err);
+    char *summary = ls_summary_block(r.err);
     cr_log_info("privdrop summary: %s", summary);
     char *json = ls_path_join(dir, "r.json");
     json_t *report = ls_load_json(json);
@@ -117,7 +117,7 @@ Test(privdrop, a_record_that_cannot_be_shared_is_a_loss_on_the_summary_never_0_s
     struct ls_proc_result r = run_under_loopstall(dir, argv);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, EXPECTED_OUTPUT);
-    char *summary = ls_summary_line(r.err);
+    char *summary = ls_summary_block(r.err);
     cr_log_info("loss summary: %s", summary);
     char *lost = ls_line_starting(r.err, "loopstall: lost: pid ");
     cr_assert_not_null(lost, "no loss is said; stderr:\n%s", r.err);

@@ -349,6 +349,19 @@ pid_t ls_spawn_run(const char *dir, const char *threshold_ms, char *const opts[]
     return pid;
 }
 
+char *ls_summary_block(const char *err)
+{
+    char *head = ls_summary_line(err);
+    if (!head) return NULL;
+    const char *at = strstr(err, head), *end = at + strlen(head);
+    while (end[0] == '\n' && end[1] == ' ' && end[2] == ' ') {
+        const char *nl = strchr(end + 1, '\n');
+        end = nl ? nl : end + strlen(end);
+    }
+    free(head);
+    return strndup(at, (size_t)(end - at));
+}
+
 json_t *ls_finish_run(const char *dir, pid_t run, int timeout_s, int want_status, char **summary)
 {
     int status = ls_wait_exit(run, timeout_s);
@@ -358,7 +371,7 @@ json_t *ls_finish_run(const char *dir, pid_t run, int timeout_s, int want_status
                  want_status, err);
     char *json = ls_path_join(dir, "r.json");
     json_t *report = ls_load_json(json);
-    if (summary) *summary = ls_summary_line(err);
+    if (summary) *summary = ls_summary_block(err);
     free(json);
     free(err);
     free(err_path);

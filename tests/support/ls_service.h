@@ -72,6 +72,8 @@ json_t *ls_finish_run(const char *dir, pid_t run, int timeout_s, int want_status
 /* The summary line `loopstall run` printed on stderr ("loopstall: N stalls ..."), malloc'd, or
  * NULL when there is none. */
 char *ls_summary_line(const char *err);
+/* That line and the indented lines under it (the worst stalls), for a test's log (malloc'd). */
+char *ls_summary_block(const char *err);
 
 /* One line per stall, for failure messages: ls_describe_stalls's, with the phase, the start
  * and the first named frames of its stack (or first sample). Static buffer. */
