@@ -173,6 +173,15 @@ static int merger_add_file(struct merger *m, const char *path)
         share_process_frames(m, p);
         json_array_append(procs, p);
     }
+    /* A merged report read again keeps the reports run could not get (its sentences only). */
+    json_t *l;
+    json_array_foreach(json_object_get(doc, "losses"), i, l)
+    {
+        if (!json_is_string(l)) continue;
+        if (!json_object_get(m->report, "losses"))
+            json_object_set_new(m->report, "losses", json_array());
+        json_array_append(json_object_get(m->report, "losses"), l);
+    }
     json_decref(doc);
     return 0;
 }

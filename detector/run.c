@@ -478,11 +478,7 @@ int ls_cmd_run(int argc, char **argv)
                 program);
     int rc = ls_outputs_write(report, &out);
     if (!quiet) {
-        ls_render_summary(report, out.json_path, stderr);
-        size_t i;
-        json_t *l;
-        json_array_foreach(json_object_get(report, "losses"), i, l)
-            fprintf(stderr, "loopstall: lost: %s\n", json_string_value(l));
+        ls_render_summary(report, out.json_path, stderr); /* it says each loss */
         if (no_wait && still) {
             fprintf(stderr, "loopstall: %d process%s still running under the agent (pid", still,
                     still == 1 ? "" : "es");

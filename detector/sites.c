@@ -9,29 +9,127 @@
 #include "sites.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "site_id.h"
 
-const char *ls_site_frame_name(json_t *frame)
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* What names a script in an id: its base name, with its directory for a
+ * package's __init__.py, __main__.py or index.js (every package has one), the
+ * whole name for Node's own scripts (node:internal/timers). */
+static void script_key(const char *file, char *buf, size_t len)
+{
+    if (!file || !file[0]) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (!strncmp(file, "node:", 5)) {
+        snprintf(buf, len, "%s", file);
+        return;
+    }
+    const char *b = base_name(file);
+    if (b > file && (!strcmp(b, "__init__.py") || !strcmp(b, "__main__.py") ||
+                     !strcmp(b, "index.js") || !strcmp(b, "index.mjs"))) {
+        const char *d = b - 1; /* the slash before the base name */
+        while (d > file && d[-1] != '/')
+            d--;
+        snprintf(buf, len, "%.*s", (int)(b - d), d);
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s", b);
+        return;
+    }
+    snprintf(buf, len, "%s", b);
+}
+
+/* An interpreter frame is its language, its qualified name and its script's
+ * key: "python:load_config@app.py". Not its line: a line moves whenever code
+ * above it is edited, and a site keeps its id through unrelated edits (two
+ * blocking calls of the same kind in one function are one site). Not the whole
+ * path: the same code runs from a checkout, from a container's /srv and from a
+ * venv, and the standard library's path changes with every patch release
+ * (pyenv's versions/3.11.7/lib/python3.11). */
+const char *ls_site_frame_name(json_t *frame, char *buf, size_t len)
 {
     const char *s = json_string_value(json_object_get(frame, "symbol"));
+    const char *lang = json_string_value(json_object_get(frame, "lang"));
+    if (lang) {
+        if (!s) return NULL;
+        char key[512];
+        script_key(json_string_value(json_object_get(frame, "file")), key, sizeof key);
+        snprintf(buf, len, "%s:%s@%s", lang, s, key);
+        return buf;
+    }
     if (s) return s;
     const char *m = json_string_value(json_object_get(frame, "module"));
-    if (!m) return NULL;
-    const char *slash = strrchr(m, '/');
-    return slash ? slash + 1 : m;
+    return m ? base_name(m) : NULL;
+}
+
+/* The frames of a stack that make up a site's identity, innermost first.
+ *
+ * A native stack gives all its frames; the id takes the first few named ones
+ * (from the first named frame outside libc for a CPU stall, so that a sample
+ * in memcpy does not make a new site). A stack with interpreter frames gives
+ * interpreter frames only: the native frames around them are the interpreter's
+ * own (_PyEval_EvalFrameDefault, Builtins_InterpreterEntryTrampoline), which
+ * differ between builds of one version (Debian's stripped python3.11 names
+ * none of them) and say nothing of the user's code. What it gives, in order:
+ * for a blocking call, the library function the user's code called
+ * (requests.get, execSync) when it has a frame; the innermost frame of the
+ * user's code; the user's frames outward from it (its callers). So two
+ * blocking calls in two functions are two sites, and the library's and the
+ * framework's frames in between, which change with their versions, stay out.
+ * A CPU stall leaves the library function out: where its samples fell in
+ * library code (pbkdf2Sync or gzipSync of one function) is chance, the user's
+ * function that ran them is not. Without user code (a library's own startup):
+ * the innermost interpreter frames. */
+static size_t id_frames(json_t *stack, int cpu, json_t **out, size_t max)
+{
+    size_t n = 0, len = json_array_size(stack);
+    if (!ls_stack_has_interp(stack)) {
+        long from = cpu ? ls_cpu_culprit_index(stack) : 0;
+        for (size_t i = from > 0 ? (size_t)from : 0; i < len && n < max; i++)
+            out[n++] = json_array_get(stack, i);
+        return n;
+    }
+    long u = ls_culprit_index(stack);
+    json_t *culprit = json_array_get(stack, (size_t)u);
+    if (ls_frame_is_user(culprit)) {
+        for (long i = u - 1; i >= 0 && !cpu; i--)
+            if (ls_frame_is_interp(json_array_get(stack, (size_t)i))) {
+                out[n++] = json_array_get(stack, (size_t)i);
+                break;
+            }
+        out[n++] = culprit;
+        for (long i = ls_next_user_frame(stack, u); i >= 0 && n < max;
+             i = ls_next_user_frame(stack, i))
+            out[n++] = json_array_get(stack, (size_t)i);
+        return n;
+    }
+    for (size_t i = (size_t)u; i < len && n < max; i++)
+        if (ls_frame_is_interp(json_array_get(stack, i))) out[n++] = json_array_get(stack, i);
+    return n;
 }
 
 static void make_id(const char *cls, const char *fn, json_t *stack, char id[LS_SITE_ID_LEN])
 {
-    size_t n = json_array_size(stack);
-    const char **names = calloc(n ? n : 1, sizeof *names);
+    size_t len = json_array_size(stack);
+    json_t **frames = calloc(len ? len : 1, sizeof *frames);
+    const char **names = calloc(len ? len : 1, sizeof *names);
+    char(*bufs)[512] = calloc(len ? len : 1, sizeof *bufs);
+    size_t n = id_frames(stack, cls && !strcmp(cls, "cpu"), frames, len);
     for (size_t i = 0; i < n; i++)
-        names[i] = ls_site_frame_name(json_array_get(stack, i));
+        names[i] = ls_site_frame_name(frames[i], bufs[i], sizeof bufs[i]);
     ls_site_id(cls, fn, names, n, id);
+    free(bufs);
     free(names);
+    free(frames);
 }
 
 void ls_site_set_id(json_t *site)
@@ -173,9 +271,21 @@ json_t *ls_sites_by_id(json_t *report, enum ls_phases phases)
     return out;
 }
 
-/* Frames compared between samples: by symbol, else by module and offset. */
+/* Frames compared between samples: an interpreter frame by language, name and
+ * script (its line moves as the function runs), a native one by symbol (any
+ * place in the function), else by module and offset. */
 static int same_frame(json_t *a, json_t *b)
 {
+    const char *la = json_string_value(json_object_get(a, "lang"));
+    const char *lb = json_string_value(json_object_get(b, "lang"));
+    if (la || lb) {
+        const char *fa = json_string_value(json_object_get(a, "file"));
+        const char *fb = json_string_value(json_object_get(b, "file"));
+        const char *sa = json_string_value(json_object_get(a, "symbol"));
+        const char *sb = json_string_value(json_object_get(b, "symbol"));
+        return la && lb && !strcmp(la, lb) && sa && sb && !strcmp(sa, sb) &&
+               (fa ? fb && !strcmp(fa, fb) : !fb);
+    }
     const char *sa = json_string_value(json_object_get(a, "symbol"));
     const char *sb = json_string_value(json_object_get(b, "symbol"));
     if (sa || sb) return sa && sb && !strcmp(sa, sb);
@@ -186,25 +296,52 @@ static int same_frame(json_t *a, json_t *b)
     return ma && mb && oa && ob && !strcmp(ma, mb) && !strcmp(oa, ob);
 }
 
-/* The stack every sample of a CPU stall shares, from the outermost frame in:
- * the function that was running the whole time, not wherever one sample
- * happened to land. */
+/* The frame of sample equal to f, or NULL. */
+static json_t *frame_in(json_t *sample, json_t *f)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(sample, i, g) if (same_frame(f, g)) return g;
+    return NULL;
+}
+
+/* The stack every sample of a CPU stall shares: the frames of the first sample
+ * that every other one holds too, innermost first. Not aligned at the outer
+ * end, because a deep stack is cut there (the agent keeps the innermost
+ * frames), and not the first sample's frames where the others lack them: the
+ * function that ran the whole time, not wherever one sample happened to land.
+ * A sample that cannot say where it was called from (frames.h,
+ * ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
+ * An interpreter frame whose line differs between samples keeps no line. */
 static json_t *common_stack(json_t *samples)
 {
-    json_t *first = json_array_get(samples, 0);
-    size_t n0 = json_array_size(first), keep = n0;
-    for (size_t s = 1; s < json_array_size(samples); s++) {
-        json_t *other = json_array_get(samples, s);
-        size_t ni = json_array_size(other), i = 0;
-        while (i < n0 && i < ni &&
-               same_frame(json_array_get(first, n0 - 1 - i), json_array_get(other, ni - 1 - i)))
-            i++;
-        if (i < keep) keep = i;
+    json_t *first = NULL, *x, *f, *out = json_array();
+    size_t i, k;
+    json_array_foreach(samples, i, x) if (!first && ls_sample_counts(samples, x)) first = x;
+    json_array_foreach(first, i, f)
+    {
+        int everywhere = 1, same_line = 1;
+        json_array_foreach(samples, k, x)
+        {
+            if (!ls_sample_counts(samples, x)) continue;
+            json_t *g = frame_in(x, f);
+            if (!g) {
+                everywhere = 0;
+                break;
+            }
+            same_line &= json_equal(json_object_get(f, "line"), json_object_get(g, "line")) ||
+                         !json_object_get(f, "lang");
+        }
+        if (!everywhere) continue;
+        if (same_line) {
+            json_array_append(out, f);
+        } else {
+            json_t *copy = json_deep_copy(f);
+            json_object_del(copy, "line");
+            json_object_del(copy, "line_is");
+            json_array_append_new(out, copy);
+        }
     }
-    if (keep == 0) keep = n0;
-    json_t *out = json_array();
-    for (size_t i = n0 - keep; i < n0; i++)
-        json_array_append(out, json_array_get(first, i));
     return out;
 }
 

@@ -8,10 +8,11 @@
  * with "phase": "startup" ran before the loop first went idle). */
 enum ls_phases { LS_ALL_PHASES, LS_SERVING_ONLY };
 
-/* The name a frame contributes to a site id: its symbol, or its module's base
- * name. Interpreter frames ("lang") name themselves by symbol too; this is the
- * function to change when ids should use more of them. NULL for none. */
-const char *ls_site_frame_name(json_t *frame);
+/* The name a frame contributes to a site id: a native frame's symbol, or its
+ * module's base name; an interpreter frame's language, qualified name and
+ * script ("python:load_config@app.py", written into buf). NULL for none. Which
+ * frames of a stack take part is said in sites.c. */
+const char *ls_site_frame_name(json_t *frame, char *buf, size_t len);
 
 /* Gives a site object its "id" from its class, call and stack names. */
 void ls_site_set_id(json_t *site);

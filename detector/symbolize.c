@@ -9,9 +9,14 @@
  * would hang the command), and the answer for each module and offset is kept:
  * 2,000 processes of one program ask the same questions, and a symbol lookup
  * in libdw walks the module's symbol table.
+ *
+ * JIT code has no module: V8 names it in /tmp/perf-PID.map (run adds the flags
+ * to NODE_OPTIONS), and a JavaScript function's entry there becomes a frame of
+ * its own language, like the Python frames the agent writes.
  */
 #include "symbolize.h"
 
+#include <ctype.h>
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +152,74 @@ static struct perf_map *perf_map_for(struct ls_symbolizer *s, long pid)
     return m;
 }
 
+/* The kinds of perf-map entry that are a JavaScript function: "JS:" since V8
+ * 9, "LazyCompile:" and "Function:" before, "Script:" for a script's top level,
+ * "InterpretedFunction:" for the per-function trampoline copies older V8
+ * wrote with --interpreted-frames-native-stack. Builtins, bytecode handlers,
+ * stubs and regular expressions keep their native names. */
+static const char *const js_kinds[] = {
+    "JS:", "LazyCompile:", "Function:", "Script:", "InterpretedFunction:", "Eval:"};
+
+/* Where the script starts in "NAME SCRIPT:LINE:COL": a name may hold spaces
+ * ("get size"), a path too, so the script is known by how it begins, and is
+ * the last word only when nothing begins like a script. */
+static const char *script_start(const char *rest)
+{
+    static const char *const starts[] = {" /", " node:", " file:", " internal/", " [eval"};
+    const char *best = NULL;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        const char *at = strstr(rest, starts[i]);
+        if (at && (!best || at < best)) best = at;
+    }
+    if (!best) best = strrchr(rest, ' ');
+    return best ? best + 1 : NULL;
+}
+
+/* Splits a trailing ":DIGITS" off [s, *end): its value, or -1 when there is none. */
+static long trailing_number(const char *s, const char **end)
+{
+    const char *p = *end;
+    while (p > s && isdigit((unsigned char)p[-1]))
+        p--;
+    if (p == *end || p == s || p[-1] != ':') return -1;
+    long v = strtol(p, NULL, 10);
+    *end = p - 1;
+    return v;
+}
+
+int ls_js_frame_from_perf_name(json_t *frame, const char *name)
+{
+    const char *rest = NULL;
+    for (size_t i = 0; i < sizeof js_kinds / sizeof js_kinds[0] && !rest; i++)
+        if (!strncmp(name, js_kinds[i], strlen(js_kinds[i]))) rest = name + strlen(js_kinds[i]);
+    if (!rest) return 0;
+    if (*rest && strchr("~^+*", *rest))
+        rest++; /* the tier: Ignition, Sparkplug, Maglev, TurboFan */
+    const char *script = script_start(rest);
+    const char *name_end = script ? script - 1 : rest + strlen(rest);
+    const char *end = script ? script + strlen(script) : NULL;
+    long line = -1;
+    if (script) {
+        /* "file:LINE:COL" from V8 9 on, "file:LINE" before: the line is where the function starts.
+         */
+        long last = trailing_number(script, &end);
+        long before = last >= 0 ? trailing_number(script, &end) : -1;
+        line = before >= 0 ? before : last;
+    }
+    if (script && !strncmp(script, "file://", 7)) script += 7; /* an ES module's URL */
+    json_object_set_new(frame, "lang", json_string("js"));
+    json_object_set_new(frame, "symbol",
+                        name_end > rest ? json_stringn(rest, (size_t)(name_end - rest))
+                                        : json_string("(anonymous)"));
+    if (script && end > script)
+        json_object_set_new(frame, "file", json_stringn(script, (size_t)(end - script)));
+    if (line > 0) {
+        json_object_set_new(frame, "line", json_integer(line));
+        json_object_set_new(frame, "line_is", json_string("function_start"));
+    }
+    return 1;
+}
+
 static void set_symbol(json_t *answer, const char *name)
 {
     int status = -1;
@@ -195,12 +268,14 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
     if (!offset) return;
     unsigned long off = strtoul(offset, NULL, 16);
     if (!module) {
-        /* No loaded object held this address: JIT code, if anything names it. */
+        /* No loaded object held this address: JIT code, if anything names it.
+         * V8 reuses code space, so the latest entry that covers it is the one. */
         struct perf_map *pm = perf_map_for(s, pid);
-        for (size_t i = 0; i < pm->n; i++)
+        for (size_t i = pm->n; i-- > 0;)
             if (off >= pm->syms[i].start && off < pm->syms[i].start + pm->syms[i].size) {
-                json_object_set_new(frame, "symbol", json_string(pm->syms[i].name));
                 json_object_set_new(frame, "module", json_string("[jit]"));
+                if (!ls_js_frame_from_perf_name(frame, pm->syms[i].name))
+                    json_object_set_new(frame, "symbol", json_string(pm->syms[i].name));
                 break;
             }
         return;
@@ -239,11 +314,10 @@ void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
             json_array_foreach(json_object_get(st, "samples"), c, call)
                 symbolize_stack(s, call, pid);
         }
-        json_array_foreach(json_object_get(p, "sites"), k, st)
-            symbolize_stack(s, json_object_get(st, "stack"), pid);
-        json_array_foreach(json_object_get(p, "blocking_calls"), k, st)
-            symbolize_stack(s, json_object_get(st, "stack"), pid);
-        json_array_foreach(json_object_get(p, "findings"), k, st)
-            symbolize_stack(s, json_object_get(st, "stack"), pid);
+        /* Aggregates too: a folded storm's site must get the id its kept stalls get. */
+        static const char *const aggregates[] = {"sites", "folded", "blocking_calls", "findings"};
+        for (size_t a = 0; a < sizeof aggregates / sizeof aggregates[0]; a++)
+            json_array_foreach(json_object_get(p, aggregates[a]), k, st)
+                symbolize_stack(s, json_object_get(st, "stack"), pid);
     }
 }

@@ -16,6 +16,14 @@ void ls_symbolizer_free(struct ls_symbolizer *s);
  * perf map a JIT writes, /tmp/perf-PID.map). */
 void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid);
 
+/* Makes frame an interpreter frame when name is what V8 writes in its perf map
+ * for a JavaScript function ("JS:~loadConfig /srv/app.js:2:20", older V8's
+ * "LazyCompile:*f file:3"): "lang": "js", the function's name as "symbol"
+ * ("(anonymous)" for none), the script as "file" and the function's first line
+ * as "line" with "line_is": "function_start". Returns 1 then; 0, touching
+ * nothing, for a builtin's, a stub's or any other name. */
+int ls_js_frame_from_perf_name(json_t *frame, const char *name);
+
 /* Symbolizes every frame of every process in a merged report. */
 void ls_symbolize_report(struct ls_symbolizer *s, json_t *report);
 

@@ -27,9 +27,10 @@ static json_t *loop_model(json_t *proc, json_t *loop)
  * culprit call with its target, and the frame a reader should look at. */
 static json_t *stall_model(json_t *stall)
 {
-    char culprit[512], frame[512];
+    char culprit[512], frame[1024];
     const char *phase = json_string_value(json_object_get(stall, "phase"));
-    json_t *where = ls_first_interesting_frame(ls_stall_stack_shown(stall));
+    const char *where =
+        ls_fmt_where(ls_stall_stack_shown(stall), ls_stall_where_index(stall), frame, sizeof frame);
     json_int_t calls = json_integer_value(json_object_get(stall, "call_count"));
     if (!calls) calls = (json_int_t)json_array_size(json_object_get(stall, "calls"));
     const char *c = ls_fmt_culprit(stall, culprit, sizeof culprit);
@@ -42,7 +43,7 @@ static json_t *stall_model(json_t *stall)
                      ls_html_class(json_string_value(json_object_get(stall, "class"))), "phase",
                      phase && !strcmp(phase, "startup") ? "startup" : "serving", "ongoing",
                      json_is_true(json_object_get(stall, "ongoing")), "calls", calls, "culprit", c,
-                     "frame", where ? ls_fmt_frame(where, frame, sizeof frame) : NULL);
+                     "frame", where);
 }
 
 static json_t *process_model(json_t *proc)

@@ -5,6 +5,7 @@
 
 #include "advice.h"
 #include "format.h"
+#include "frames.h"
 #include "html.h"
 
 static void code(FILE *out, const char *s)
@@ -77,11 +78,15 @@ void ls_html_sites_table(FILE *out, json_t *report)
           "<th class=\"num\" aria-sort=\"descending\">total</th><th class=\"num\">max</th>"
           "<th>where</th><th>advice</th></tr></thead><tbody>\n",
           out);
-    char buf[512];
     for (i = 0; i < n; i++) {
         const char *cls = json_string_value(json_object_get(rows[i].site, "class"));
         const char *fn = json_string_value(json_object_get(rows[i].site, "fn"));
-        json_t *where = ls_first_interesting_frame(json_object_get(rows[i].site, "stack"));
+        json_t *site_stack = json_object_get(rows[i].site, "stack");
+        int cpu = cls && !strcmp(cls, "cpu");
+        char where[1024], advice[1024];
+        const char *at = ls_fmt_where(
+            site_stack, cpu ? ls_cpu_culprit_index(site_stack) : ls_culprit_index(site_stack),
+            where, sizeof where);
         long long count = json_integer_value(json_object_get(rows[i].site, "count"));
         fputs("<tr><td>", out);
         code(out, json_string_value(json_object_get(rows[i].site, "id")));
@@ -96,10 +101,10 @@ void ls_html_sites_table(FILE *out, json_t *report)
         ns_cell(out, json_integer_value(json_object_get(rows[i].site, "total_ns")));
         ns_cell(out, json_integer_value(json_object_get(rows[i].site, "max_ns")));
         fputs("<td>", out);
-        if (where) code(out, ls_fmt_frame(where, buf, sizeof buf));
+        if (at) code(out, at);
         stack_details(out, json_object_get(rows[i].site, "stack"));
         fputs("</td><td class=\"advice\">", out);
-        ls_html_text(out, ls_advice(cls, fn));
+        ls_html_text(out, ls_site_advice(rows[i].proc, rows[i].site, advice, sizeof advice));
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
@@ -150,8 +155,8 @@ static void stalls_table(FILE *out, json_t *proc)
         code(out, culprit ? culprit : "-");
         fputs("</td><td>", out);
         json_t *stack = ls_stall_stack_shown(x);
-        json_t *where = ls_first_interesting_frame(stack);
-        if (where) code(out, ls_fmt_frame(where, d, sizeof d));
+        const char *where = ls_fmt_where(stack, ls_stall_where_index(x), d, sizeof d);
+        if (where) code(out, where);
         stack_details(out, stack);
         fputs("</td></tr>\n", out);
     }

@@ -17,7 +17,7 @@ int render_chrome(json_t *report, FILE *out)
     json_t *events = json_array();
     size_t i, k, n;
     json_t *p, *s, *x;
-    char buf[512];
+    char buf[2048];
     json_array_foreach(json_object_get(report, "processes"), i, p)
     {
         json_int_t pid = json_integer_value(json_object_get(p, "pid"));
@@ -35,8 +35,8 @@ int render_chrome(json_t *report, FILE *out)
         {
             json_int_t tid = json_integer_value(json_object_get(s, "tid"));
             double start = (double)json_integer_value(json_object_get(s, "start_ns")) / 1e3;
-            const char *culprit = ls_fmt_culprit(s, buf, sizeof buf);
-            char name[600];
+            const char *culprit = ls_fmt_stall_cause(s, buf, sizeof buf);
+            char name[2200];
             snprintf(name, sizeof name, "%s stall%s%s",
                      json_string_value(json_object_get(s, "class")), culprit ? ": " : "",
                      culprit ? culprit : "");

@@ -25,7 +25,7 @@ static void headline(FILE *out, json_t *report)
             worst = first;
         json_decref(w); /* the stall itself stays in the report */
     }
-    char thr[32], wall[32], culprit[512], frame[512];
+    char thr[32], wall[32], culprit[512], frame[1024];
     /* A run with a finding and no stall (an unbounded fan-out) is not a good one either. */
     fprintf(out, "<p class=\"verdict %s\"><strong>%zu stall%s</strong>",
             nstalls || nfindings ? "bad" : "good", nstalls, nstalls == 1 ? "" : "s");
@@ -35,7 +35,8 @@ static void headline(FILE *out, json_t *report)
     if (worst) {
         const char *cls = json_string_value(json_object_get(worst, "class"));
         const char *c = ls_fmt_culprit(worst, culprit, sizeof culprit);
-        json_t *where = ls_first_interesting_frame(ls_stall_stack_shown(worst));
+        const char *where = ls_fmt_where(ls_stall_stack_shown(worst), ls_stall_where_index(worst),
+                                         frame, sizeof frame);
         fprintf(out, "; worst: %s <span class=\"cls %s\">",
                 ls_fmt_ns(json_integer_value(json_object_get(worst, "wall_ns")), wall, sizeof wall),
                 ls_html_class(cls));
@@ -48,7 +49,7 @@ static void headline(FILE *out, json_t *report)
         }
         if (where) {
             fputs(" at <code>", out);
-            ls_html_text(out, ls_fmt_frame(where, frame, sizeof frame));
+            ls_html_text(out, where);
             fputs("</code>", out);
         }
     }

@@ -9,13 +9,14 @@
 
 int render_markdown(json_t *report, FILE *out)
 {
-    char a[32], b[32], c[32], d[512], e[512];
+    char a[32], b[32], c[32], d[512], e[1024];
     fprintf(out, "## loopstall report\n\nStall threshold: %s\n",
             ls_fmt_ns(json_integer_value(json_object_get(report, "threshold_ns")), a, sizeof a));
     size_t i, k;
     json_t *p, *x;
     json_array_foreach(json_object_get(report, "processes"), i, p)
     {
+        ls_fmt_use_process(p); /* frames of the main executable named as the user ran it */
         json_t *argv = json_object_get(p, "argv");
         fprintf(out, "\n### Process %lld `%s`\n\n",
                 (long long)json_integer_value(json_object_get(p, "pid")),
@@ -45,16 +46,17 @@ int render_markdown(json_t *report, FILE *out)
             json_array_foreach(stalls, k, x)
             {
                 if (k == 20) break;
-                json_t *where = ls_first_interesting_frame(ls_stall_stack_shown(x));
+                const char *where =
+                    ls_fmt_where(ls_stall_stack_shown(x), ls_stall_where_index(x), e, sizeof e);
                 const char *culprit = ls_fmt_culprit(x, d, sizeof d);
                 fprintf(
-                    out, "| %s%s | %s | %s | %s | `%s` | %s |\n",
+                    out, "| %s%s | %s | %s | %s | `%s` | `%s` |\n",
                     ls_fmt_ns(json_integer_value(json_object_get(x, "wall_ns")), a, sizeof a),
                     json_is_true(json_object_get(x, "ongoing")) ? " (ongoing)" : "",
                     json_string_value(json_object_get(x, "class")),
                     ls_fmt_ns(json_integer_value(json_object_get(x, "blocked_ns")), b, sizeof b),
                     ls_fmt_ns(json_integer_value(json_object_get(x, "cpu_ns")), c, sizeof c),
-                    culprit ? culprit : "-", where ? ls_fmt_frame(where, e, sizeof e) : "-");
+                    culprit ? culprit : "-", where ? where : "-");
             }
         } else if (json_array_size(loops)) {
             fprintf(out, "\nNo stalls.\n");
@@ -83,10 +85,11 @@ int render_markdown(json_t *report, FILE *out)
                         json_string_value(json_object_get(x, "id")), cls, fn ? fn : "(cpu)",
                         (long long)json_integer_value(json_object_get(x, "count")),
                         ls_fmt_ns(json_integer_value(json_object_get(x, "total_ns")), a, sizeof a),
-                        ls_advice(cls, fn));
+                        ls_site_advice(p, x, e, sizeof e));
             }
         }
     }
+    ls_fmt_use_process(NULL);
     return ferror(out) ? -1 : 0;
 }
 

@@ -17,7 +17,13 @@ const char *ls_stack_frame_name(json_t *frame, char *buf, size_t len)
 {
     const char *sym = json_string_value(json_object_get(frame, "symbol"));
     const char *off = json_string_value(json_object_get(frame, "offset"));
-    if (sym)
+    const char *file = json_string_value(json_object_get(frame, "file"));
+    if (json_object_get(frame, "lang")) {
+        /* A function of a script, as the text report names it, without the line: the samples
+         * of one Python function fall on many lines, and a flame graph shows functions. */
+        const char *script = file && strncmp(file, "node:", 5) != 0 ? base_name(file) : file;
+        snprintf(buf, len, "%s (%s)", sym ? sym : "?", script ? script : "?");
+    } else if (sym)
         snprintf(buf, len, "%s", sym);
     else
         snprintf(buf, len, "%s+%s", base_name(json_string_value(json_object_get(frame, "module"))),

@@ -36,7 +36,8 @@ void ls_charge_stall(json_t *proc, json_t *stall, ls_charge_fn fn, void *ctx);
 /* Every stall of every process, in report order. */
 void ls_charge_report(json_t *report, ls_charge_fn fn, void *ctx);
 
-/* A frame's name in a stack: its symbol, else the module's base name and the offset. */
+/* A frame's name in a stack: an interpreter frame's function and script ("load_config (app.py)"),
+ * a native frame's symbol, else the module's base name and the offset. */
 const char *ls_stack_frame_name(json_t *frame, char *buf, size_t len);
 /* The name a process's stacks start with: "lab-d3a-28953". */
 const char *ls_stack_process_name(json_t *proc, char *buf, size_t len);
