@@ -326,6 +326,28 @@ int ls_collector_losses(const struct ls_collector *c, const char ***lines)
     return c->nlosses;
 }
 
+void ls_collector_forget(struct ls_collector *c)
+{
+    while (c->images) {
+        struct image *im = c->images, *next = im->next;
+        if (!im->done) {
+            if (im->pidfd >= 0) close(im->pidfd);
+            free(im->w.store.kept);
+            free(im->w.store.folded);
+            free(im->w.store.gone);
+            munmap(im->rec, sizeof *im->rec);
+        }
+        free(im);
+        c->images = next;
+    }
+    for (int i = 0; i < c->nlosses; i++)
+        free(c->losses[i]);
+    free(c->losses);
+    close(c->lsock);
+    close(c->epfd);
+    free(c);
+}
+
 void ls_collector_close(struct ls_collector *c)
 {
     for (struct image *im = c->images; im; im = im->next)

@@ -46,5 +46,8 @@ int ls_collector_losses(const struct ls_collector *c, const char ***lines);
 /* Finishes every record still live as of now (ended: the process is gone
  * without being reaped here), then closes. */
 void ls_collector_close(struct ls_collector *c);
+/* Lets go of everything without writing anything: another process (--no-wait's background
+ * watcher, a fork of this one) finishes the records. */
+void ls_collector_forget(struct ls_collector *c);
 
 #endif

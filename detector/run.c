@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,49 @@ static int reap(struct ls_collector *c, pid_t root, int *root_status, int *root_
             continue;
         }
         return p < 0 && errno == ECHILD;
+    }
+}
+
+/* The pids of run's children now (from /proc: run has one thread); how many. */
+static int leftover_children(pid_t *out, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "r");
+    int n = 0, p;
+    while (f && n < max && fscanf(f, "%d", &p) == 1)
+        out[n++] = p;
+    if (f) fclose(f);
+    return n;
+}
+
+static int pid_in(const pid_t *pids, int n, pid_t pid)
+{
+    for (int i = 0; i < n; i++)
+        if (pids[i] == pid) return 1;
+    return 0;
+}
+
+/* --no-wait's background watcher: runs the collector while a record is live or a process
+ * left behind (pidfds, readable once it has ended; -1 when it could not be opened) runs.
+ * It lets go of the caller's terminal and pipes first, as the daemons it watches did: a
+ * shell's $(...) or a CI step reading run's output would wait for it otherwise. */
+static void watch_left_behind(struct ls_collector *c, int *pidfds, int n)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; null >= 0 && fd < 3; fd++)
+        dup2(null, fd);
+    if (null > 2) close(null);
+    for (;;) {
+        struct pollfd pf[65] = {{ls_collector_fd(c), POLLIN, 0}};
+        int alive = 0;
+        for (int i = 0; i < n; i++) {
+            pf[1 + i] = (struct pollfd){pidfds[i], POLLIN, 0};
+            if (pidfds[i] >= 0 && poll(&pf[1 + i], 1, 0) == 0) alive++;
+        }
+        if (!alive && !ls_collector_live(c)) return;
+        poll(pf, (nfds_t)n + 1, ls_collector_timeout_ms(c));
+        ls_collector_step(c);
     }
 }
 
@@ -384,22 +428,33 @@ int ls_cmd_run(int argc, char **argv)
 
     /* --no-wait: a watcher of run's own goes on in the background for the
      * processes still running, and writes their reports into dir. */
-    int still = ls_collector_live(col);
     pid_t still_pids[64];
     int nstill = ls_collector_pids(col, still_pids, 64);
+    /* Run's children now are processes the command left behind (reparented here); one that
+     * forked just before the command exited may not have handed its record over yet. They are
+     * still running too, and the watcher waits for them by pid. */
+    pid_t left[64];
+    int nleft = no_wait ? leftover_children(left, 64) : 0;
+    for (int i = 0; i < nleft && nstill < 64; i++)
+        if (!pid_in(still_pids, nstill, left[i])) still_pids[nstill++] = left[i];
+    int still = nstill;
     if (no_wait && still) {
         fflush(NULL);
         pid_t bg = fork();
         if (bg == 0) {
             setsid();
-            while (ls_collector_live(col)) {
-                struct pollfd pf = {ls_collector_fd(col), POLLIN, 0};
-                poll(&pf, 1, ls_collector_timeout_ms(col));
-                ls_collector_step(col);
-                reap(col, pid, &root_status, &root_done);
-            }
+            int pidfds[64];
+            for (int i = 0; i < nleft; i++)
+                pidfds[i] = (int)syscall(SYS_pidfd_open, left[i], 0);
+            watch_left_behind(col, pidfds, nleft);
             ls_collector_close(col);
             _exit(0);
+            /* It lets go of the caller's terminal and pipes, as the daemons it watches did: a
+             * shell's $(...) or a CI step reading run's output would wait for it otherwise. */
+            int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+            for (int fd = 0; null >= 0 && fd < 3; fd++)
+                dup2(null, fd);
+            if (null > 2) close(null);
         }
     }
 
@@ -412,7 +467,10 @@ int ls_cmd_run(int argc, char **argv)
     json_object_set_new(report, "exit_status", json_integer(code));
     json_object_set_new(report, "threshold_ns", json_integer((json_int_t)(threshold_ms * 1e6)));
     note_losses(report, col);
-    if (!(no_wait && still)) ls_collector_close(col);
+    if (!(no_wait && still))
+        ls_collector_close(col);
+    else
+        ls_collector_forget(col); /* the background watcher has them now */
     if (!has_pid(report, pid) && !why && code != 127)
         fprintf(stderr,
                 "loopstall: %s left no report: the agent never reached it (LD_PRELOAD cleared on "

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -79,7 +80,13 @@ static struct ls_record *share(const char *collector, int *outside)
     h.version = LS_RECORD_VERSION;
     h.pid = (int32_t)syscall(SYS_getpid);
     h.size = sizeof(struct ls_record);
-    int fd = (int)syscall(SYS_memfd_create, "loopstall-record", MFD_CLOEXEC);
+    /* Sizing the memfd past the host's file-size limit (ulimit -f, LimitFSIZE=) raises
+     * SIGXFSZ, which kills a host that keeps its default action: ask first. */
+    struct rlimit fsize;
+    int fits = syscall(SYS_getrlimit, RLIMIT_FSIZE, &fsize) != 0 ||
+               fsize.rlim_cur == RLIM_INFINITY || fsize.rlim_cur >= sizeof(struct ls_record);
+    int fd = fits ? (int)syscall(SYS_memfd_create, "loopstall-record", MFD_CLOEXEC) : -1;
+    if (!fits) errno = EFBIG;
     void *p = MAP_FAILED;
     if (fd >= 0 && syscall(SYS_ftruncate, fd, (long)sizeof(struct ls_record)) == 0)
         p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

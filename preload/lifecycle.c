@@ -157,6 +157,9 @@ __attribute__((constructor)) static void ls_init(void)
     if (ls_proc.pid == ls_cfg.root_pid) note_identity(r);
     ls_real_resolve_all();
     ls_modules_find_self();
+    /* Watched from outside, the table is otherwise written only at a fork or an exit: a host
+     * ended by a signal would leave every frame without its module. */
+    if (outside) ls_modules_refresh();
     ls_watchdog_init();
     if (!outside) ls_fatal_install(ended_by_signal);
     pthread_atfork(NULL, NULL, after_fork_child);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,9 +15,19 @@
 #include "say.h"
 #include "state.h"
 
+/* Bytes the report being written may still take before the host's file-size limit: a write
+ * at the limit raises SIGXFSZ, whose default action kills the host. */
+static uint64_t room;
+
 static ssize_t raw_write(int fd, const void *buf, size_t len)
 {
-    return syscall(SYS_write, fd, buf, len);
+    if (len > room) {
+        errno = EFBIG;
+        return -1;
+    }
+    ssize_t n = syscall(SYS_write, fd, buf, len);
+    if (n > 0) room -= (uint64_t)n;
+    return n;
 }
 
 static size_t put(char *out, size_t len, size_t at, const char *s)
@@ -99,6 +110,10 @@ int ls_report_file_write(struct ls_watch *w, uint64_t now, enum ls_image_end end
     }
     int err = fd < 0 ? fd : 0;
     if (fd >= 0) {
+        struct rlimit fsize;
+        room = syscall(SYS_getrlimit, RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY
+                   ? (uint64_t)fsize.rlim_cur
+                   : UINT64_MAX;
         ls_json_init(&j, fd, raw_write);
         ls_write_report(&j, w, now, end);
         err = ls_json_finish(&j);

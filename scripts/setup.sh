@@ -41,3 +41,38 @@ if [ "$want" != "$have" ]; then
   (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: chromium and playwright-core $want for the browser test are installed"
+
+# The real services tests/services runs under loopstall (issue 9). Debian starts a service when
+# its package is installed, and nginx's default site listens on every address: a policy-rc.d
+# that refuses every start is in place during the install (Docker images already have one; ours
+# is removed afterwards), and where systemd runs the units are stopped and disabled, so that
+# nothing of these listens until a test starts it on 127.0.0.1.
+service_packages=(
+  nginx memcached haproxy strace
+  python3-uvicorn python3-fastapi python3-uvloop python3-aiohttp python3-requests python3-httpx
+)
+service_missing=()
+for p in "${service_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || service_missing+=("$p")
+done
+if [ "${#service_missing[@]}" -gt 0 ]; then
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# setup.sh: no service starts while loopstall installs its test services.\nexit 101\n' |
+      $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  $SUDO apt-get update -qq
+  status=0
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "${service_missing[@]}" || status=$?
+  if [ -n "$own_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  [ "$status" -eq 0 ] || exit "$status"
+fi
+if [ -d /run/systemd/system ]; then
+  for unit in nginx memcached haproxy; do
+    $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
+fi
+echo "setup: nginx, memcached, haproxy and the Python web stack for tests/services are installed (not started)"

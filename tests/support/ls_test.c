@@ -40,7 +40,7 @@ static void buf_append(struct buf *b, const char *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-static char **build_env(char *const extra[])
+char **ls_env_with(char *const extra[])
 {
     size_t n = 0, k = 0;
     while (environ[n])
@@ -69,7 +69,7 @@ struct ls_proc_result ls_run_argv(char *const argv[], char *const env_extra[], i
     int out[2], err[2];
     cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
     cr_assert_eq(pipe2(err, O_CLOEXEC), 0);
-    char **env = build_env(env_extra);
+    char **env = ls_env_with(env_extra);
     pid_t pid = fork();
     cr_assert_geq(pid, 0, "fork failed");
     if (pid == 0) {

@@ -19,6 +19,9 @@ struct ls_proc_result {
  * or NULL), waits at most timeout_s, captures its output. Aborts the test on failure. */
 struct ls_proc_result ls_run_argv(char *const argv[], char *const env_extra[], int timeout_s);
 void ls_proc_result_free(struct ls_proc_result *r);
+/* This process's environment with extra "K=V" entries (NULL-terminated, or NULL) replacing
+ * those of the same name: a calloc'd array of borrowed strings (free the array only). */
+char **ls_env_with(char *const extra[]);
 
 /* A fresh temporary directory for one test (removed by ls_tmpdir_cleanup). */
 char *ls_tmpdir(void);
