@@ -38,3 +38,18 @@ void ls_fd_forget(int fd)
     atomic_fetch_and_explicit(&ls_fd_nonblock[(unsigned)fd >> 6], keep, memory_order_relaxed);
     atomic_fetch_and_explicit(&ls_fd_known[(unsigned)fd >> 6], keep, memory_order_relaxed);
 }
+
+void ls_fd_forget_range(unsigned lo, unsigned hi)
+{
+    if (lo >= LS_FD_MAX) return;
+    if (hi >= LS_FD_MAX) hi = LS_FD_MAX - 1;
+    for (unsigned w = lo >> 6; w <= hi >> 6; w++) {
+        uint64_t keep = 0;
+        for (unsigned b = 0; b < 64; b++) {
+            unsigned fd = w * 64 + b;
+            if (fd < lo || fd > hi) keep |= 1ULL << b;
+        }
+        atomic_fetch_and_explicit(&ls_fd_nonblock[w], keep, memory_order_relaxed);
+        atomic_fetch_and_explicit(&ls_fd_known[w], keep, memory_order_relaxed);
+    }
+}

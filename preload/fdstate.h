@@ -5,8 +5,8 @@
  * per request. The agent learns each descriptor's kind once (fstat and
  * F_GETFL, the first time a loop thread uses it) and from then on passes such
  * calls straight through, untimed. It forgets a descriptor when the host
- * closes or replaces it (close, dup2, dup3) or changes its mode (fcntl F_SETFL,
- * ioctl FIONBIO).
+ * closes or replaces it (close, syscall(SYS_close) as libuv does, close_range,
+ * dup2, dup3) or changes its mode (fcntl F_SETFL, ioctl FIONBIO).
  */
 #ifndef LS_FDSTATE_H
 #define LS_FDSTATE_H
@@ -42,5 +42,7 @@ static inline int ls_fd_unknown(int fd)
 void ls_fd_learn(int fd);
 /* Forgets what is known of fd. */
 void ls_fd_forget(int fd);
+/* Forgets every descriptor from lo to hi (close_range). */
+void ls_fd_forget_range(unsigned lo, unsigned hi);
 
 #endif

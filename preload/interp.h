@@ -20,7 +20,8 @@ void ls_interp_adopt(struct ls_loop *l);
 /* Captures the interpreter frames of the calling loop thread into s->py
  * (raw: code and instruction). Async-signal-safe. */
 void ls_interp_capture(const struct ls_loop *l, struct ls_stack *s);
-/* Names s's captured frames while their code objects live. Not in a signal handler. */
+/* Names s's captured frames while their code objects live: fault-safe reads and a lock-free
+ * table, so the sampling handler does it too, at the instant of the sample. */
 void ls_interp_resolve(struct ls_stack *s);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "cpu.h"
 #include "interp.h"
+#include "modules.h"
 #include "sampler.h"
 #include "store.h"
 #include "ticks.h"
@@ -100,6 +101,9 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->call_count = atomic_load_explicit(&l->call_count, memory_order_relaxed);
     ls_stall_fill_cpu(r, 0, l, seq, s);
     ls_stall_copy_samples(l, s);
+    /* A module loaded since the table was taken (a Python extension) must be in it before
+     * the process can end: under run the record is all there is once it has. */
+    ls_modules_refresh();
     /* The samples' interpreter frames are named now, while their code lives. */
     for (uint32_t i = 0; i < s->nsamples; i++)
         ls_interp_resolve(&s->samples[i]);
@@ -149,6 +153,17 @@ void ls_loop_thread_exit(struct ls_loop *l)
 {
     ls_iteration_end(l, ls_ticks());
     atomic_store_explicit(&l->state, LS_SLOT_GONE, memory_order_release);
+}
+
+void ls_loop_fd_closed(int lo, int hi)
+{
+    struct ls_tls *t = &ls_tls;
+    struct ls_loop *l = t->loop;
+    if (!l || t->guard) return;
+    int fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
+    if (fd < lo || fd > hi) return;
+    atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
+    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
 }
 
 void ls_loops_after_fork(void)

@@ -21,6 +21,9 @@ void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited);
 void ls_iteration_end(struct ls_loop *l, uint64_t now);
 /* The loop thread is exiting: its last iteration ends, its slot is the watcher's to retire. */
 void ls_loop_thread_exit(struct ls_loop *l);
+/* The calling thread closes fd (close, syscall(SYS_close), close_range): if it is the
+ * thread's loop fd, that loop has ended (the thread's next wait starts the new one). */
+void ls_loop_fd_closed(int lo, int hi);
 /* In a forked child: no loop of the parent's is this process's. */
 void ls_loops_after_fork(void);
 

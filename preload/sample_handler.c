@@ -51,6 +51,9 @@ void ls_sample_handler(int sig, siginfo_t *si, void *uc)
         int n = ls_unwind_ucontext(uc, &b, f->ip, LS_FRAMES);
         f->n = (uint8_t)(n > 0 ? n : 0);
         ls_interp_capture(l, f); /* the same instant: its frames are the thread's own, unmoving */
+        /* Named now: a module's code (an import) is freed as soon as it has run, long before
+         * the stall ends. Fault-safe reads and a lock-free table: no lock, no allocation. */
+        ls_interp_resolve(f);
         uint32_t have = atomic_load_explicit(&l->live_nsamples, memory_order_relaxed);
         if (slot + 1 > have)
             atomic_store_explicit(&l->live_nsamples, slot + 1, memory_order_release);

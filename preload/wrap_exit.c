@@ -8,12 +8,16 @@
  * sleep or wait on a loop thread, as the libc wrappers do.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
+#include "fdstate.h"
+#include "iteration.h"
 #include "lifecycle.h"
 #include "real.h"
 #include "remaining.h"
@@ -73,6 +77,24 @@ LS_EXPORT long syscall(long nr, ...)
     ls_real_syscall_t f = real(syscall);
     if (LS_UNLIKELY(!f)) return errno = ENOSYS, -1;
     if (LS_UNLIKELY(nr == SYS_exit_group)) ls_image_end(LS_END_EXIT, (int)a1);
+    if (LS_UNLIKELY(nr == SYS_close || nr == SYS_close_range)) {
+        /* libuv closes with the raw call (no cancellation point): the loop and the descriptor
+         * cache must hear of it as of close(). The call stays the raw one the host asked for. */
+        unsigned lo = (unsigned)a1, hi = nr == SYS_close ? (unsigned)a1 : (unsigned)a2;
+        int closes = nr == SYS_close || !((unsigned)a3 & CLOSE_RANGE_CLOEXEC);
+        if (closes) {
+            ls_loop_fd_closed((int)(lo > INT_MAX ? INT_MAX : lo),
+                              (int)(hi > INT_MAX ? INT_MAX : hi));
+            ls_fd_forget_range(lo, hi);
+        }
+        long r = f(nr, a1, a2, a3, a4, a5, a6);
+        if (closes) {
+            int saved = errno;
+            ls_fd_forget_range(lo, hi);
+            errno = saved;
+        }
+        return r;
+    }
     struct ls_tls *t = &ls_tls;
     if (LS_LIKELY(!t->loop) || t->guard) return f(nr, a1, a2, a3, a4, a5, a6);
     int ms_timeout = nr == SYS_poll ? 3 : (nr == SYS_epoll_wait || nr == SYS_epoll_pwait) ? 4 : 0;

@@ -11,9 +11,12 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <linux/close_range.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 
 #include "fdstate.h"
+#include "iteration.h"
 #include "wrap.h"
 
 /* open's mode argument exists only when the flags create a file. */
@@ -107,12 +110,7 @@ LS_EXPORT int close(int fd)
 {
     LS_RESOLVE(close);
     int ls_r;
-    struct ls_tls *t = &ls_tls;
-    struct ls_loop *l = t->loop;
-    if (l && !t->guard && fd == atomic_load_explicit(&l->loop_fd, memory_order_relaxed)) {
-        atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
-        atomic_store_explicit(&l->iter_start, 0, memory_order_release);
-    }
+    ls_loop_fd_closed(fd, fd);
     if (ls_wrap_idle()) {
         if ((unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_known, fd))
             FD_CHANGING(fd, ls_r = ls_f(fd));
@@ -165,4 +163,23 @@ LS_EXPORT int ioctl(int fd, unsigned long req, ...)
     else
         FD_CHANGING(fd, LS_TIMED(ioctl, LS_T_FD, fd, ls_f(fd, req, arg)));
     return ls_r;
+}
+
+/* close_range: a host closing every descriptor it did not open (a daemon's start, a child
+ * before exec) closes a loop's epoll fd and cached descriptors too. A hook: never timed. */
+LS_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
+{
+    LS_RESOLVE(close_range);
+    int closes = !(flags & CLOSE_RANGE_CLOEXEC);
+    if (closes) {
+        ls_loop_fd_closed((int)(lo > INT_MAX ? INT_MAX : lo), (int)(hi > INT_MAX ? INT_MAX : hi));
+        ls_fd_forget_range(lo, hi);
+    }
+    int r = ls_f(lo, hi, flags);
+    if (closes) {
+        int saved = errno;
+        ls_fd_forget_range(lo, hi);
+        errno = saved;
+    }
+    return r;
 }
