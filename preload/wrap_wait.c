@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "iteration.h"
+#include "lifecycle.h"
 #include "remaining.h"
 #include "watchdog.h"
 #include "wrap.h"
@@ -27,7 +28,7 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
     struct ls_loop *l = t->loop;
     if (kind == ls_cfg.mode) {
         if (!l) {
-            if (t->not_loop || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
+            if (t->not_loop || !ls_agent_ready() || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
             return ROLE_LOOP;
         }
         int loop_fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
