@@ -104,10 +104,15 @@ static void tell_hang(struct ls_watch *w, struct ls_loop *l, uint64_t ran_ns)
                 snprintf(what, sizeof what, "running in %s", frame);
         }
     }
-    char line[512];
+    char line[512], how_long[32];
+    /* A threshold of a few ms makes hangs "0.0 s" long in tenths: say those in ms. */
+    if (ran_ns < 100000000ULL)
+        snprintf(how_long, sizeof how_long, "%.0f ms", (double)ran_ns / 1e6);
+    else
+        snprintf(how_long, sizeof how_long, "%.1f s", (double)ran_ns / 1e9);
     snprintf(line, sizeof line,
-             "loopstall: pid %d: event loop thread %d has been stuck for %.1f s, %s\n",
-             (int)w->rec->pid, (int)l->tid, (double)ran_ns / 1e9, what);
+             "loopstall: pid %d: event loop thread %d has been stuck for %s, %s\n",
+             (int)w->rec->pid, (int)l->tid, how_long, what);
     if (w->say) w->say(w->ctx, line);
 }
 
