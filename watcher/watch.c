@@ -69,6 +69,8 @@ static int request_sample(struct ls_watch *w, struct ls_loop *l, uint32_t slot)
     if (atomic_load_explicit(&l->sig_blocked, memory_order_relaxed)) return 0;
     if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0) return 0;
     if (ls_thread_in_user_space(w->pid, l->tid) != 1) return 0;
+    /* Reading /proc took a while: a call the thread entered since would take the signal. */
+    if (atomic_load_explicit(&l->cur_fn, memory_order_acquire) >= 0) return 0;
     atomic_store_explicit(&l->sample_next, slot, memory_order_release);
     siginfo_t si;
     memset(&si, 0, sizeof si);
