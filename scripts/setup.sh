@@ -11,6 +11,7 @@ packages=(
   python3 nodejs redis-server redis-tools             # real runtimes the tests observe
   clang                                               # the rule-parser fuzzer (libFuzzer)
   jq                                                  # the benchmarks check the agent's reports
+  libunwind-14                                        # tests/hostile: a C++ host on LLVM's libunwind
 )
 missing=()
 for p in "${packages[@]}"; do

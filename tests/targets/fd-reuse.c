@@ -16,8 +16,7 @@ static void *late_writer(void *arg)
 {
     (void)arg;
     usleep(60000);
-    if (write(late_fd, "x", 1) != 1)
-        abort();
+    if (write(late_fd, "x", 1) != 1) abort();
     return NULL;
 }
 
@@ -30,8 +29,7 @@ static void iteration_blocking_on(int ep, int fd, int peer)
     pthread_t th;
     pthread_create(&th, NULL, late_writer, NULL);
     char c;
-    if (read(fd, &c, 1) != 1)
-        abort();
+    if (read(fd, &c, 1) != 1) abort();
     pthread_join(th, NULL);
 }
 
@@ -39,13 +37,11 @@ static void iteration_blocking_on(int ep, int fd, int peer)
 static void learn_nonblocking(int ep, int sv[2])
 {
     struct epoll_event ev;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0)
-        abort();
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) != 0) abort();
     epoll_wait(ep, &ev, 1, 0);
     char c;
     for (int i = 0; i < 3; i++)
-        if (read(sv[0], &c, 1) != -1)
-            abort();
+        if (read(sv[0], &c, 1) != -1) abort();
 }
 
 int main(void)
@@ -56,14 +52,12 @@ int main(void)
     int num = sv[0];
     close(sv[0]);
     close(sv[1]);
-    if (pipe(p) != 0 || (p[0] != num && dup2(p[0], num) < 0))
-        abort();
+    if (pipe(p) != 0 || (p[0] != num && dup2(p[0], num) < 0)) abort();
     iteration_blocking_on(ep, num, p[1]);
 
     learn_nonblocking(ep, sv); /* 2: a blocking pipe dup2'ed over it */
     int q[2];
-    if (pipe(q) != 0 || dup2(q[0], sv[0]) < 0)
-        abort();
+    if (pipe(q) != 0 || dup2(q[0], sv[0]) < 0) abort();
     iteration_blocking_on(ep, sv[0], q[1]);
 
     learn_nonblocking(ep, sv); /* 3: made blocking with fcntl */
