@@ -1,9 +1,12 @@
 /* test-hostile-fds.c -- the agent holds no descriptor of the host's and opens none at load: a
- * host that closes every descriptor and reuses 3 and 4 keeps them, and a preloaded process's
- * first open() returns 3. */
+ * host that closes every descriptor and reuses 3 and 4 keeps them, a preloaded process's first
+ * open() returns 3, the agent writes to descriptor 2 only while it is the stderr it started
+ * with, and a relative LOOPSTALL_OUT is made absolute once. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "battery.h"
 
@@ -86,4 +89,57 @@ Test(fds, an_asyncio_program_that_calls_closerange_first_runs_its_loop_and_repor
         bt_free(&r);
     }
     ls_proc_result_free(&bare);
+}
+
+Test(fds, the_hang_line_never_goes_into_a_data_file_the_host_put_on_descriptor_2)
+{
+    char *target = ls_target("hostile-fds");
+    char *data_dir = ls_tmpdir();
+    char *data = ls_path_join(data_dir, "data.txt");
+    char *cmd[] = {target, "stderr", data, NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        bt_run(&r, way, "20", cmd, NULL, 30);
+        cr_assert_eq(bt_status(&r), 0, "%s: %s", bt_way_name[way], r.proc.out);
+        cr_assert_eq(ls_report_stall_count(r.report), 1, "%s: the hang is reported",
+                     bt_way_name[way]);
+        FILE *f = fopen(data, "r");
+        char got[256] = "";
+        size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
+        got[n] = '\0';
+        if (f) fclose(f);
+        cr_assert_str_eq(got, "data\n", "%s: the data file holds only the host's data",
+                         bt_way_name[way]);
+        /* Under run the line is run's own, on run's stderr. */
+        if (way == BT_RUN)
+            cr_assert(strstr(r.proc.err, "has been stuck for"), "run: %s", r.proc.err);
+        bt_free(&r);
+    }
+    free(data);
+    ls_tmpdir_cleanup(data_dir);
+    free(target);
+}
+
+Test(fds, a_relative_loopstall_out_means_the_directory_the_process_started_in)
+{
+    char *target = ls_target("hostile-fds");
+    char *dir = ls_tmpdir();
+    char script[8192];
+    snprintf(script, sizeof script,
+             "cd '%s' && exec env LD_PRELOAD='%s' LOOPSTALL_OUT=reports '%s' chdir", dir,
+             ls_agent_path(), target);
+    char *cmd[] = {"/bin/sh", "-c", script, NULL};
+    struct ls_proc_result r = ls_run_argv(cmd, NULL, 30);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "chdir ok\n");
+    char *reports = ls_path_join(dir, "reports");
+    char **names = bt_dir_names(reports);
+    cr_assert(names[0] && !strncmp(names[0], "loopstall.", 10) && !names[1],
+              "one report in %s, where the process started", reports);
+    bt_names_free(names);
+    cr_assert_neq(access("/reports", F_OK), 0, "nothing was made in the directory it moved to");
+    free(reports);
+    ls_proc_result_free(&r);
+    ls_tmpdir_cleanup(dir);
+    free(target);
 }

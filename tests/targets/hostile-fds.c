@@ -4,6 +4,10 @@
  *   hostile-fds first        prints the first descriptor the process opens ("first fd 3")
  *   hostile-fds closeall     closes 3..1023 one by one (the classic daemon loop)
  *   hostile-fds close_range  closes 3..~0 with close_range(2)
+ *   hostile-fds stderr FILE  puts FILE on descriptor 2 (a data file), writes "data" to it,
+ *                            then hangs its loop 300 ms: nothing else may reach FILE
+ *   hostile-fds chdir        changes to / before its loop stalls (a relative LOOPSTALL_OUT
+ *                            must still mean the directory it started in)
  *
  * After closing, a pipe takes 3 and 4 and the loop starts; each tick passes a byte through the
  * pipe, and some ticks stall (CPU: sampled; blocking: its stack is unwound after the call). An
@@ -34,6 +38,22 @@ int main(int argc, char **argv)
         printf("first fd %d\n", first);
         return 0;
     }
+    if (!strcmp(mode, "stderr") || !strcmp(mode, "chdir")) {
+        if (!strcmp(mode, "stderr")) {
+            int data = argc > 2 ? open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+            if (data < 0 || dup2(data, 2) != 2 || write(2, "data\n", 5) != 5) return 1;
+        } else if (chdir("/") != 0) {
+            return 1;
+        }
+        struct host_loop l;
+        if (host_loop_open(&l, 5) != 0) return 1;
+        for (int tick = 0; tick < 5; tick++) {
+            if (host_loop_tick(&l) != 0) return 1;
+            if (tick == 2) host_block(300); /* ten thresholds: a hang, announced */
+        }
+        printf("%s ok\n", mode);
+        return 0;
+    }
     if (!strcmp(mode, "closeall")) {
         for (int fd = 3; fd < 1024; fd++)
             close(fd);
@@ -43,7 +63,7 @@ int main(int argc, char **argv)
             return 2;
         }
     } else {
-        fprintf(stderr, "usage: hostile-fds first|closeall|close_range\n");
+        fprintf(stderr, "usage: hostile-fds first|closeall|close_range|stderr FILE|chdir\n");
         return 2;
     }
     int p[2];
