@@ -7,9 +7,10 @@
  * Node's execSync runs a nested loop, libcurl's easy interface blocks in
  * poll(). But a thread that keeps waiting on another epoll fd, and never on
  * its loop's again (a library that re-creates its loop, a loop a host
- * library ran in its constructor), has moved: LS_SWITCH_WAITS waits in a row
- * on the same other fd make it the loop, and the iteration that seemed to
- * last through them ends where they began. What differs from the generated
+ * library ran in its constructor), has moved: LS_SWITCH_WAITS blocking waits
+ * in a row on the same other fd, made no deeper in the stack than the loop's
+ * own, make it the loop, and the iteration that seemed to last through them
+ * ends where they began. What differs from the generated
  * wrappers: the role (loop wait, timed call, or pass-through), and an EINTR
  * our own sampling signal caused, which is absorbed by waiting again for the
  * time that was left (these calls are never restarted by SA_RESTART).
@@ -26,12 +27,16 @@
 
 enum role { ROLE_PASS, ROLE_LOOP, ROLE_CALL };
 
-/* Nested loops (Node's execSync, a library's private loop) wait a few times on
- * their own fd and return; a loop that moved keeps waiting there. */
+/* A nested loop (Node's execSync, a library's private loop) runs inside a
+ * callback of the loop, deeper in the stack than the loop's own wait (libuv's
+ * poll frame alone is 12 KiB), and waits a few times before it returns. A
+ * loop that moved waits about as deep as the old one did (a constructor's
+ * loop and main's differ by a few frames), and keeps waiting. */
 #define LS_SWITCH_WAITS 16
+#define LS_NESTED_DEPTH 4096
 
-/* One more wait in a row on fd, which is not the loop's: 1 when that makes
- * fd the loop (the streak is long enough), after ending the iteration. */
+/* One more blocking wait in a row on fd, which is not the loop's: 1 when that
+ * makes fd the loop (the streak is long enough), after ending the iteration. */
 static int streak_switches(struct ls_tls *t, struct ls_loop *l, int fd, uint64_t enter)
 {
     if (t->streak.n == 0 || t->streak.fd != fd) {
@@ -50,8 +55,9 @@ static int streak_switches(struct ls_tls *t, struct ls_loop *l, int fd, uint64_t
     return 1;
 }
 
+/* sp: where in the stack the wait was made (its wrapper's frame). */
 static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int blocking,
-                           uint64_t enter, int *in_streak)
+                           uint64_t enter, uintptr_t sp, int *in_streak)
 {
     *in_streak = 0;
     if (LS_UNLIKELY(t->guard)) return ROLE_PASS;
@@ -59,6 +65,7 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
     if (kind == ls_cfg.mode) {
         if (!l) {
             if (t->not_loop || !ls_agent_ready() || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
+            t->loop_sp = sp;
             return ROLE_LOOP;
         }
         int loop_fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
@@ -68,10 +75,17 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
         }
         if (kind == LS_LOOP_POLL || fd == loop_fd) {
             t->streak.n = 0;
+            t->loop_sp = sp;
             return ROLE_LOOP;
         }
-        if (streak_switches(t, l, fd, enter)) return ROLE_LOOP;
-        *in_streak = 1;
+        /* Only a blocking wait as deep as the loop's may be the loop moving. */
+        if (blocking && sp + LS_NESTED_DEPTH >= t->loop_sp) {
+            if (streak_switches(t, l, fd, enter)) {
+                t->loop_sp = sp;
+                return ROLE_LOOP;
+            }
+            *in_streak = 1;
+        }
     }
     if (l && blocking && atomic_load_explicit(&l->iter_start, memory_order_relaxed))
         return ROLE_CALL;
@@ -94,7 +108,7 @@ static int wait_begin(struct wait *w, struct ls_tls *t, enum ls_wait_mode kind, 
 {
     uint64_t sb = 0;
     w->enter = ls_ticks();
-    w->role = wait_role(t, kind, fd, blocking, w->enter, &w->in_streak);
+    w->role = wait_role(t, kind, fd, blocking, w->enter, (uintptr_t)w, &w->in_streak);
     w->hits = t->sample_hits;
     w->c.loop = NULL;
     if (w->role == ROLE_LOOP) {
