@@ -79,7 +79,7 @@ Test(loops, a_loop_run_in_a_host_librarys_constructor_makes_no_phantom_stall)
 Test(loops, a_thread_that_keeps_waiting_on_a_new_epoll_fd_moves_its_loop_there)
 {
     char *target = ls_target("switch-epoll");
-    char *cmd[] = {target, NULL};
+    char *cmd[] = {target, "move", NULL};
     for (int way = 0; way < BT_WAYS; way++) {
         struct bt_run r;
         bt_run(&r, way, "20", cmd, NULL, 30);
@@ -97,6 +97,32 @@ Test(loops, a_thread_that_keeps_waiting_on_a_new_epoll_fd_moves_its_loop_there)
         uint64_t wall = ls_json_u64(s, "wall_ns");
         cr_assert(wall >= 39 * LS_MS && wall <= 80 * LS_MS, "%s: %.1f ms", w, wall / 1e6);
         cr_assert_str_eq(ls_stall_culprit(s), "nanosleep", "%s", w);
+        bt_free(&r);
+    }
+    free(target);
+}
+
+Test(loops, a_nested_loop_deeper_in_the_stack_stays_a_blocking_call_however_often_it_waits)
+{
+    char *target = ls_target("switch-epoll");
+    char *cmd[] = {target, "nested", NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        bt_run(&r, way, "20", cmd, NULL, 30);
+        const char *w = bt_way_name[way];
+        cr_assert_eq(bt_status(&r), 0, "%s: %s", w, r.proc.err);
+        long long first = bt_number_after(r.proc.out, "first fd ");
+        json_t *loop = only_loop(ls_report_process(r.report, 0), w);
+        cr_assert_eq(ls_json_u64(loop, "fd"), (uint64_t)first, "%s: the loop stays on fd %lld", w,
+                     first);
+        cr_assert_eq(ls_report_stall_count(r.report), 1, "%s: the nested loop's stall:%s", w,
+                     ls_describe_stalls(r.report));
+        json_t *s = ls_report_stall(r.report, 0);
+        cr_assert_geq(ls_json_u64(s, "wall_ns"), 30 * LS_MS, "%s", w);
+        /* 30 waits of 1 ms: too short each to be kept with a stack, all counted as blocked. */
+        cr_assert_str_eq(ls_json_str(s, "class"), "blocking", "%s", w);
+        cr_assert_geq(ls_json_u64(s, "blocked_ns"), 25 * LS_MS, "%s", w);
+        cr_assert_geq(ls_json_u64(s, "call_count"), 30, "%s: the nested waits are its calls", w);
         bt_free(&r);
     }
     free(target);
