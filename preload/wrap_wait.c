@@ -31,7 +31,9 @@ enum role { ROLE_PASS, ROLE_LOOP, ROLE_CALL };
  * callback of the loop, deeper in the stack than the loop's own wait (libuv's
  * poll frame alone is 12 KiB), and waits a few times before it returns. A
  * loop that moved waits about as deep as the old one did (a constructor's
- * loop and main's differ by a few frames), and keeps waiting. */
+ * loop and main's differ by a few frames), and keeps waiting. The limit of
+ * the rule: a nested loop called from no deeper than the loop's own wait that
+ * blocks LS_SWITCH_WAITS times in one iteration is taken for a move. */
 #define LS_SWITCH_WAITS 16
 #define LS_NESTED_DEPTH 4096
 
