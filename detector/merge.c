@@ -249,7 +249,9 @@ static json_t *merger_finish(struct merger *m, int ok)
         json_decref(m->report);
         return NULL;
     }
-    /* Processes in pid order, so parents (usually) come before their children. */
+    /* Processes in pid order, so parents (usually) come before their children,
+     * and the images of one pid (exec) in the order they ran (no "image": the first). */
+    sort_by(json_object_get(m->report, "processes"), "image");
     sort_by(json_object_get(m->report, "processes"), "pid");
     return m->report;
 }

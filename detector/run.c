@@ -471,11 +471,19 @@ int ls_cmd_run(int argc, char **argv)
         ls_collector_close(col);
     else
         ls_collector_forget(col); /* the background watcher has them now */
-    if (!has_pid(report, pid) && !why && code != 127)
+    if (!has_pid(report, pid) && !why && code != 127) {
+        /* No record ever came from it: the agent was never set up in it. */
+        char how[64] = "";
+        if (WIFSIGNALED(root_status))
+            snprintf(how, sizeof how, "it was killed by signal %d ", WTERMSIG(root_status));
+        else
+            snprintf(how, sizeof how, "it exited with %d ", code);
         fprintf(stderr,
-                "loopstall: %s left no report: the agent never reached it (LD_PRELOAD cleared on "
-                "the way, or a program the loader cannot preload into)\n",
-                program);
+                "loopstall: %s left no report: the agent was never set up in it (%sbefore the "
+                "agent's constructor ran, or LD_PRELOAD was cleared on the way, or the loader "
+                "cannot preload into it)\n",
+                program, how);
+    }
     int rc = ls_outputs_write(report, &out);
     if (!quiet) {
         ls_render_summary(report, out.json_path, stderr); /* it says each loss */

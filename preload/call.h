@@ -89,6 +89,15 @@ static inline void ls_call_end(struct ls_call *c)
     c->loop = NULL; /* ended: a second end is a no-op */
 }
 
+/* The same call made again after an EINTR of our own: timed like the first
+ * (no injection: the rule already had its say), with the signal count reset. */
+static inline void ls_call_again(struct ls_call *c, struct ls_loop *l)
+{
+    c->hits = ls_tls.sample_hits;
+    if (l && atomic_load_explicit(&l->iter_start, memory_order_relaxed))
+        ls_call_publish(c, l, ls_ticks());
+}
+
 /* 1 when the call failed with EINTR because of our own sampling signal (its
  * handler counted a delivery since the call began): the wrapper calls again
  * with what is left of the time, as if nothing had happened. */

@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "interp.h"
 #include "modules.h"
+#include "lifecycle.h"
 #include "sampler.h"
 #include "store.h"
 #include "ticks.h"
@@ -43,6 +44,8 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
         prctl(PR_GET_NAME, l->name, 0, 0, 0); /* once: the report may be written after it exits */
         atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
         ls_sampler_adopt(l);
+        ls_note_identity(r); /* so that a process killed without a word still has its argv */
+        t->streak.n = 0;
         note_high_water(r, (uint32_t)i + 1);
         atomic_store_explicit(&l->state, LS_SLOT_ACTIVE, memory_order_release);
         t->loop = l;
@@ -149,6 +152,32 @@ void ls_iteration_end(struct ls_loop *l, uint64_t now)
     }
 }
 
+void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t streak_ticks,
+                    uint32_t streak_calls)
+{
+    uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
+    if (start && streak_start > start) {
+        uint64_t b = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
+        atomic_store_explicit(&l->blocked_ticks, b > streak_ticks ? b - streak_ticks : 0,
+                              memory_order_relaxed);
+        uint32_t n = atomic_load_explicit(&l->call_count, memory_order_relaxed);
+        atomic_store_explicit(&l->call_count, n > streak_calls ? n - streak_calls : 0,
+                              memory_order_relaxed);
+        /* The kept calls made since the streak began were the new loop's waits. */
+        uint64_t cut_ns = ls_ticks_to_ns(streak_start - start);
+        atomic_fetch_add_explicit(&l->calls_seq, 1, memory_order_acq_rel);
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < l->ncalls; i++)
+            if (l->calls[i].start_ns < cut_ns) l->calls[kept++] = l->calls[i];
+        l->ncalls = kept;
+        atomic_fetch_add_explicit(&l->calls_seq, 1, memory_order_acq_rel);
+        ls_iteration_end(l, streak_start);
+    } else {
+        atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    }
+    atomic_store_explicit(&l->loop_fd, fd, memory_order_relaxed);
+}
+
 void ls_loop_thread_exit(struct ls_loop *l)
 {
     ls_iteration_end(l, ls_ticks());
@@ -173,4 +202,5 @@ void ls_loops_after_fork(void)
     ls_tls.loop = NULL;
     ls_tls.not_loop = 0;
     ls_tls.tid = 0;
+    ls_tls.streak.n = 0;
 }

@@ -19,6 +19,12 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd);
 void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited);
 /* The loop thread enters its wait again (or stops being a loop): the iteration is over. */
 void ls_iteration_end(struct ls_loop *l, uint64_t now);
+/* The loop thread has moved to the epoll fd fd for good: the iteration in
+ * progress ends where the thread began waiting on fd (at streak_start), and
+ * what those waits added to it (streak_ticks in streak_calls timed calls) is
+ * taken out again. */
+void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t streak_ticks,
+                    uint32_t streak_calls);
 /* The loop thread is exiting: its last iteration ends, its slot is the watcher's to retire. */
 void ls_loop_thread_exit(struct ls_loop *l);
 /* The calling thread closes fd (close, syscall(SYS_close), close_range): if it is the

@@ -5,6 +5,12 @@
  * own), and resolves the real functions; it starts no thread, installs no
  * sampling handler and calibrates nothing until a loop appears, so that a
  * process that never runs one pays almost nothing.
+ *
+ * The loader runs the constructors of the program's own libraries before a
+ * preloaded library's, so a host library's constructor can create threads
+ * or wait in epoll before ours has run: the first wrapper that needs the
+ * agent's state then sets it up (ls_agent_ready), once, and the constructor
+ * finds it done.
  */
 #include "lifecycle.h"
 
@@ -34,6 +40,7 @@ LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")
 LS_HIDDEN struct ls_proc ls_proc;
 
 static _Atomic int image_ended;
+LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up */
 
 /* What the record says of the process at its start, before any loop. */
 static void fill_record(struct ls_record *r, const struct ls_record *parent)
@@ -63,7 +70,7 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
 }
 
 /* argv and exe, copied into the record while the process is here to ask. */
-static void note_identity(struct ls_record *r)
+void ls_note_identity(struct ls_record *r)
 {
     ssize_t n = ls_read_small("/proc/self/cmdline", r->argv, sizeof r->argv);
     r->argv_len = n > 0 ? (uint32_t)n : 0;
@@ -84,7 +91,7 @@ static void after_fork_child(void)
     ls_proc.watched_outside = outside;
     ls_inject_reset_counts();
     fill_record(r, parent);
-    note_identity(r);
+    ls_note_identity(r);
     ls_record_release(parent); /* the parent's record is the parent's */
     atomic_store(&image_ended, 0);
     ls_loops_after_fork();
@@ -97,6 +104,7 @@ static void after_fork_child(void)
 
 void ls_image_end(enum ls_image_end how, int code)
 {
+    if (!ls_agent_set_up()) return; /* ended before the agent was set up: nothing to say */
     int expect = 0;
     if (!atomic_compare_exchange_strong(&image_ended, &expect, 1)) return;
     struct ls_tls *t = &ls_tls;
@@ -110,12 +118,14 @@ void ls_image_end(enum ls_image_end how, int code)
     if (t->loop && how != LS_END_SIGNAL) ls_iteration_end(t->loop, now);
     /* A process with nothing to say (a shell script's commands) pays nothing more. */
     if (how != LS_END_SIGNAL && (atomic_load(&r->nloops) || ls_proc.pid == ls_cfg.root_pid)) {
-        note_identity(r);
+        ls_note_identity(r);
         ls_modules_refresh(); /* not from a signal handler: the loader takes its lock */
     }
     atomic_store(&r->exit_code, code);
     atomic_store(&r->end_ticks, now);
-    atomic_store(&r->state, how == LS_END_EXEC ? LS_IMAGE_EXECED : LS_IMAGE_EXITED);
+    atomic_store(&r->state, how == LS_END_EXEC     ? LS_IMAGE_EXECED
+                            : how == LS_END_SIGNAL ? LS_IMAGE_SIGNALED
+                                                   : LS_IMAGE_EXITED);
     ls_watchdog_final(how);
     t->guard = g;
     errno = saved;
@@ -137,15 +147,17 @@ static void ended_by_signal(int sig)
     ls_image_end(LS_END_SIGNAL, 128 + sig);
 }
 
-__attribute__((constructor)) static void ls_init(void)
+/* Everything the agent sets up once per process (a forked child redoes the
+ * per-process part in after_fork_child). */
+static void set_up(void)
 {
-    int saved = errno;
+    int saved = errno, g = ls_tls.guard;
     ls_tls.guard = 1;
     ls_proc.pid = (pid_t)syscall(SYS_getpid);
     ls_say_init();
     ls_config_read();
     Dl_info self;
-    if (dladdr((void *)ls_init, &self) && self.dli_fname) ls_config_set_agent_path(self.dli_fname);
+    if (dladdr((void *)set_up, &self) && self.dli_fname) ls_config_set_agent_path(self.dli_fname);
     int outside = 0;
     struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
     ls_proc.rec = r;
@@ -154,7 +166,7 @@ __attribute__((constructor)) static void ls_init(void)
     fill_record(r, NULL);
     ls_proc.use_tsc = (int)r->use_tsc;
     ls_ticks_thresholds();
-    if (ls_proc.pid == ls_cfg.root_pid) note_identity(r);
+    if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity(r);
     ls_real_resolve_all();
     ls_modules_find_self();
     /* Watched from outside, the table is otherwise written only at a fork or an exit: a host
@@ -163,8 +175,24 @@ __attribute__((constructor)) static void ls_init(void)
     ls_watchdog_init();
     if (!outside) ls_fatal_install(ended_by_signal);
     pthread_atfork(NULL, NULL, after_fork_child);
-    ls_tls.guard = 0;
+    ls_tls.guard = g;
     errno = saved;
+}
+
+int ls_agent_ready_slow(void)
+{
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&ls_agent_state, &expect, 1)) {
+        set_up();
+        atomic_store_explicit(&ls_agent_state, 2, memory_order_release);
+        return 1;
+    }
+    return expect == 2; /* 1: another thread is setting it up; this call passes through */
+}
+
+__attribute__((constructor)) static void ls_init(void)
+{
+    ls_agent_ready_slow();
 }
 
 __attribute__((destructor)) static void ls_fini(void)

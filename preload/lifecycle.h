@@ -6,7 +6,30 @@
 #ifndef LS_LIFECYCLE_H
 #define LS_LIFECYCLE_H
 
+#include <stdatomic.h>
+
+#include "state.h"
 #include "write.h"
+
+/* Is the agent set up (record, configuration, real functions)? A wrapper that
+ * needs its state asks ls_agent_ready, which sets it up on the first call if
+ * a host library's constructor got here before the agent's own; 0 while
+ * another thread is doing that (the call then passes through untouched).
+ * ls_agent_set_up only asks: for paths that must not set anything up (an
+ * exit, an exec in a vfork child that shares its parent's memory). */
+extern LS_HIDDEN _Atomic int ls_agent_state;
+int ls_agent_ready_slow(void);
+static inline int ls_agent_set_up(void)
+{
+    return atomic_load_explicit(&ls_agent_state, memory_order_acquire) == 2;
+}
+static inline int ls_agent_ready(void)
+{
+    return LS_LIKELY(ls_agent_set_up()) || ls_agent_ready_slow();
+}
+
+/* Copies argv and exe into the record while the process can be asked. */
+void ls_note_identity(struct ls_record *r);
 
 /* The image ends now (exit, exec, a fatal signal): iterations in progress
  * end with it, the record says so, and (used directly) the report file is

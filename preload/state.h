@@ -23,8 +23,16 @@ struct ls_tls {
     int guard;            /* inside the agent's own bookkeeping: pass everything through */
     int not_loop;         /* waits seen that could not adopt (every slot taken) */
     uint32_t
-        sample_hits; /* our sampling signal's deliveries, so a wrapper knows an EINTR was ours */
-    int32_t tid;     /* cached by the agent's own paths */
+        sample_hits;   /* our sampling signal's deliveries, so a wrapper knows an EINTR was ours */
+    int32_t tid;       /* cached by the agent's own paths */
+    uintptr_t loop_sp; /* where in the stack the loop's wait was last made (wrap_wait.c) */
+    struct {           /* waits in a row on an epoll fd that is not the loop's (wrap_wait.c) */
+        int fd;
+        uint32_t n;     /* how many */
+        uint32_t calls; /* of them timed as calls of the iteration */
+        uint64_t start; /* the first one's start (ticks) */
+        uint64_t ticks; /* time in those timed */
+    } streak;
 };
 extern __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
 

@@ -19,7 +19,7 @@
 #include "ticks.h"
 
 #define NEWS_INTERVAL_NS   1000000000ULL /* finished stalls are written at most once a second */
-#define URGENT_INTERVAL_NS 250000000ULL  /* an ongoing stall at most four times a second */
+#define URGENT_INTERVAL_NS 150000000ULL  /* an ongoing stall as often as it is refreshed */
 #define FINAL_WAIT_NS      500000000ULL  /* how long exit waits for a write in progress */
 
 static struct ls_watch self;

@@ -36,7 +36,7 @@ static int replaces_this_image(void)
 #define EXEC_BODY(name, tkind, target, call_with_env)                                              \
     do {                                                                                           \
         struct ls_child_env ce;                                                                    \
-        int same = replaces_this_image();                                                          \
+        int same = ls_agent_set_up() && replaces_this_image();                                     \
         char *const *env = ls_child_env(&ce, envp, same);                                          \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
@@ -152,6 +152,7 @@ LS_EXPORT int execle(const char *path, const char *arg, ...)
 #define SPAWN_BODY(name, target, call_with_env)                                                    \
     do {                                                                                           \
         struct ls_child_env ce;                                                                    \
+        (void)ls_agent_ready(); /* a host constructor's spawn: the child keeps the agent too */    \
         char *const *env = ls_child_env(&ce, envp, 0);                                             \
         struct ls_call c;                                                                          \
         int err = 0;                                                                               \

@@ -26,6 +26,20 @@
 /* getaddrinfo callers read errno after EAI_SYSTEM: give them one. */
 #define F_EAI_RET(ret, e) ((e) == EAI_SYSTEM ? (void)(errno = EIO) : (void)0, (ret)(e))
 
+/* A result that is an EINTR, in each function's own convention. */
+#define F_MINUS1_EINTR(r) ((r) == -1 && errno == EINTR)
+#define F_NULL_EINTR(r)   ((void)(r), 0)
+#define F_RETERR_EINTR(r) ((void)(r), 0)
+#define F_NONE_EINTR(r)   ((void)(r), 0)
+#define F_EAI_EINTR(r)    ((void)(r), 0)
+
+/* Socket calls on a socket with a timeout (SO_RCVTIMEO, SO_SNDTIMEO) are never
+ * restarted after a handler, whatever SA_RESTART says: an EINTR our own
+ * sampling signal caused is absorbed by calling again (nothing was
+ * transferred). Not connect: interrupted, it goes on in the background, and
+ * calling again would say EALREADY. A compile-time constant per wrapper. */
+#define LS_RETRIES_EINTR(fam, name) (LS_FAM_##fam == LS_FAM_NET && LS_FN_##name != LS_FN_connect)
+
 /* Reads and writes on a descriptor may skip timing once it is known never to
  * block (fdstate.h); a compile-time constant per wrapper. */
 #define LS_FD_SKIPPABLE(fam, tkind)                                                                \
@@ -53,6 +67,12 @@
             return fail##_RET(ret, ls_err);                                                        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
         ls_call_end(&ls_c);                                                                        \
+        while (LS_RETRIES_EINTR(fam, name) && fail##_EINTR(ls_r) &&                                \
+               ls_call_eintr_ours(&ls_c, 1)) {                                                     \
+            ls_call_again(&ls_c, ls_tls.loop);                                                     \
+            ls_r = ls_f args;                                                                      \
+            ls_call_end(&ls_c);                                                                    \
+        }                                                                                          \
         if (LS_FD_SKIPPABLE(fam, tkind) && ls_c.loop && ls_fd_unknown((int)(intptr_t)(texpr)))     \
             ls_fd_learn((int)(intptr_t)(texpr));                                                   \
         return ls_r;                                                                               \

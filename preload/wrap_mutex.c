@@ -1,5 +1,5 @@
 /* wrap_mutex.c -- locks, hand-written: a loop thread waiting for a mutex, a condition or a
- * semaphore.
+ * semaphore (and a semaphore's deadline interrupted by our own signal waited for again).
  *
  * An interpreter's global lock held by a worker thread, a logging mutex held
  * across a write: the loop is blocked, off the CPU, in no I/O call. What
@@ -109,7 +109,10 @@ LS_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
     TIMED_RETERR(pthread_rwlock_wrlock, f(l));
 }
 
-/* Semaphores fail with -1 and errno. */
+/* Semaphores fail with -1 and errno. A wait with a deadline is not restarted
+ * after a handler (the kernel's restart block becomes EINTR): an EINTR our
+ * own sampling signal caused is absorbed by waiting again for the same
+ * deadline; without one (sem_wait) SA_RESTART restarts it. */
 #define TIMED_MINUS1(name, call)                                                                   \
     do {                                                                                           \
         struct ls_call c;                                                                          \
@@ -121,6 +124,11 @@ LS_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
         }                                                                                          \
         int r = call;                                                                              \
         ls_call_end(&c);                                                                           \
+        while (ls_call_eintr_ours(&c, r == -1 && errno == EINTR)) {                                \
+            ls_call_again(&c, ls_tls.loop);                                                        \
+            r = call;                                                                              \
+            ls_call_end(&c);                                                                       \
+        }                                                                                          \
         return r;                                                                                  \
     } while (0)
 

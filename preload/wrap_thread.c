@@ -15,6 +15,7 @@
 #include "call.h"
 #include "fanout.h"
 #include "iteration.h"
+#include "lifecycle.h"
 #include "real.h"
 
 struct trampoline {
@@ -57,9 +58,11 @@ LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
         if (ls_call_begin(&c, LS_FN_pthread_create, LS_T_NONE, 0, &err, &sb)) return err;
         ls_call_end(&c);
     }
-    /* One small allocation per thread: pthread_create allocates a whole stack. */
+    /* One small allocation per thread: pthread_create allocates a whole stack.
+     * A thread created before the agent could be set up is not counted at all:
+     * its end could not be matched. */
     int saved = errno;
-    struct trampoline *t = ls_tls.guard ? NULL : malloc(sizeof *t);
+    struct trampoline *t = ls_tls.guard || !ls_agent_ready() ? NULL : malloc(sizeof *t);
     errno = saved;
     if (!t) return f(th, attr, fn, arg);
     t->fn = fn;

@@ -5,29 +5,69 @@
  * return to the next call of it is one iteration. A wait on another epoll fd,
  * or a poll with a timeout, made inside an iteration is a blocking call:
  * Node's execSync runs a nested loop, libcurl's easy interface blocks in
- * poll(). What differs from the generated wrappers: the role (loop wait,
- * timed call, or pass-through), and an EINTR our own sampling signal caused,
- * which is absorbed by waiting again for the time that was left (these calls
- * are never restarted by SA_RESTART).
+ * poll(). But a thread that keeps waiting on another epoll fd, and never on
+ * its loop's again (a library that re-creates its loop, a loop a host
+ * library ran in its constructor), has moved: LS_SWITCH_WAITS blocking waits
+ * in a row on the same other fd, made no deeper in the stack than the loop's
+ * own, make it the loop, and the iteration that seemed to last through them
+ * ends where they began. What differs from the generated
+ * wrappers: the role (loop wait, timed call, or pass-through), and an EINTR
+ * our own sampling signal caused, which is absorbed by waiting again for the
+ * time that was left (these calls are never restarted by SA_RESTART).
  */
 #include <errno.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "iteration.h"
+#include "lifecycle.h"
 #include "remaining.h"
 #include "watchdog.h"
 #include "wrap.h"
 
 enum role { ROLE_PASS, ROLE_LOOP, ROLE_CALL };
 
-static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int blocking)
+/* A nested loop (Node's execSync, a library's private loop) runs inside a
+ * callback of the loop, deeper in the stack than the loop's own wait (libuv's
+ * poll frame alone is 12 KiB), and waits a few times before it returns. A
+ * loop that moved waits about as deep as the old one did (a constructor's
+ * loop and main's differ by a few frames), and keeps waiting. The limit of
+ * the rule: a nested loop called from no deeper than the loop's own wait that
+ * blocks LS_SWITCH_WAITS times in one iteration is taken for a move. */
+#define LS_SWITCH_WAITS 16
+#define LS_NESTED_DEPTH 4096
+
+/* One more blocking wait in a row on fd, which is not the loop's: 1 when that
+ * makes fd the loop (the streak is long enough), after ending the iteration. */
+static int streak_switches(struct ls_tls *t, struct ls_loop *l, int fd, uint64_t enter)
 {
+    if (t->streak.n == 0 || t->streak.fd != fd) {
+        t->streak.fd = fd;
+        t->streak.n = 0;
+        t->streak.calls = 0;
+        t->streak.ticks = 0;
+        t->streak.start = enter;
+    }
+    if (++t->streak.n < LS_SWITCH_WAITS) return 0;
+    int g = t->guard;
+    t->guard = 1;
+    ls_loop_switch(l, fd, t->streak.start, t->streak.ticks, t->streak.calls);
+    t->guard = g;
+    t->streak.n = 0;
+    return 1;
+}
+
+/* sp: where in the stack the wait was made (its wrapper's frame). */
+static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int blocking,
+                           uint64_t enter, uintptr_t sp, int *in_streak)
+{
+    *in_streak = 0;
     if (LS_UNLIKELY(t->guard)) return ROLE_PASS;
     struct ls_loop *l = t->loop;
     if (kind == ls_cfg.mode) {
         if (!l) {
-            if (t->not_loop || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
+            if (t->not_loop || !ls_agent_ready() || !(l = ls_loop_adopt(t, fd))) return ROLE_PASS;
+            t->loop_sp = sp;
             return ROLE_LOOP;
         }
         int loop_fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
@@ -35,7 +75,19 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
             atomic_store_explicit(&l->loop_fd, fd, memory_order_relaxed);
             loop_fd = fd;
         }
-        if (kind == LS_LOOP_POLL || fd == loop_fd) return ROLE_LOOP;
+        if (kind == LS_LOOP_POLL || fd == loop_fd) {
+            t->streak.n = 0;
+            t->loop_sp = sp;
+            return ROLE_LOOP;
+        }
+        /* Only a blocking wait as deep as the loop's may be the loop moving. */
+        if (blocking && sp + LS_NESTED_DEPTH >= t->loop_sp) {
+            if (streak_switches(t, l, fd, enter)) {
+                t->loop_sp = sp;
+                return ROLE_LOOP;
+            }
+            *in_streak = 1;
+        }
     }
     if (l && blocking && atomic_load_explicit(&l->iter_start, memory_order_relaxed))
         return ROLE_CALL;
@@ -45,6 +97,7 @@ static enum role wait_role(struct ls_tls *t, enum ls_wait_mode kind, int fd, int
 /* One wait in progress, whatever its role. */
 struct wait {
     enum role role;
+    int in_streak; /* a wait on an epoll fd that is not the loop's (yet) */
     struct ls_call c;
     struct ls_loop *l;
     uint64_t enter;
@@ -56,9 +109,9 @@ static int wait_begin(struct wait *w, struct ls_tls *t, enum ls_wait_mode kind, 
                       int blocking, int fn, int tkind, uint64_t target, int *err)
 {
     uint64_t sb = 0;
-    w->role = wait_role(t, kind, fd, blocking);
-    w->hits = t->sample_hits;
     w->enter = ls_ticks();
+    w->role = wait_role(t, kind, fd, blocking, w->enter, (uintptr_t)w, &w->in_streak);
+    w->hits = t->sample_hits;
     w->c.loop = NULL;
     if (w->role == ROLE_LOOP) {
         w->l = t->loop;
@@ -89,6 +142,11 @@ static void wait_end(struct wait *w)
     if (w->role == ROLE_LOOP) {
         uint64_t now = ls_ticks();
         ls_iteration_begin(w->l, now, now - w->enter);
+    }
+    if (w->in_streak && w->c.loop) {
+        /* What this wait adds to the iteration, in case the streak turns out to be a move. */
+        ls_tls.streak.calls++;
+        ls_tls.streak.ticks += ls_ticks() - w->c.start;
     }
     ls_call_end(&w->c);
     errno = saved;

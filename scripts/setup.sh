@@ -12,6 +12,7 @@ packages=(
   clang                                               # the rule-parser fuzzer (libFuzzer)
   jq                                                  # the benchmarks check the agent's reports
   python3-jsonschema                                  # the tests validate SARIF against its official schema
+  libunwind-14                                        # tests/hostile: a C++ host on LLVM's libunwind
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -47,8 +47,9 @@
 enum ls_class { LS_CLASS_BLOCKING, LS_CLASS_CPU, LS_CLASS_MIXED };
 enum ls_wait_mode { LS_LOOP_EPOLL, LS_LOOP_POLL };
 enum ls_slot_state { LS_SLOT_FREE, LS_SLOT_CLAIMED, LS_SLOT_ACTIVE, LS_SLOT_GONE };
-/* The process image's state, as the agent last set it. */
-enum ls_image_state { LS_IMAGE_LIVE, LS_IMAGE_EXITED, LS_IMAGE_EXECED };
+/* The process image's state, as the agent last set it (SIGNALED: a fatal signal
+ * or abort the agent saw; a process killed without a word stays LIVE). */
+enum ls_image_state { LS_IMAGE_LIVE, LS_IMAGE_EXITED, LS_IMAGE_EXECED, LS_IMAGE_SIGNALED };
 
 /* One interpreter frame: what the signal handler or the wrapper captured
  * (the code object and the instruction index), and the line the loop thread

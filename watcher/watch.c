@@ -84,6 +84,8 @@ static int request_sample(struct ls_watch *w, struct ls_loop *l, uint32_t slot)
     int user = w->pid ? ls_thread_in_user_space_kept(&v->syscall_fd, w->pid, l->tid)
                       : ls_thread_in_user_space(0, l->tid);
     if (user != 1) return 0;
+    /* Reading /proc took a while: a call the thread entered since would take the signal. */
+    if (atomic_load_explicit(&l->cur_fn, memory_order_acquire) >= 0) return 0;
     atomic_store_explicit(&l->sample_next, slot, memory_order_release);
     siginfo_t si;
     memset(&si, 0, sizeof si);
@@ -119,10 +121,15 @@ static void tell_hang(struct ls_watch *w, struct ls_loop *l, uint64_t ran_ns)
                 snprintf(what, sizeof what, "running in %s", frame);
         }
     }
-    char line[512];
+    char line[512], how_long[32];
+    /* A threshold of a few ms makes hangs "0.0 s" long in tenths: say those in ms. */
+    if (ran_ns < 100000000ULL)
+        snprintf(how_long, sizeof how_long, "%.0f ms", (double)ran_ns / 1e6);
+    else
+        snprintf(how_long, sizeof how_long, "%.1f s", (double)ran_ns / 1e9);
     snprintf(line, sizeof line,
-             "loopstall: pid %d: event loop thread %d has been stuck for %.1f s, %s\n",
-             (int)w->rec->pid, (int)l->tid, (double)ran_ns / 1e9, what);
+             "loopstall: pid %d: event loop thread %d has been stuck for %s, %s\n",
+             (int)w->rec->pid, (int)l->tid, how_long, what);
     if (w->say) w->say(w->ctx, line);
 }
 

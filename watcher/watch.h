@@ -17,8 +17,11 @@
 #include "record.h"
 #include "store.h"
 
-#define LS_HANG_FACTOR        10         /* a stall this many thresholds long is a hang: say so */
-#define LS_ONGOING_REFRESH_NS 250000000u /* an ongoing stall's length is refreshed this often */
+#define LS_HANG_FACTOR 10 /* a stall this many thresholds long is a hang: say so */
+/* An ongoing stall's length is refreshed this often: a host killed without a
+ * word (SIGKILL) leaves a hang on disk at most this much (plus a tick and a
+ * write) shorter than it was. */
+#define LS_ONGOING_REFRESH_NS 150000000u
 
 /* The watcher's own view of one slot. */
 struct ls_watch_loop {

@@ -81,13 +81,23 @@ static void write_stack(struct ls_json *j, const struct ls_record *r, const char
     ls_json_end_array(j);
 }
 
+/* Can /proc still speak for this image? Always for the agent's own process
+ * (it writes before the image ends); for another process only while its
+ * image runs: after an exec /proc shows the next image, after an exit
+ * nothing (or a stranger that got the pid). */
+static int proc_is_this_image(const struct ls_watch *w, enum ls_image_end end)
+{
+    return w->pid == 0 || end == LS_END_RUNNING;
+}
+
 /* argv as the process shows it now (a server renames itself after its
  * start), or as it was at load; trailing padding trimmed. */
-static void write_argv(struct ls_json *j, const struct ls_watch *w, const char *key)
+static void write_argv(struct ls_json *j, const struct ls_watch *w, const char *key,
+                       enum ls_image_end end)
 {
     char path[64];
     ls_proc_path(path, sizeof path, w->pid, 0, "cmdline");
-    ssize_t n = ls_read_small(path, argvbuf, sizeof argvbuf);
+    ssize_t n = proc_is_this_image(w, end) ? ls_read_small(path, argvbuf, sizeof argvbuf) : 0;
     if (n <= 0) {
         n = w->rec->argv_len < LS_ARGV_MAX ? w->rec->argv_len : LS_ARGV_MAX;
         memcpy(argvbuf, w->rec->argv, (size_t)n);
@@ -126,12 +136,12 @@ static void write_hist(struct ls_json *j, const struct ls_loop *l)
 }
 
 static void write_loop(struct ls_json *j, const struct ls_watch *w, const struct ls_loop_summary *s,
-                       const struct ls_loop *l)
+                       const struct ls_loop *l, enum ls_image_end end)
 {
     char name[32];
     memcpy(name, s->name, sizeof s->name);
     name[sizeof s->name] = '\0';
-    if (l) {
+    if (l && proc_is_this_image(w, end)) {
         /* The current name while the thread is here (threads rename themselves). */
         char path[64], now[32];
         ls_proc_path(path, sizeof path, w->pid, l->tid, "comm");
@@ -276,7 +286,7 @@ void ls_write_report(struct ls_json *j, struct ls_watch *w, uint64_t now, enum l
     ls_json_begin_object(j, NULL);
     ls_json_string(j, "schema", "loopstall/1");
     ls_json_string(j, "tool_version", LOOPSTALL_VERSION);
-    write_argv(j, w, "command");
+    write_argv(j, w, "command", end);
     ls_json_null(j, "exit_status");
     ls_json_uint(j, "threshold_ns", r->threshold_ns);
     ls_json_begin_array(j, "processes");
@@ -284,21 +294,21 @@ void ls_write_report(struct ls_json *j, struct ls_watch *w, uint64_t now, enum l
     ls_json_int(j, "pid", r->pid);
     ls_json_int(j, "ppid", r->ppid);
     if (r->image) ls_json_uint(j, "image", r->image);
-    write_argv(j, w, "argv");
+    write_argv(j, w, "argv", end);
     ls_json_string(j, "exe", r->exe[0] ? r->exe : NULL);
     ls_json_uint(j, "uptime_ns", now > r->start_ticks ? ls_rec_to_ns(r, now - r->start_ticks) : 0);
     if (end != LS_END_RUNNING) ls_json_string(j, "ended", ends[end]);
 
     ls_json_begin_array(j, "loops");
     for (uint32_t i = 0; i < w->store.ngone; i++)
-        write_loop(j, w, &w->store.gone[i], NULL);
+        write_loop(j, w, &w->store.gone[i], NULL, end);
     uint32_t nl = atomic_load_explicit(&r->nloops, memory_order_acquire);
     for (uint32_t i = 0; i < nl && i < LS_MAX_LOOPS; i++) {
         const struct ls_loop *l = &r->loops[i];
         if (atomic_load_explicit(&l->state, memory_order_acquire) < LS_SLOT_ACTIVE) continue;
         struct ls_loop_summary s;
         ls_loop_summarize(r, l, now, &s);
-        write_loop(j, w, &s, l);
+        write_loop(j, w, &s, l, end);
     }
     ls_json_end_array(j);
 
@@ -307,7 +317,9 @@ void ls_write_report(struct ls_json *j, struct ls_watch *w, uint64_t now, enum l
         write_stall(j, r, &w->store.kept[i]);
     for (uint32_t i = 0; i < nl && i < LS_MAX_LOOPS; i++)
         /* Ended by exit or exec: the program itself finished the iteration.
-         * Killed by a signal (or still running): the stall was ongoing. */
+         * Ended by a signal (abort, a fatal signal, a kill), or still running:
+         * the stall was ongoing; its length runs to the end the agent saw (or
+         * to when the watcher found the process gone). */
         if (ls_watch_in_progress(w, &r->loops[i], now, end == LS_END_EXIT || end == LS_END_EXEC,
                                  &live)) {
             /* Samples of a stall still running are named here, while the process lives. */

@@ -1,0 +1,60 @@
+/* test-hostile-threads.c -- the agent creates keys, threads and handlers only on its own code
+ * paths, and holds nothing across a fork: a host library that makes a thread and a key in its
+ * constructor (before the agent's) keeps its key, and a multithreaded host that forks hundreds
+ * of times while the watcher writes never leaves a child hung. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "battery.h"
+
+Test(threads, a_host_library_that_makes_a_thread_and_a_key_in_its_constructor_keeps_its_key)
+{
+    char *target = ls_target("ctor-tsd-host");
+    char *cmd[] = {target, NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        bt_run(&r, way, "20", cmd, NULL, 30);
+        cr_assert_eq(bt_status(&r), 0, "%s: %s%s", bt_way_name[way], r.proc.out, r.proc.err);
+        cr_assert_str_eq(r.proc.out, "tsd ok\n", "%s", bt_way_name[way]);
+        cr_assert_not_null(r.report, "%s: no report", bt_way_name[way]);
+        cr_assert_eq(ls_report_stall_count(r.report), 1, "%s: the loop's one stall:%s",
+                     bt_way_name[way], ls_describe_stalls(r.report));
+        json_t *threads = json_object_get(ls_report_process(r.report, 0), "threads");
+        /* The constructor's pthread_create set the agent up, so its thread counts too. */
+        cr_assert_eq(ls_json_u64(threads, "created"), 13, "%s", bt_way_name[way]);
+        bt_free(&r);
+    }
+    free(target);
+}
+
+Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_no_child_hangs,
+     .timeout = 150)
+{
+    char *target = ls_target("fork-storm");
+    char *cmd[] = {target, "300", NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        /* 5 ms: the loop stalls every tick, so there is always a report being written. */
+        bt_run(&r, way, "5", cmd, NULL, 60);
+        cr_assert_eq(bt_status(&r), 0, "%s: %s%s", bt_way_name[way], r.proc.out, r.proc.err);
+        cr_assert_str_eq(r.proc.out, "forks ok 300\n", "%s", bt_way_name[way]);
+        cr_assert_not_null(r.report, "%s: no report", bt_way_name[way]);
+        /* The parent and the 150 children that ran a loop each reported, with their stall. */
+        json_t *procs = json_object_get(r.report, "processes");
+        cr_assert_eq(json_array_size(procs), 151, "%s: %zu processes reported", bt_way_name[way],
+                     json_array_size(procs));
+        size_t i;
+        json_t *p;
+        int children_with_a_stall = 0;
+        json_array_foreach(procs, i, p)
+        {
+            if (json_array_size(json_object_get(p, "stalls")) == 1 &&
+                json_array_size(json_object_get(p, "loops")) == 1)
+                children_with_a_stall++;
+        }
+        cr_assert_geq(children_with_a_stall, 150, "%s", bt_way_name[way]);
+        bt_free(&r);
+    }
+    free(target);
+}
