@@ -23,7 +23,8 @@ struct ls_child_env {
     char image_pid[48]; /* LOOPSTALL_IMAGE_PID=PID */
 };
 
-/* The environment to pass instead of envp (NULL: the process's environ).
+/* The environment to pass instead of envp (NULL: an empty one, as the kernel takes it; the
+ * callers that mean the process's own pass environ).
  * same_pid: the new image replaces this one (an exec, not a spawn), so it is
  * told its image number. Returns envp itself when nothing needs adding. */
 char *const *ls_child_env(struct ls_child_env *ce, char *const *envp, int same_pid);

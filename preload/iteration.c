@@ -11,7 +11,7 @@
 #include "cpu.h"
 #include "interp.h"
 #include "modules.h"
-#include "lifecycle.h"
+#include "identity.h"
 #include "sampler.h"
 #include "store.h"
 #include "ticks.h"

@@ -26,6 +26,7 @@
 #include "fatal.h"
 #include "handover.h"
 #include "inject.h"
+#include "identity.h"
 #include "iteration.h"
 #include "modules.h"
 #include "procfs.h"
@@ -67,15 +68,6 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
     r->start_ticks = ls_rec_ticks(r);
     r->start_mono_ns = ls_mono_ns();
     ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
-}
-
-/* argv and exe, copied into the record while the process is here to ask. */
-void ls_note_identity(struct ls_record *r)
-{
-    ssize_t n = ls_read_small("/proc/self/cmdline", r->argv, sizeof r->argv);
-    r->argv_len = n > 0 ? (uint32_t)n : 0;
-    n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", r->exe, sizeof r->exe - 1);
-    r->exe[n > 0 ? n : 0] = '\0';
 }
 
 static void after_fork_child(void)

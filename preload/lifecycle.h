@@ -28,9 +28,6 @@ static inline int ls_agent_ready(void)
     return LS_LIKELY(ls_agent_set_up()) || ls_agent_ready_slow();
 }
 
-/* Copies argv and exe into the record while the process can be asked. */
-void ls_note_identity(struct ls_record *r);
-
 /* The image ends now (exit, exec, a fatal signal): iterations in progress
  * end with it, the record says so, and (used directly) the report file is
  * written. The first call counts; code is the exit status, or -1. */

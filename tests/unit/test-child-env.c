@@ -137,12 +137,16 @@ Test(child_env, an_exec_of_this_pid_is_told_its_image_number)
 
 extern char **environ;
 
-Test(child_env, no_environment_given_means_the_processs_own)
+Test(child_env, a_null_environment_is_an_empty_one_that_keeps_the_agent)
 {
+    /* execve(path, argv, NULL) starts the program with no environment at all: the child gets
+     * ours, nothing of the caller's own (execv and execvp pass environ themselves). */
     setenv("CHILD_ENV_MARK", "yes", 1);
     char *const *env = ls_child_env(&ce, NULL, 0);
-    cr_expect_str_eq(entry(env, "CHILD_ENV_MARK="), "CHILD_ENV_MARK=yes");
+    cr_expect_null(entry(env, "CHILD_ENV_MARK="));
     cr_expect_str_eq(entry(env, "LD_PRELOAD="), "LD_PRELOAD=" AGENT);
+    char *const *own = ls_child_env(&ce, environ, 0);
+    cr_expect_str_eq(entry(own, "CHILD_ENV_MARK="), "CHILD_ENV_MARK=yes");
 }
 
 Test(child_env, an_environment_too_large_to_copy_is_passed_on_as_it_is)

@@ -1,0 +1,12 @@
+/* identity.h -- the process's argv and executable, copied into the record while it is there to ask.
+ */
+#ifndef LS_IDENTITY_H
+#define LS_IDENTITY_H
+
+#include "record.h"
+
+/* Copies /proc/self/cmdline and /proc/self/exe into r (a process killed without a word, or
+ * whose image an exec replaced, still has them in its report). Not in a signal handler. */
+void ls_note_identity(struct ls_record *r);
+
+#endif
