@@ -24,7 +24,8 @@
 
 static struct ls_watch self;
 static _Atomic int running;
-static _Atomic int writing;    /* the watcher (or the final write) is writing: one at a time */
+static _Atomic int
+    writing; /* held by whoever consumes the record: the watcher or the final write */
 static _Atomic int final_done; /* the image ended: nothing more is written */
 static uint64_t last_write_ns;
 
@@ -60,6 +61,24 @@ static int try_begin_write(void)
     return atomic_compare_exchange_strong(&writing, &expect, 1);
 }
 
+/* One tick, and the report written when its news is due. Called holding `writing`: the tick
+ * moves finished stalls from the record into the store, and the final write drains the same
+ * record, so the two never run at once (or a stall would be stored twice). */
+static void tick_and_maybe_write(int *pending, int *busy)
+{
+    int news = ls_watch_tick(&self, ls_ticks(), busy);
+    ls_ticks_thresholds();
+    if (news == LS_NEWS_NONE && !*pending) return;
+    uint64_t now_ns = ls_mono_ns();
+    uint64_t wait = news == LS_NEWS_URGENT ? URGENT_INTERVAL_NS : NEWS_INTERVAL_NS;
+    *pending = 1;
+    if (now_ns - last_write_ns < wait) return;
+    ls_modules_refresh();
+    ls_report_file_write(&self, ls_ticks(), LS_END_RUNNING);
+    last_write_ns = ls_mono_ns();
+    *pending = 0;
+}
+
 static void *watchdog_main(void *arg)
 {
     (void)arg;
@@ -68,23 +87,11 @@ static void *watchdog_main(void *arg)
     for (;;) {
         sleep_ns(ls_watch_interval_ns(ls_proc.rec, busy));
         if (atomic_load(&final_done)) break;
-        uint64_t now = ls_ticks();
-        int news = ls_watch_tick(&self, now, &busy);
-        ls_ticks_thresholds();
-        if (news == LS_NEWS_NONE && !pending) continue;
-        uint64_t now_ns = ls_mono_ns();
-        uint64_t wait = news == LS_NEWS_URGENT ? URGENT_INTERVAL_NS : NEWS_INTERVAL_NS;
-        pending = 1;
-        if (now_ns - last_write_ns < wait && news != LS_NEWS_URGENT) continue;
-        if (now_ns - last_write_ns < URGENT_INTERVAL_NS) continue;
-        if (!try_begin_write()) continue;
-        if (!atomic_load(&final_done)) {
-            ls_modules_refresh();
-            ls_report_file_write(&self, ls_ticks(), LS_END_RUNNING);
-            last_write_ns = ls_mono_ns();
-            pending = 0;
-        }
+        if (!try_begin_write()) continue; /* the final write has the record */
+        int ended = atomic_load(&final_done);
+        if (!ended) tick_and_maybe_write(&pending, &busy);
         atomic_store(&writing, 0);
+        if (ended) break;
     }
     atomic_store(&running, 0);
     return NULL;

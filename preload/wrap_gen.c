@@ -66,6 +66,7 @@
                           &ls_sb))                                                                 \
             return fail##_RET(ret, ls_err);                                                        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
+        int ls_timed = ls_c.loop != NULL; /* ls_call_end forgets the loop */                       \
         ls_call_end(&ls_c);                                                                        \
         while (LS_RETRIES_EINTR(fam, name) && fail##_EINTR(ls_r) &&                                \
                ls_call_eintr_ours(&ls_c, 1)) {                                                     \
@@ -73,7 +74,7 @@
             ls_r = ls_f args;                                                                      \
             ls_call_end(&ls_c);                                                                    \
         }                                                                                          \
-        if (LS_FD_SKIPPABLE(fam, tkind) && ls_c.loop && ls_fd_unknown((int)(intptr_t)(texpr)))     \
+        if (LS_FD_SKIPPABLE(fam, tkind) && ls_timed && ls_fd_unknown((int)(intptr_t)(texpr)))      \
             ls_fd_learn((int)(intptr_t)(texpr));                                                   \
         return ls_r;                                                                               \
     }                                                                                              \

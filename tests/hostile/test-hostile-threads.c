@@ -49,11 +49,19 @@ Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_
         int children_with_a_stall = 0;
         json_array_foreach(procs, i, p)
         {
-            if (json_array_size(json_object_get(p, "stalls")) == 1 &&
-                json_array_size(json_object_get(p, "loops")) == 1)
+            /* Its blocking stall; under load the child's exit (lazy binding, _dl_fini)
+             * can be a second, CPU stall of the last iteration, and that is true too. */
+            json_t *stalls = json_object_get(p, "stalls");
+            size_t n = json_array_size(stalls);
+            const char *culprit = ls_stall_culprit(json_array_get(stalls, 0));
+            const char *then = ls_json_str(json_array_get(stalls, 1), "class");
+            if (json_array_size(json_object_get(p, "loops")) == 1 && culprit &&
+                strcmp(culprit, "nanosleep") == 0 &&
+                (n == 1 || (n == 2 && then && strcmp(then, "cpu") == 0)))
                 children_with_a_stall++;
         }
-        cr_assert_geq(children_with_a_stall, 150, "%s", bt_way_name[way]);
+        cr_assert_geq(children_with_a_stall, 150, "%s: %d children with their stall:%s",
+                      bt_way_name[way], children_with_a_stall, ls_describe_stalls(r.report));
         bt_free(&r);
     }
     free(target);

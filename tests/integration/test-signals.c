@@ -1,6 +1,7 @@
 /* test-signals.c -- the watchdog and its sampling signal never disturb the host's blocking calls.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,4 +57,36 @@ Test(signals, a_descriptor_learned_as_non_blocking_is_timed_again_once_it_can_bl
     json_decref(report);
     ls_proc_result_free(&r);
     free(target);
+}
+
+/* The fast path depends on learning: a loop's reads of a non-blocking socket cost one fcntl
+ * (F_GETFL) for the first, then none. strace -E gives the agent to the program only. */
+Test(signals, a_non_blocking_socket_read_on_the_loop_is_learned_once_and_then_passed_through)
+{
+    const char *strace = ls_require_program("strace");
+    char *dir = ls_tmpdir();
+    char *log = ls_path_join(dir, "strace.log");
+    char *target = ls_target("nonblock-reads");
+    char preload[4200], out[4200];
+    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", ls_agent_path());
+    snprintf(out, sizeof out, "LOOPSTALL_OUT=%s", dir);
+    char *cmd[] = {(char *)strace, "-f",    "-qq", "-e", "trace=fcntl", "-o", log,
+                   "-E",           preload, "-E",  out,  target,        NULL};
+    struct ls_proc_result r = ls_run_argv(cmd, NULL, 60);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int fd = -1;
+    cr_assert_eq(sscanf(r.out, "fd %d", &fd), 1, "stdout: %s", r.out);
+    char needle[64];
+    snprintf(needle, sizeof needle, "fcntl(%d, F_GETFL", fd);
+    char *text = ls_read_file(log);
+    int asked = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        asked++;
+    cr_assert_eq(asked, 1, "the agent asked the socket's flags %d times in 200 reads:\n%s", asked,
+                 text);
+    free(text);
+    ls_proc_result_free(&r);
+    free(target);
+    free(log);
+    ls_tmpdir_cleanup(dir);
 }
