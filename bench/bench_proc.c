@@ -91,6 +91,51 @@ uint64_t bench_watcher_cpu_ns(const struct bench_watcher *w)
     }
 }
 
+static uint64_t switches_of(const char *path)
+{
+    char line[128];
+    uint64_t n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "voluntary_ctxt_switches:", 24))
+            n += strtoull(line + 24, NULL, 10);
+        else if (!strncmp(line, "nonvoluntary_ctxt_switches:", 27))
+            n += strtoull(line + 27, NULL, 10);
+    fclose(f);
+    return n;
+}
+
+uint64_t bench_switches(pid_t pid, pid_t tid)
+{
+    char path[96];
+    if (tid > 0) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+        return switches_of(path);
+    }
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    uint64_t sum = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') sum += bench_switches(pid, (pid_t)atoi(e->d_name));
+    closedir(d);
+    return sum;
+}
+
+uint64_t bench_watcher_switches(const struct bench_watcher *w)
+{
+    switch (w->kind) {
+    case BENCH_WATCHER_THREAD:
+        return bench_switches(w->pid, w->tid);
+    case BENCH_WATCHER_RUN:
+        return bench_switches(w->pid, 0);
+    default:
+        return 0;
+    }
+}
+
 const char *bench_watcher_name(const struct bench_watcher *w)
 {
     switch (w->kind) {

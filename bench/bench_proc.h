@@ -26,6 +26,10 @@ uint64_t bench_cpu_ns(pid_t pid, pid_t tid);
 /* Finds the watcher: this process's "loopstall" thread, else a parent named loopstall. */
 void bench_watcher_find(struct bench_watcher *w);
 uint64_t bench_watcher_cpu_ns(const struct bench_watcher *w);
+/* Context switches (voluntary + involuntary) of one thread, or of every live thread of pid (tid
+ * 0): for a watcher that sleeps between ticks, its wake-ups. */
+uint64_t bench_switches(pid_t pid, pid_t tid);
+uint64_t bench_watcher_switches(const struct bench_watcher *w);
 const char *bench_watcher_name(const struct bench_watcher *w);
 /* A "Name:   123 kB" field of /proc/PID/status or /proc/PID/smaps_rollup (pid 0: self), in
  * KiB; -1 when absent. */

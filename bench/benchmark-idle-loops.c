@@ -10,6 +10,9 @@
  *
  * Prints one line per window and a last line
  *   result: watcher KIND us_per_s MEDIAN P10 P90 MIN MAX mean MEAN loops_us_per_s L
+ *           wakeups_per_s W us_per_wakeup U
+ * where the wake-ups are the watcher's context switches (it sleeps between ticks), so U is what
+ * one tick costs, the switch included.
  *
  * Usage: benchmark-idle-loops [--loops N] [--seconds S] [--settle-ms MS]
  */
@@ -108,6 +111,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nloops; i++)
         loops0 += bench_cpu_ns(getpid(), tids[i]);
     uint64_t t0 = bench_now_ns(), c0 = bench_watcher_cpu_ns(&w), t = t0, c = c0;
+    uint64_t sw0 = bench_watcher_switches(&w);
     for (int s = 0; s < seconds; s++) {
         sleep_ms(1000);
         uint64_t t2 = bench_now_ns(), c2 = bench_watcher_cpu_ns(&w);
@@ -116,15 +120,18 @@ int main(int argc, char **argv)
         t = t2;
         c = c2;
     }
+    uint64_t sw = bench_watcher_switches(&w) - sw0;
     for (int i = 0; i < nloops; i++)
         loops1 += bench_cpu_ns(getpid(), tids[i]);
     double span_s = (double)(t - t0) / 1e9;
     double mean = (double)(c - c0) / 1e3 / span_s;
     qsort(rate, (size_t)seconds, sizeof *rate, cmp);
-    printf("result: watcher %s us_per_s %.1f %.1f %.1f %.1f %.1f mean %.1f loops_us_per_s %.1f\n",
+    printf("result: watcher %s us_per_s %.1f %.1f %.1f %.1f %.1f mean %.1f loops_us_per_s %.1f "
+           "wakeups_per_s %.1f us_per_wakeup %.2f\n",
            bench_watcher_name(&w), pct(rate, seconds, 0.5), pct(rate, seconds, 0.1),
            pct(rate, seconds, 0.9), rate[0], rate[seconds - 1], mean,
-           (double)(loops1 - loops0) / 1e3 / span_s);
+           (double)(loops1 - loops0) / 1e3 / span_s, (double)sw / span_s,
+           sw ? (double)(c - c0) / 1e3 / (double)sw : 0.0);
     fflush(stdout);
     exit(0); /* the loop threads never return: exit ends them */
 }

@@ -18,8 +18,11 @@
 # iteration batches depends on timing, which valgrind changes), so the figure is the median of
 # the paired differences B_r - A_r and C_r - A_r of the same repeat, with their min and max.
 #
-# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--repeat R] [--build DIR]
-#          [--keep DIR] [--json FILE]
+# --clients 1 makes the count nearly exact (one command per loop iteration, every iteration the
+# same), and is the agent's worst case (its per-iteration cost falls on every command).
+#
+# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--repeat R] [--clients C]
+#          [--build DIR] [--keep DIR] [--json FILE]
 #   --build DIR  the loopstall build to measure (default: build)
 #   --keep DIR   keep the callgrind outputs there (for callgrind_annotate --inclusive=yes)
 set -euo pipefail
@@ -28,6 +31,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 requests=10000
 repeat=3
+clients=50
 build="$bench_root/build"
 json=""
 keep=""
@@ -35,15 +39,17 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
     --requests) requests=${2:-}; shift 2 ;;
     --repeat) repeat=${2:-}; shift 2 ;;
+    --clients) clients=${2:-}; shift 2 ;;
     --build) build=${2:-}; shift 2 ;;
     --keep) keep=${2:-}; shift 2 ;;
     --json) json=${2:-}; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-    *) bench_die "unknown option '$1' (accepted: --requests N, --repeat R, --build DIR, --keep DIR, --json FILE)" ;;
+    *) bench_die "unknown option '$1' (accepted: --requests N, --repeat R, --clients C, --build DIR, --keep DIR, --json FILE)" ;;
     esac
 done
 bench_positive --requests "$requests"
 bench_positive --repeat "$repeat"
+bench_positive --clients "$clients"
 bench_build_paths "$build"
 bench_need valgrind redis-server redis-benchmark redis-cli jq
 
@@ -80,7 +86,7 @@ measure() {
         sleep 0.2
     done
     [[ $up == 1 ]] || bench_die "redis-server ($mode) did not answer on port $port: $(tail -3 "$work/log-$tag")"
-    redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -t get,set -q >/dev/null 2>&1
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -n "$n" -t get,set -q >/dev/null 2>&1
     cmds=$(redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ { print $2 }')
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$server" 2>/dev/null || true
@@ -104,7 +110,7 @@ measure() {
 names=([0]=A [1]=B [2]=C)
 declare -A label=([A]=bare [B]=preloaded [C]="under run")
 declare -A per
-bench_start "Redis instructions per command under callgrind, $requests and $((requests * 2)) requests, 50 clients, get+set, $repeat repeats"
+bench_start "Redis instructions per command under callgrind, $requests and $((requests * 2)) requests, $clients clients, get+set, $repeat repeats"
 echo "  A bare, B preloaded (direct use), C under loopstall run; agent $agent"
 results="$work/results"
 : >"$results"
@@ -137,7 +143,7 @@ for mode in B C; do
     pct_med[$mode]=$p_med
     printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per command (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
         "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
-    bench_table "Redis GET/SET, instructions per command, ${label[$mode]} (callgrind)" \
+    bench_table "Redis GET/SET ($clients clients), instructions per command, ${label[$mode]} (callgrind)" \
         "$(printf '%+.2f%% (%+.0f instr./cmd over %.0f)' "$p_med" "$d_med" "$a_med")" \
         "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
         "<= +1.0%" "$(bench_verdict "$p_med" 1.0)"

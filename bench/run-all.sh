@@ -3,16 +3,16 @@
 # printed (the README's performance table is this table).
 #
 # The order: first the figures the machine's load cannot move (memory; instruction counts under
-# callgrind), then the CPU-time ones (start-up, idle watcher, the storm, Redis, Python and Node
-# servers), whose figures are only bounds while other work loads the machine: the table says the
+# callgrind), then the CPU-time ones (start-up, the wrapper's ns per call, idle watcher, the storm,
+# Redis, Python and Node servers), whose figures are only bounds while other work loads the machine: the table says the
 # load at the start and the end of each script. Each script's whole output is kept in --out DIR
 # (default: a fresh directory under /tmp); a script that fails gets a row that says so and the
 # others still run.
 #
 # Usage: bench/run-all.sh [--build DIR] [--out DIR] [--quick] [--only NAME...]
 #   --quick     smaller counts (a check that everything runs, not figures to publish)
-#   --only      run only these (rss, redis-instructions, nginx-instructions, startup, idle, storm,
-#               redis-cpu, python-cpu, node-cpu)
+#   --only      run only these (rss, redis-instructions, nginx-instructions, startup, wrapper-cost,
+#               idle, storm, redis-cpu, python-cpu, node-cpu)
 set -uo pipefail
 bench_name=run-all
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,11 +42,12 @@ benches=(
     "redis-instructions|$b/benchmark-redis-instructions.sh --requests 10000 --repeat 5|$b/benchmark-redis-instructions.sh --requests 2000 --repeat 1"
     "nginx-instructions|$b/benchmark-nginx-instructions.sh --requests 5000 --repeat 5|$b/benchmark-nginx-instructions.sh --requests 1000 --repeat 1"
     "startup|$b/benchmark-startup.sh --runs 300|$b/benchmark-startup.sh --runs 30"
+    "wrapper-cost|$b/benchmark-wrapper-cost.sh --runs 5 -n 5e6|$b/benchmark-wrapper-cost.sh --runs 2 -n 1e6"
     "idle|$b/benchmark-idle.sh --seconds 10|$b/benchmark-idle.sh --seconds 2"
-    "storm|$b/benchmark-storm.sh --stalls 10000 --rounds 2|$b/benchmark-storm.sh --stalls 1000 --rounds 1"
-    "redis-cpu|$b/benchmark-redis-overhead.sh --rounds 15 --requests 50000|$b/benchmark-redis-overhead.sh --rounds 2 --requests 10000 --warmup 2000"
-    "python-cpu|$b/benchmark-http-cpu.sh --server python --rounds 15 --requests 30000|$b/benchmark-http-cpu.sh --server python --rounds 2 --requests 5000 --warmup 500"
-    "node-cpu|$b/benchmark-http-cpu.sh --server node --rounds 15 --requests 20000 --warmup 5000|$b/benchmark-http-cpu.sh --server node --rounds 2 --requests 5000 --warmup 2000"
+    "storm|$b/benchmark-storm.sh --stalls 10000 --rounds 3|$b/benchmark-storm.sh --stalls 1000 --rounds 1"
+    "redis-cpu|$b/benchmark-redis-overhead.sh --rounds 30 --requests 50000|$b/benchmark-redis-overhead.sh --rounds 2 --requests 10000 --warmup 2000"
+    "python-cpu|$b/benchmark-http-cpu.sh --server python --rounds 40 --requests 30000|$b/benchmark-http-cpu.sh --server python --rounds 2 --requests 5000 --warmup 500"
+    "node-cpu|$b/benchmark-http-cpu.sh --server node --rounds 30 --requests 20000 --warmup 5000|$b/benchmark-http-cpu.sh --server node --rounds 2 --requests 5000 --warmup 2000"
 )
 wanted() {
     [[ ${#only[@]} -eq 0 ]] && return 0
