@@ -11,6 +11,7 @@ packages=(
   python3 nodejs redis-server redis-tools             # real runtimes the tests observe
   clang                                               # the rule-parser fuzzer (libFuzzer)
   jq                                                  # the benchmarks check the agent's reports
+  valgrind nginx apache2-utils wrk                    # bench/: callgrind counts, nginx worker, ab (wrk by hand)
 )
 missing=()
 for p in "${packages[@]}"; do
