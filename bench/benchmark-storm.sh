@@ -97,8 +97,17 @@ for r in $(seq "$rounds"); do
                 verdict="INCOMPLETE"
                 complete=0
             fi
-            line+=$(printf '; report %d KiB: kept %d + dropped %d (folded %d, lost %d) = %d of %d stalls (%d short): %s' \
-                $(($(stat -c %s "$file") / 1024)) "$kept" "$dropped" "$folded" "$lost" "$total" "$stalls" "$short" "$verdict")
+            # The sites the command makes from kept and folded stalls (run's merged report has
+            # them; a per-process file does not, `loopstall report` makes them).
+            merged=$file
+            if [[ $way == direct ]]; then
+                merged="$work/out/merged.json"
+                "$loopstall" report "$file" --format json -o "$merged" 2>/dev/null || bench_die "loopstall report failed on $file"
+            fi
+            sites=$(jq '[.processes[0].sites[]?.count] | add // 0' "$merged")
+            echo "$way $r $lost $sites" >>"$work/detail"
+            line+=$(printf '; report %d KiB: kept %d + dropped %d (folded %d, no detail %d) = %d of %d stalls (%d short): %s; sites count %d' \
+                $(($(stat -c %s "$file") / 1024)) "$kept" "$dropped" "$folded" "$lost" "$total" "$stalls" "$short" "$verdict" "$sites")
         fi
         echo "$line"
     done
@@ -119,6 +128,7 @@ for way in direct run; do
         "$(printf 'paired min %+.2f%%, max %+.2f%%' "$dmin" "$dmax")" "(none)" ""
 done
 bench_table "storm of $stalls $kind stalls, report accounts for every stall (kept + dropped, jq)" \
-    "$([[ $complete == 1 ]] && echo "complete in every round" || echo "INCOMPLETE in some round")" "" "complete" \
-    "$([[ $complete == 1 ]] && echo met || echo missed)"
+    "$([[ $complete == 1 ]] && echo "complete in every round" || echo "INCOMPLETE in some round")" \
+    "$(awk '{ l[$1] = l[$1] " " $3; s[$1] = s[$1] " " $4 } END { printf "no detail (neither kept nor folded): direct%s, run%s; sites count: direct%s, run%s", l["direct"], l["run"], s["direct"], s["run"] }' "$work/detail")" \
+    "complete" "$([[ $complete == 1 ]] && echo met || echo missed)"
 bench_end
