@@ -1,83 +1,159 @@
 #!/usr/bin/env bash
 # benchmark-redis-instructions.sh -- the agent's cost on Redis in instructions per command, counted
-# by valgrind (callgrind), which, unlike CPU time on a shared VM, comes out the same every run.
+# by valgrind (callgrind), which, unlike CPU time on a shared VM, does not move with the load.
 #
-# For each of A (plain redis-server) and B (with the agent preloaded), Redis runs under callgrind
-# twice, serving N and 2N requests (redis-benchmark -c 50 -t get,set); A and B alternate, --repeat
-# times each, and the medians are compared: Redis's own count per command moves by a percent or
-# two with how many commands each loop iteration batches, which timing under valgrind decides. The difference between
-# the two runs is the cost of N requests with start-up and shutdown cancelled out; divided by
-# the commands served it gives instructions per command. The agent's threshold is set high
-# (LOOPSTALL_THRESHOLD_MS=60000) because valgrind slows Redis fifty-fold: at 20 ms its
-# iterations would be stalls, which is valgrind's doing, not Redis's.
+# Three ways, each repeat running all three in a rotated order:
+#   A  bare:       valgrind --tool=callgrind redis-server ...
+#   B  preloaded:  the same with LD_PRELOAD=libloopstall.so LOOPSTALL_OUT=DIR (direct use: the
+#                  agent's own watcher thread runs inside Redis, and is counted);
+#   C  under run:  loopstall run -q -- valgrind --tool=callgrind redis-server ... (the watcher is
+#                  run, outside Redis; only what the agent does inside Redis is counted).
+# Each way serves N and then 2N requests (redis-benchmark -c 50 -t get,set) in two fresh servers;
+# the difference is the cost of N requests with start-up and shutdown cancelled out, and divided
+# by the commands served it is the instructions per command. Every thread of the process counts.
+# The threshold is 60 s (LOOPSTALL_THRESHOLD_MS, run -t) because valgrind slows Redis fifty-fold:
+# at 20 ms its iterations would be stalls, which is valgrind's doing, not Redis's.
 #
-# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--repeat R] [--agent PATH] [--json FILE]
+# Redis's own count per command moves by about 1% from run to run (how many commands a loop
+# iteration batches depends on timing, which valgrind changes), so the figure is the median of
+# the paired differences B_r - A_r and C_r - A_r of the same repeat, with their min and max.
+#
+# --clients 1 makes the count nearly exact (one command per loop iteration, every iteration the
+# same), and is the agent's worst case (its per-iteration cost falls on every command).
+#
+# Usage: bench/benchmark-redis-instructions.sh [--requests N] [--repeat R] [--clients C]
+#          [--build DIR] [--keep DIR] [--json FILE]
+#   --build DIR  the loopstall build to measure (default: build)
+#   --keep DIR   keep the callgrind outputs there (for callgrind_annotate --inclusive=yes)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-agent="$root/build/lib/libloopstall.so"
+bench_name=benchmark-redis-instructions
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 requests=10000
 repeat=3
+clients=50
+build="$bench_root/build"
 json=""
+keep=""
 while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --requests) requests=$2; shift 2 ;;
-    --repeat) repeat=$2; shift 2 ;;
-    --agent) agent=$2; shift 2 ;;
-    --json) json=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) echo "benchmark-redis-instructions: unknown option $1 (accepted: --requests N, --repeat R, --agent PATH, --json FILE)" >&2; exit 2 ;;
-  esac
+    case "$1" in
+    --requests) requests=${2:-}; shift 2 ;;
+    --repeat) repeat=${2:-}; shift 2 ;;
+    --clients) clients=${2:-}; shift 2 ;;
+    --build) build=${2:-}; shift 2 ;;
+    --keep) keep=${2:-}; shift 2 ;;
+    --json) json=${2:-}; shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+    *) bench_die "unknown option '$1' (accepted: --requests N, --repeat R, --clients C, --build DIR, --keep DIR, --json FILE)" ;;
+    esac
 done
-[[ -f "$agent" ]] || { echo "benchmark-redis-instructions: agent not found at $agent: build it first" >&2; exit 2; }
-for p in valgrind redis-server redis-benchmark redis-cli; do
-  command -v "$p" >/dev/null || { echo "benchmark-redis-instructions: $p is required (scripts/setup.sh)" >&2; exit 2; }
-done
+bench_positive --requests "$requests"
+bench_positive --repeat "$repeat"
+bench_positive --clients "$clients"
+bench_build_paths "$build"
+bench_need valgrind redis-server redis-benchmark redis-cli jq
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-instr.XXXXXX")
 server=""
-cleanup() { [[ -n "$server" ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+cleanup() {
+    [[ -n "$server" ]] && kill "$server" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+[[ -n "$keep" ]] && mkdir -p "$keep"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# run MODE N -> prints "instructions commands"
-run() {
-  local mode=$1 n=$2 port out pre=""
-  port=$(free_port)
-  out="$work/$mode-$n.callgrind"
-  [[ $mode == B ]] && pre="$agent"
-  LD_PRELOAD="$pre" LOOPSTALL_OUT="$work" LOOPSTALL_THRESHOLD_MS=60000 \
-    valgrind --tool=callgrind --callgrind-out-file="$out" \
-    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$work/log" 2>&1 &
-  server=$!
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
-  redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -t get,set -q >/dev/null 2>&1
-  local cmds
-  cmds=$(redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ {print $2}')
-  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-  wait "$server" 2>/dev/null || true
-  server=""
-  local ir
-  ir=$(awk '/^summary:/ {print $2}' "$out"*)
-  echo "$ir $cmds"
+# measure MODE N TAG: sets m_ir (instructions) and m_cmds (commands served)
+measure() {
+    local mode=$1 n=$2 tag=$3 port out cmds ir
+    port=$(bench_free_port)
+    out="$work/$tag.callgrind"
+    local cg=(valgrind --tool=callgrind --callgrind-out-file="$out"
+        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no)
+    mkdir -p "$work/out-$tag"
+    case $mode in
+    A) "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
+    B) LD_PRELOAD="$agent" LOOPSTALL_OUT="$work/out-$tag" LOOPSTALL_THRESHOLD_MS=60000 \
+        "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
+    C) "$loopstall" run -q -t 60000 --json "$work/out-$tag/run.json" -- "${cg[@]}" \
+        >"$work/log-$tag" 2>&1 & ;;
+    esac
+    server=$!
+    local up=0
+    for _ in $(seq 150); do
+        redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }
+        sleep 0.2
+    done
+    [[ $up == 1 ]] || bench_die "redis-server ($mode) did not answer on port $port: $(tail -3 "$work/log-$tag")"
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$clients" -n "$n" -t get,set -q >/dev/null 2>&1
+    cmds=$(redis-cli -p "$port" info stats | tr -d '\r' | awk -F: '/^total_commands_processed/ { print $2 }')
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    wait "$server" 2>/dev/null || true
+    server=""
+    ir=$(awk '/^summary:/ { print $2 }' "$out"*)
+    [[ -n "$ir" && -n "$cmds" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
+    # The agent must really have been there: a report whose loop ran iterations.
+    local iters=""
+    case $mode in
+    B) iters=$(cat "$work/out-$tag"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
+    C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$work/out-$tag/run.json" 2>/dev/null) ;;
+    esac
+    if [[ $mode != A && ! "${iters:-0}" -gt 0 ]]; then
+        bench_die "$tag: the agent reported no loop iterations: was it loaded?"
+    fi
+    [[ -n "$keep" ]] && cp "$out"* "$keep/"
+    m_ir=$ir
+    m_cmds=$cmds
 }
 
-declare -A all
-for r in $(seq "$repeat"); do
-  for mode in A B; do
-    read -r ir1 c1 < <(run "$mode" "$requests")
-    read -r ir2 c2 < <(run "$mode" $((requests * 2)))
-    one=$(( (ir2 - ir1) / (c2 - c1) ))
-    all[$mode]="${all[$mode]:-} $one"
-    echo "$mode$r: $ir1 instructions for $c1 commands, $ir2 for $c2: $one instructions per command"
-  done
-done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : int((v[NR/2]+v[NR/2+1])/2)}'; }
+names=([0]=A [1]=B [2]=C)
+declare -A label=([A]=bare [B]=preloaded [C]="under run")
 declare -A per
-per[A]=$(echo "${all[A]}" | median)
-per[B]=$(echo "${all[B]}" | median)
-overhead=$(awk -v a="${per[A]}" -v b="${per[B]}" 'BEGIN { printf "%.2f", (b / a - 1) * 100 }')
-echo "overhead: +$overhead% instructions per command (medians of $repeat: A ${per[A]} [${all[A]# }], B ${per[B]} [${all[B]# }]; $requests and $((requests * 2)) requests, 50 clients, get+set)"
+bench_start "Redis instructions per command under callgrind, $requests and $((requests * 2)) requests, $clients clients, get+set, $repeat repeats"
+echo "  A bare, B preloaded (direct use), C under loopstall run; agent $agent"
+results="$work/results"
+: >"$results"
+for r in $(seq "$repeat"); do
+    for k in 0 1 2; do
+        mode=${names[$(((r + k) % 3))]}
+        measure "$mode" "$requests" "$mode$r-n"
+        ir1=$m_ir c1=$m_cmds
+        measure "$mode" $((requests * 2)) "$mode$r-2n"
+        ir2=$m_ir c2=$m_cmds
+        one=$(awk -v a="$ir1" -v b="$ir2" -v c="$c1" -v d="$c2" 'BEGIN { printf "%.1f", (b - a) / (d - c) }')
+        echo "$mode $r $one" >>"$results"
+        printf '  %s%d %-10s %d instructions for %d commands, %d for %d: %s per command\n' \
+            "$mode" "$r" "${label[$mode]}" "$ir1" "$c1" "$ir2" "$c2" "$one"
+    done
+done
+
+# Paired differences of each repeat, in instructions per command and in percent of A.
+paired() { # paired MODE COLUMN: COLUMN 1 = instructions, 2 = percent
+    awk -v m="$1" -v c="$2" '{ x[$1, $2] = $3; n = $2 > n ? $2 : n }
+        END { for (r = 1; r <= n; r++) print (c == 1) ? x[m, r] - x["A", r] : (x[m, r] / x["A", r] - 1) * 100 }' "$results"
+}
+read -r a_med _ _ a_min a_max _ < <(awk '$1 == "A" { print $3 }' "$results" | bench_stats)
+echo
+printf '  A bare: median %.1f instructions per command (min %.1f, max %.1f)\n' "$a_med" "$a_min" "$a_max"
+declare -A pct_med
+for mode in B C; do
+    read -r d_med _ _ d_min d_max n < <(paired "$mode" 1 | bench_stats)
+    read -r p_med _ _ p_min p_max _ < <(paired "$mode" 2 | bench_stats)
+    pct_med[$mode]=$p_med
+    printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per command (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
+        "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
+    bench_table "Redis GET/SET ($clients clients), instructions per command, ${label[$mode]} (callgrind)" \
+        "$(printf '%+.2f%% (%+.0f instr./cmd over %.0f)' "$p_med" "$d_med" "$a_med")" \
+        "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
+        "<= +1.0%" "$(bench_verdict "$p_med" 1.0)"
+done
+echo "overhead: preloaded $(printf '%+.2f' "${pct_med[B]}")%, under run $(printf '%+.2f' "${pct_med[C]}")% instructions per command (paired medians of $repeat)"
+bench_end
 if [[ -n "$json" ]]; then
-  printf '{"benchmark":"redis-instructions","date":"%s","requests":%d,"repeat":%d,"A_per_command":%d,"B_per_command":%d,"overhead_pct":%s}\n' \
-    "$(date -u +%FT%TZ)" "$requests" "$repeat" "${per[A]}" "${per[B]}" "$overhead" >"$json"
+    jq -n --arg commit "$bench_commit_id" --arg load_start "$bench_load_start" --arg load_end "$(bench_load)" \
+        --argjson requests "$requests" --rawfile rounds "$results" \
+        '{benchmark: "redis-instructions", commit: $commit, load_start: $load_start, load_end: $load_end,
+          requests: $requests,
+          rounds: [$rounds | split("\n")[] | select(length > 0) | split(" ") | {mode: .[0], repeat: (.[1] | tonumber), per_command: (.[2] | tonumber)}]}' >"$json"
 fi

@@ -14,16 +14,21 @@
 # the libc call across processes is printed too, but the bare system call
 # varies by tens of ns between processes on a shared VM.
 #
-# Usage: bench/benchmark-wrapper-cost.sh [--agent PATH] [--bin PATH] [--runs N]
+# The figure is the median over the pairs (run r of A and of B) of B_r's (libc - raw) minus
+# A_r's, with the min and max of those paired differences.
+#
+# Usage: bench/benchmark-wrapper-cost.sh [--build DIR | --agent PATH --bin PATH] [--runs N]
 #          [-n CALLS] [--read] [--cpu C] [--json FILE]
-# Without --bin it uses build/bin/benchmark-wrapper-cost, or compiles
-# bench/benchmark-wrapper-cost.c with cc into a temporary directory.
+# --build DIR takes the agent and the binary from that build (default: build); without a binary
+# there, bench/benchmark-wrapper-cost.c is compiled with cc into a temporary directory.
 set -euo pipefail
+bench_name=benchmark-wrapper-cost
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+here="$bench_root/bench"
+root=$bench_root
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/.." && pwd)
-
-agent="$root/build/lib/libloopstall.so"
+build="$root/build"
+agent=""
 bin=""
 runs=3
 calls=5000000
@@ -39,6 +44,7 @@ need_value() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
+    --build) need_value "$@"; build=$2; shift 2 ;;
     --agent) need_value "$@"; agent=$2; shift 2 ;;
     --bin) need_value "$@"; bin=$2; shift 2 ;;
     --runs) need_value "$@"; runs=$2; shift 2 ;;
@@ -55,6 +61,7 @@ done
 [[ "$calls" =~ ^[0-9.]+([eE][0-9]+)?$ ]] || die "-n wants a number of calls (5000000 or 5e6), got '$calls'"
 calls=$(awk -v n="$calls" 'BEGIN { printf "%d", n }')
 [[ "$calls" -ge 1000 ]] || die "-n wants at least 1000 calls"
+[[ -n "$agent" ]] || agent="$build/lib/libloopstall.so"
 [[ -f "$agent" ]] || die "agent not found at '$agent': build it (cmake --build <dir> --target loopstall) or pass --agent PATH"
 agent=$(cd "$(dirname "$agent")" && pwd)/$(basename "$agent")
 
@@ -62,8 +69,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-wrapcost.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 if [[ -z "$bin" ]]; then
-    if [[ -x "$root/build/bin/benchmark-wrapper-cost" ]]; then
-        bin="$root/build/bin/benchmark-wrapper-cost"
+    if [[ -x "$build/bin/benchmark-wrapper-cost" ]]; then
+        bin="$build/bin/benchmark-wrapper-cost"
     else
         cc -std=c11 -D_GNU_SOURCE -O2 -pthread -o "$work/benchmark-wrapper-cost" "$here/benchmark-wrapper-cost.c" ||
             die "could not compile $here/benchmark-wrapper-cost.c"
@@ -80,7 +87,7 @@ if [[ -n "$cpu" ]]; then
     pin_note="pinned to CPU $cpu"
 fi
 
-echo "loopstall wrapper cost: $calls calls per phase ($callopt), $runs runs each, A (plain) / B (agent), $pin_note"
+bench_start "ns per wrapped call: $calls calls per phase ($callopt), $runs runs each, A (plain) / B (agent $agent), $pin_note"
 results="$work/results"
 : >"$results"
 for r in $(seq "$runs"); do
@@ -131,10 +138,26 @@ for phase in plain loop loopwait; do
     printf '  %-9s %-38s over raw syscall: A %+6.2f ns, B %+6.2f ns -> agent %s ns  (across processes: A %.1f, B %.1f, %s ns)\n' \
         "$phase" "$what" "$ra" "$rb" "$d2" "$a" "$b" "$d"
 done
+# Paired: run r of B against run r of A, each over its own raw syscall.
+paired() { # paired PHASE -> "median min max" of (B_r - raw) - (A_r - raw)
+    awk -v p="$1" '$3 == p { x[$1, $2] = $5 - $6; n = $2 > n ? $2 : n }
+        END { for (r = 1; r <= n; r++) print x["B", r] - x["A", r] }' "$results" | bench_stats | awk '{ print $1, $4, $5 }'
+}
+for phase in plain loop loopwait; do
+    read -r pm pmin pmax < <(paired "$phase")
+    case $phase in
+    plain) what="a wrapped ${callopt#--}() on a thread that is not a loop" target="a few ns over the bare call" ;;
+    loop) what="a wrapped ${callopt#--}() inside a loop iteration (timed)" target="(none)" ;;
+    loopwait) what="the loop's own epoll_wait(..., 0), per iteration" target="(none)" ;;
+    esac
+    printf '  %-9s paired B_r - A_r over raw: median %+.2f ns (min %+.2f, max %+.2f, %d pairs)\n' "$phase" "$pm" "$pmin" "$pmax" "$runs"
+    bench_table "$what" "$(printf '%+.1f ns' "$pm")" "$(printf 'paired min %+.1f, max %+.1f ns (%d runs)' "$pmin" "$pmax" "$runs")" "$target" ""
+done
 read -r _ _ pd _ _ pd2 <<<"${res[plain]}"
 read -r _ _ ld _ _ ld2 <<<"${res[loop]}"
 read -r _ _ wd _ _ wd2 <<<"${res[loopwait]}"
-echo "wrapper cost: not a loop ${pd2} ns/call, loop thread ${ld2} ns/call, loop wait ${wd2} ns/iteration (in-process; across processes ${pd}, ${ld}, ${wd})"
+echo "wrapper cost: not a loop ${pd2} ns/call, loop thread ${ld2} ns/call, loop wait ${wd2} ns/iteration (medians in-process; across processes ${pd}, ${ld}, ${wd})"
+bench_end
 
 if [[ -n "$json" ]]; then
     {

@@ -13,6 +13,7 @@ packages=(
   jq                                                  # the benchmarks check the agent's reports
   python3-jsonschema                                  # the tests validate SARIF against its official schema
   libunwind-14                                        # tests/hostile: a C++ host on LLVM's libunwind
+  valgrind nginx apache2-utils wrk                    # bench/: callgrind counts, nginx worker, ab (wrk by hand)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# benchmark-nginx-instructions.sh -- the agent's cost on an nginx worker serving a static file, in
+# instructions per request counted by valgrind (callgrind).
+#
+# nginx runs as one process (master_process off, daemon off: the worker is the process callgrind
+# counts) with a configuration of its own: 127.0.0.1 on a free port, a small static file
+# (--size bytes, default 1024), sendfile on, access_log off (--access-log: to a file), no open
+# file cache, so every request opens, stats, sends and closes the file. The client is ab -k
+# (keep-alive, --clients connections). Three ways, each repeat running all three in a rotated
+# order:
+#   A  bare:       valgrind --tool=callgrind nginx -p WORK -c nginx.conf
+#   B  preloaded:  the same with LD_PRELOAD=libloopstall.so (direct use: the agent's own watcher
+#                  thread runs inside the worker and is counted)
+#   C  under run:  loopstall run -q -- valgrind --tool=callgrind nginx ... (the watcher is run)
+# Each way serves N and then 2N requests in two fresh servers; the difference, divided by N, is
+# the instructions per request with start-up and shutdown cancelled out. The threshold is 60 s
+# (valgrind slows nginx fifty-fold). The figure is the median of the paired differences B_r - A_r
+# and C_r - A_r of the same repeat, with their min and max.
+#
+# Usage: bench/benchmark-nginx-instructions.sh [--requests N] [--repeat R] [--clients C]
+#          [--size BYTES] [--access-log] [--build DIR] [--keep DIR] [--json FILE]
+#   --keep DIR  keep the callgrind outputs there (for callgrind_annotate --inclusive=yes)
+set -euo pipefail
+bench_name=benchmark-nginx-instructions
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+requests=5000
+repeat=3
+clients=4
+size=1024
+access_log=0
+build="$bench_root/build"
+keep=""
+json=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --requests) requests=${2:-}; shift 2 ;;
+    --repeat) repeat=${2:-}; shift 2 ;;
+    --clients) clients=${2:-}; shift 2 ;;
+    --size) size=${2:-}; shift 2 ;;
+    --access-log) access_log=1; shift ;;
+    --build) build=${2:-}; shift 2 ;;
+    --keep) keep=${2:-}; shift 2 ;;
+    --json) json=${2:-}; shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+    *) bench_die "unknown option '$1' (accepted: --requests N, --repeat R, --clients C, --size BYTES, --access-log, --build DIR, --keep DIR, --json FILE)" ;;
+    esac
+done
+bench_positive --requests "$requests"
+bench_positive --repeat "$repeat"
+bench_positive --clients "$clients"
+bench_positive --size "$size"
+bench_build_paths "$build"
+bench_need valgrind nginx ab jq
+nginx=$(command -v nginx)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-nginx.XXXXXX")
+chmod 755 "$work"
+server=""
+cleanup() {
+    [[ -n "$server" ]] && kill -TERM "$server" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+[[ -n "$keep" ]] && mkdir -p "$keep"
+mkdir -p "$work/www" "$work/tmp"
+head -c "$size" /dev/zero | tr '\0' 'x' >"$work/www/index.html"
+
+# config TAG PORT: an nginx.conf of its own, nothing from /etc/nginx.
+config() {
+    local log="access_log off;"
+    [[ $access_log == 1 ]] && log="access_log $work/access-$1.log;"
+    cat >"$work/nginx-$1.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx-$1.pid;
+error_log $work/error-$1.log warn;
+events { worker_connections 256; }
+http {
+    $log
+    sendfile on;
+    keepalive_timeout 60s;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/tmp/body;
+    proxy_temp_path $work/tmp/proxy;
+    fastcgi_temp_path $work/tmp/fastcgi;
+    uwsgi_temp_path $work/tmp/uwsgi;
+    scgi_temp_path $work/tmp/scgi;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$2;
+        root $work/www;
+    }
+}
+EOF
+}
+
+# measure MODE N TAG: sets m_ir (instructions)
+measure() {
+    local mode=$1 n=$2 tag=$3 port out ir try
+    out="$work/$tag.callgrind"
+    for try in 1 2 3 4 5; do
+        port=$(bench_free_port)
+        config "$tag" "$port"
+        local cg=(valgrind --tool=callgrind --callgrind-out-file="$out" "$nginx" -p "$work" -c "$work/nginx-$tag.conf")
+        mkdir -p "$work/out-$tag"
+        case $mode in
+        A) "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
+        B) LD_PRELOAD="$agent" LOOPSTALL_OUT="$work/out-$tag" LOOPSTALL_THRESHOLD_MS=60000 \
+            "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
+        C) "$loopstall" run -q -t 60000 --json "$work/out-$tag/run.json" -- "${cg[@]}" \
+            >"$work/log-$tag" 2>&1 & ;;
+        esac
+        server=$!
+        bench_wait_port "$port" "$server" 600 && break
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=""
+    done
+    [[ -n "$server" ]] || bench_die "nginx ($tag) did not listen: $(tail -3 "$work/log-$tag" "$work/error-$tag.log" 2>/dev/null)"
+    local ab_out
+    ab_out=$(ab -k -q -n "$n" -c "$clients" "http://127.0.0.1:$port/index.html" 2>&1) ||
+        bench_die "$tag: ab failed: $(tail -3 <<<"$ab_out")"
+    local complete failed
+    complete=$(awk '/^Complete requests:/ { print $3 }' <<<"$ab_out")
+    failed=$(awk '/^Failed requests:/ { print $3 }' <<<"$ab_out")
+    [[ "$complete" == "$n" && "$failed" == 0 ]] || bench_die "$tag: ab completed $complete of $n requests, $failed failed"
+    kill -TERM "$server"
+    wait "$server" 2>/dev/null || true
+    server=""
+    ir=$(awk '/^summary:/ { print $2 }' "$out"*)
+    [[ -n "$ir" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
+    local iters=""
+    case $mode in
+    B) iters=$(cat "$work/out-$tag"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
+    C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$work/out-$tag/run.json" 2>/dev/null) ;;
+    esac
+    if [[ $mode != A && ! "${iters:-0}" -gt 0 ]]; then
+        bench_die "$tag: the agent reported no loop iterations: was it loaded?"
+    fi
+    [[ -n "$keep" ]] && cp "$out"* "$keep/"
+    m_ir=$ir
+}
+
+names=([0]=A [1]=B [2]=C)
+declare -A label=([A]=bare [B]=preloaded [C]="under run")
+bench_start "nginx worker, static file of $size bytes, instructions per request under callgrind, $requests and $((requests * 2)) requests (ab -k -c $clients), $repeat repeats"
+echo "  $(nginx -v 2>&1); access log $([[ $access_log == 1 ]] && echo on || echo off); A bare, B preloaded, C under loopstall run; agent $agent"
+results="$work/results"
+: >"$results"
+for r in $(seq "$repeat"); do
+    for k in 0 1 2; do
+        mode=${names[$(((r + k) % 3))]}
+        measure "$mode" "$requests" "$mode$r-n"
+        ir1=$m_ir
+        measure "$mode" $((requests * 2)) "$mode$r-2n"
+        ir2=$m_ir
+        one=$(awk -v a="$ir1" -v b="$ir2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
+        echo "$mode $r $one" >>"$results"
+        printf '  %s%d %-10s %d instructions for %d requests, %d for %d: %s per request\n' \
+            "$mode" "$r" "${label[$mode]}" "$ir1" "$requests" "$ir2" $((requests * 2)) "$one"
+    done
+done
+
+paired() { # paired MODE COLUMN: COLUMN 1 = instructions, 2 = percent of A
+    awk -v m="$1" -v c="$2" '{ x[$1, $2] = $3; n = $2 > n ? $2 : n }
+        END { for (r = 1; r <= n; r++) print (c == 1) ? x[m, r] - x["A", r] : (x[m, r] / x["A", r] - 1) * 100 }' "$results"
+}
+read -r a_med _ _ a_min a_max _ < <(awk '$1 == "A" { print $3 }' "$results" | bench_stats)
+echo
+printf '  A bare: median %.1f instructions per request (min %.1f, max %.1f)\n' "$a_med" "$a_min" "$a_max"
+declare -A pct_med
+for mode in B C; do
+    read -r d_med _ _ d_min d_max n < <(paired "$mode" 1 | bench_stats)
+    read -r p_med _ _ p_min p_max _ < <(paired "$mode" 2 | bench_stats)
+    pct_med[$mode]=$p_med
+    printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per request (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
+        "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
+    bench_table "nginx worker, static file, instructions per request, ${label[$mode]} (callgrind)" \
+        "$(printf '%+.2f%% (%+.0f instr./req over %.0f)' "$p_med" "$d_med" "$a_med")" \
+        "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
+        "<= +2%" "$(bench_verdict "$p_med" 2.0)"
+done
+echo "overhead: preloaded $(printf '%+.2f' "${pct_med[B]}")%, under run $(printf '%+.2f' "${pct_med[C]}")% instructions per request (paired medians of $repeat)"
+bench_end
+if [[ -n "$json" ]]; then
+    jq -n --arg commit "$bench_commit_id" --arg load_start "$bench_load_start" --arg load_end "$(bench_load)" \
+        --argjson requests "$requests" --rawfile rounds "$results" \
+        '{benchmark: "nginx-instructions", commit: $commit, load_start: $load_start, load_end: $load_end,
+          requests: $requests,
+          rounds: [$rounds | split("\n")[] | select(length > 0) | split(" ") | {mode: .[0], repeat: (.[1] | tonumber), per_request: (.[2] | tonumber)}]}' >"$json"
+fi

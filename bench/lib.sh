@@ -1,0 +1,122 @@
+# lib.sh -- what every benchmark script shares: the commit measured, the load, order statistics,
+# pinning, ports, a process tree's CPU, and the one-line results run-all.sh turns into a table.
+#
+# Sourced, not run. Each script sets `bench_name` before sourcing it.
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+bench_die() {
+    echo "${bench_name:-bench}: $*" >&2
+    exit 2
+}
+
+# The commit the agent was built from, as far as the tree can say: the short hash, and -dirty
+# when tracked files outside bench/ differ from it (the code measured is then not exactly that
+# commit's; the benchmarks' own scripts do not change what they measure).
+bench_commit() {
+    local id
+    id=$(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null) || {
+        echo unknown
+        return
+    }
+    git -C "$bench_root" diff --quiet HEAD -- . ':!bench' 2>/dev/null || id="$id-dirty"
+    echo "$id"
+}
+
+# The 1, 5 and 15 minute load averages: CPU-time figures taken under load are bounds only.
+bench_load() { awk '{ print $1 " " $2 " " $3 }' /proc/loadavg; }
+
+bench_start() { # bench_start WHAT: the header every script prints first
+    bench_commit_id=$(bench_commit)
+    bench_load_start=$(bench_load)
+    echo "$bench_name: $1"
+    echo "  commit $bench_commit_id, $(nproc) CPUs, load at start $bench_load_start"
+}
+
+bench_end() { # the footer: the load at the end, next to the start's
+    echo "  load at start $bench_load_start, at end $(bench_load) (commit $bench_commit_id)"
+}
+
+# Order statistics of the numbers on stdin (one a line): "median p10 p90 min max n", with
+# percentiles linearly interpolated between the order statistics.
+bench_stats() {
+    sort -g | awk '
+        NF { v[++n] = $1 }
+        function q(p,   h, lo) { h = (n - 1) * p + 1; lo = int(h); return lo >= n ? v[n] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]) }
+        END {
+            if (n == 0) { print "nan nan nan nan nan 0"; exit }
+            printf "%.6g %.6g %.6g %.6g %.6g %d\n", q(0.5), q(0.1), q(0.9), v[1], v[n], n
+        }'
+}
+
+# One figure for the table: `table: WHAT | FIGURE | SPREAD | TARGET | VERDICT`. run-all.sh
+# collects these lines (with the command, commit and load) into the README's table.
+bench_table() {
+    echo "table: $1 | $2 | $3 | $4 | $5"
+}
+
+# met or missed: bench_verdict VALUE LIMIT (VALUE <= LIMIT is met)
+bench_verdict() { awk -v v="$1" -v l="$2" 'BEGIN { print (v <= l) ? "met" : "missed" }'; }
+
+bench_need() { # bench_need PROGRAM... (with the package that has it in the message)
+    local p
+    for p in "$@"; do
+        command -v "$p" >/dev/null || bench_die "$p is required (scripts/setup.sh installs it)"
+    done
+}
+
+bench_positive() { # bench_positive OPTION VALUE
+    [[ "$2" =~ ^[1-9][0-9]*$ ]] || bench_die "$1 wants a positive integer, got '$2'"
+}
+
+# A free port on 127.0.0.1 (the kernel's choice; a race with other jobs is possible, so callers
+# retry a server that fails to listen).
+bench_free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+bench_wait_port() { # bench_wait_port PORT PID [TRIES]: 0 once something listens, 1 if PID died
+    local i
+    for i in $(seq "${3:-300}"); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# Pinning: the server on one CPU, the client on another, when there are two CPUs and taskset.
+bench_pin_setup() { # sets server_pin, client_pin (arrays) and pin_note
+    server_pin=()
+    client_pin=()
+    pin_note="not pinned"
+    if ! command -v taskset >/dev/null; then
+        pin_note="not pinned (no taskset)"
+    elif [[ $(nproc) -lt 2 ]]; then
+        pin_note="not pinned (one CPU)"
+    else
+        server_pin=(taskset -c "${1:-0}")
+        client_pin=(taskset -c "${2:-1}")
+        pin_note="server on CPU ${1:-0}, client on CPU ${2:-1}"
+    fi
+}
+
+# CPU time of a process, every live thread of it, in nanoseconds: the first field of each
+# /proc/PID/task/TID/schedstat (the scheduler's own sum, exact to the ns, where the utime and
+# stime of /proc/PID/stat come in 10 ms ticks).
+bench_cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+# The children of a process (run's command, for one).
+bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true; }
+
+# The loopstall command and agent of a build directory.
+bench_build_paths() { # bench_build_paths BUILD: sets loopstall and agent
+    loopstall="$1/bin/loopstall"
+    agent="$1/lib/libloopstall.so"
+    [[ -x "$loopstall" && -f "$agent" ]] ||
+        bench_die "no loopstall build in $1 (./scripts/build.sh $1, then pass --build $1)"
+    loopstall=$(cd "$(dirname "$loopstall")" && pwd)/loopstall
+    agent=$(cd "$(dirname "$agent")" && pwd)/libloopstall.so
+}
