@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "state.h"
 #include "real.h"
 
@@ -24,7 +25,8 @@ void ls_fd_learn(int fd)
             int fl = real(fcntl)(fd, F_GETFL);
             never = fl >= 0 && (fl & O_NONBLOCK);
         }
-        if (never)
+        /* Strict mode times every read and write, however sure it is to return at once. */
+        if (never && !ls_cfg.strict)
             atomic_fetch_or_explicit(&ls_fd_nonblock[(unsigned)fd >> 6], bit, memory_order_relaxed);
         atomic_fetch_or_explicit(&ls_fd_known[(unsigned)fd >> 6], bit, memory_order_relaxed);
     }

@@ -61,21 +61,10 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd)
     return NULL;
 }
 
-void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited)
+void ls_iteration_saw_idle(struct ls_loop *l, uint64_t waited)
 {
-    if (LS_UNLIKELY(!atomic_load_explicit(&l->idle_seen, memory_order_relaxed)) &&
-        waited >= ls_proc.threshold_ticks / 20 && ls_ticks_to_ns(waited) >= LS_IDLE_WAIT_NS)
+    if (waited >= ls_proc.threshold_ticks / 20 && ls_ticks_to_ns(waited) >= LS_IDLE_WAIT_NS)
         atomic_store_explicit(&l->idle_seen, 1, memory_order_relaxed);
-    l->ncalls = 0;
-    atomic_store_explicit(&l->call_count, 0, memory_order_relaxed);
-    atomic_store_explicit(&l->injected_ns, 0, memory_order_relaxed);
-    atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
-    atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
-    /* Single writer: a plain increment, no locked instruction. */
-    atomic_store_explicit(&l->iter_seq,
-                          atomic_load_explicit(&l->iter_seq, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->iter_start, now, memory_order_release);
 }
 
 /* Hands a finished stall to the watcher through the loop's ring. Runs on the
@@ -123,33 +112,19 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     atomic_store_explicit(&l->ring_head, head + 1, memory_order_release);
 }
 
-void ls_iteration_end(struct ls_loop *l, uint64_t now)
+void ls_iteration_end_stall(struct ls_loop *l, uint64_t start, uint64_t ticks)
 {
-    uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
-    if (!start) return;
-    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
-    if (LS_UNLIKELY(now < start)) return; /* a clock that went back (another CPU's TSC) */
-    uint64_t ticks = now - start;
+    int saved = errno;
+    struct ls_tls *t = &ls_tls;
+    int g = t->guard;
+    t->guard = 1;
+    /* The watcher refines the clock's rate (under run, in another process): take it up. */
+    ls_ticks_thresholds();
     uint64_t ns = ls_ticks_to_ns(ticks);
-    atomic_store_explicit(&l->iterations,
-                          atomic_load_explicit(&l->iterations, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->busy_ns, atomic_load_explicit(&l->busy_ns, memory_order_relaxed) + ns,
-                          memory_order_relaxed);
-    if (ns > atomic_load_explicit(&l->max_ns, memory_order_relaxed))
-        atomic_store_explicit(&l->max_ns, ns, memory_order_relaxed);
-    _Atomic uint32_t *b = &l->hist[ls_hist_bucket(ns)];
-    atomic_store_explicit(b, atomic_load_explicit(b, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    if (LS_UNLIKELY(ticks >= ls_proc.threshold_ticks)) {
-        int saved = errno;
-        struct ls_tls *t = &ls_tls;
-        int g = t->guard;
-        t->guard = 1;
-        finish_stall(l, start, ns, atomic_load_explicit(&l->iter_seq, memory_order_relaxed));
-        t->guard = g;
-        errno = saved;
-    }
+    ls_iteration_count(l, ns);
+    finish_stall(l, start, ns, atomic_load_explicit(&l->iter_seq, memory_order_relaxed));
+    t->guard = g;
+    errno = saved;
 }
 
 void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t streak_ticks,

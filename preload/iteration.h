@@ -11,14 +11,63 @@
 #include <stdint.h>
 
 #include "state.h"
+#include "ticks.h"
 
 /* Makes the calling thread a loop waiting on fd: claims a free slot without
  * locks. NULL when every slot is taken (counted in the record). */
 struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd);
-/* The loop's wait returned at now after waiting waited ticks: an iteration begins. */
-void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited);
+/* Out of line, for the inline steps below: a wait that found nothing to do; an iteration at
+ * least as long as the threshold (counted, then handed to the watcher as a stall). */
+void ls_iteration_saw_idle(struct ls_loop *l, uint64_t waited);
+void ls_iteration_end_stall(struct ls_loop *l, uint64_t start, uint64_t ticks);
+
+/* The loop's wait returned at now after waiting waited ticks: an iteration begins. Inline, like
+ * ls_iteration_end: they run once per iteration, a few stores into the loop's own slot. */
+static inline void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited)
+{
+    if (LS_UNLIKELY(!atomic_load_explicit(&l->idle_seen, memory_order_relaxed)))
+        ls_iteration_saw_idle(l, waited);
+    l->ncalls = 0;
+    atomic_store_explicit(&l->call_count, 0, memory_order_relaxed);
+    atomic_store_explicit(&l->injected_ns, 0, memory_order_relaxed);
+    atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
+    atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
+    /* Single writer: a plain increment, no locked instruction. */
+    atomic_store_explicit(&l->iter_seq,
+                          atomic_load_explicit(&l->iter_seq, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&l->iter_start, now, memory_order_release);
+}
+
+/* Counts one finished iteration of ns in the loop's statistics (the loop thread is their only
+ * writer: plain relaxed increments). */
+static inline void ls_iteration_count(struct ls_loop *l, uint64_t ns)
+{
+    atomic_store_explicit(&l->iterations,
+                          atomic_load_explicit(&l->iterations, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&l->busy_ns, atomic_load_explicit(&l->busy_ns, memory_order_relaxed) + ns,
+                          memory_order_relaxed);
+    if (ns > atomic_load_explicit(&l->max_ns, memory_order_relaxed))
+        atomic_store_explicit(&l->max_ns, ns, memory_order_relaxed);
+    _Atomic uint32_t *b = &l->hist[ls_hist_bucket(ns)];
+    atomic_store_explicit(b, atomic_load_explicit(b, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 /* The loop thread enters its wait again (or stops being a loop): the iteration is over. */
-void ls_iteration_end(struct ls_loop *l, uint64_t now);
+static inline void ls_iteration_end(struct ls_loop *l, uint64_t now)
+{
+    uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
+    if (!start) return;
+    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    if (LS_UNLIKELY(now < start)) return; /* a clock that went back (another CPU's TSC) */
+    uint64_t ticks = now - start;
+    if (LS_UNLIKELY(ticks >= ls_proc.threshold_ticks))
+        ls_iteration_end_stall(l, start, ticks);
+    else
+        ls_iteration_count(l, ls_ticks_to_ns(ticks));
+}
 /* The loop thread has moved to the epoll fd fd for good: the iteration in
  * progress ends where the thread began waiting on fd (at streak_start), and
  * what those waits added to it (streak_ticks in streak_calls timed calls) is

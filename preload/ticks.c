@@ -11,8 +11,14 @@
 
 #define LS_FIRST_CALIBRATION_NS 20000 /* +-25 ns of pair jitter: 0.1% */
 
+/* One tick is one nanosecond until the rate is known (and always, without the TSC). */
+LS_HIDDEN _Atomic uint64_t ls_ns_per_tick_q32 = 1ULL << 32;
+
 void ls_ticks_thresholds(void)
 {
+    atomic_store_explicit(&ls_ns_per_tick_q32,
+                          (uint64_t)(ls_rec_ns_per_tick(ls_proc.rec) * 4294967296.0),
+                          memory_order_relaxed);
     ls_proc.threshold_ticks = ls_rec_from_ns(ls_proc.rec, ls_cfg.threshold_ns);
     /* Calls a tenth of the threshold long (at least 200 us) are kept with their
      * stack and target: shorter ones cannot make up much of a stall. */

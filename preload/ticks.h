@@ -21,12 +21,17 @@ static inline uint64_t ls_ticks(void)
     return ls_mono_ns();
 }
 
+/* Nanoseconds per tick in 32.32 fixed point, from the record's rate each time the thresholds
+ * are recomputed: a multiply and a shift where the record's double would cost two conversions. */
+extern _Atomic uint64_t ls_ns_per_tick_q32;
+
 static inline uint64_t ls_ticks_to_ns(uint64_t ticks)
 {
-    return ls_rec_to_ns(ls_proc.rec, ticks);
+    uint64_t q32 = atomic_load_explicit(&ls_ns_per_tick_q32, memory_order_relaxed);
+    return (uint64_t)(((unsigned __int128)ticks * q32) >> 32);
 }
 
-/* Recomputes the thresholds in ticks from the record's current rate. */
+/* Recomputes the thresholds in ticks and ls_ns_per_tick_q32 from the record's current rate. */
 void ls_ticks_thresholds(void);
 /* The first loop's first wait: measure the rate if nobody has yet. */
 void ls_ticks_ensure_calibrated(void);

@@ -59,6 +59,7 @@
     static __attribute__((noinline)) ret ls_slow_##name params                                     \
     {                                                                                              \
         ls_real_##name##_t ls_f = real(name);                                                      \
+        if (LS_UNLIKELY(!ls_f)) return fail##_RET(ret, ENOSYS);                                    \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
@@ -81,12 +82,12 @@
     LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
     LS_EXPORT ret ls_wrap_##name params                                                            \
     {                                                                                              \
-        ls_real_##name##_t ls_f = real(name);                                                      \
-        if (LS_UNLIKELY(!ls_f)) return fail##_RET(ret, ENOSYS);                                    \
-        if (LS_LIKELY(!ls_inject_on)) {                                                            \
+        /* Not resolved yet (a call before the constructor): the general path resolves it. */      \
+        ls_real_##name##_t ls_f =                                                                  \
+            (ls_real_##name##_t)__atomic_load_n(&ls_real_table[LS_FN_##name], __ATOMIC_RELAXED);   \
+        if (LS_LIKELY(ls_f != NULL && !ls_inject_on)) {                                            \
             if (LS_LIKELY(!ls_tls.loop)) return ls_f args;                                         \
-            if (LS_FD_SKIPPABLE(fam, tkind) && !ls_cfg.strict &&                                   \
-                ls_fd_never_blocks((int)(intptr_t)(texpr)))                                        \
+            if (LS_FD_SKIPPABLE(fam, tkind) && ls_fd_never_blocks((int)(intptr_t)(texpr)))         \
                 return ls_f args;                                                                  \
         }                                                                                          \
         return ls_slow_##name args;                                                                \

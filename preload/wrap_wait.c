@@ -157,6 +157,34 @@ static void wait_end(struct wait *w)
     struct ls_tls *t = &ls_tls;                                                                    \
     if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on))
 
+/* The loop's own wait with no rule active, the path a busy server takes once per iteration:
+ * what wait_role, wait_begin and wait_end do for ROLE_LOOP, inline. Anything else (a wait on
+ * another fd, a rule, the guard, a loop fd that was closed) takes the general path below. */
+#define WAIT_LOOP_FAST(kind, fd, call, again)                                                      \
+    struct ls_loop *ls_l = t->loop;                                                                \
+    if (LS_LIKELY(ls_l != NULL && !ls_inject_on && !t->guard && ls_cfg.mode == (kind) &&           \
+                  ((kind) == LS_LOOP_POLL ||                                                       \
+                   (fd) == atomic_load_explicit(&ls_l->loop_fd, memory_order_relaxed)))) {         \
+        struct {                                                                                   \
+            uint64_t enter; /* named like struct wait's, for `again` */                            \
+        } w;                                                                                       \
+        w.enter = ls_ticks();                                                                      \
+        ls_iteration_end(ls_l, w.enter);                                                           \
+        t->streak.n = 0;                                                                           \
+        t->loop_sp = (uintptr_t)&w;                                                                \
+        uint32_t ls_hits = t->sample_hits;                                                         \
+        int ls_fr;                                                                                 \
+        for (;;) {                                                                                 \
+            ls_fr = call;                                                                          \
+            if (LS_LIKELY(ls_fr != -1) || errno != EINTR || t->sample_hits == ls_hits) break;      \
+            ls_hits = t->sample_hits;                                                              \
+            again;                                                                                 \
+        }                                                                                          \
+        uint64_t ls_now = ls_ticks();                                                              \
+        ls_iteration_begin(ls_l, ls_now, ls_now - w.enter);                                        \
+        return ls_fr;                                                                              \
+    }
+
 /* The body every wait shares: begin, call (again while the EINTR was ours,
  * with the timeout recomputed by `again`), end. */
 #define WAIT_BODY(name, kind, fd, blocking, tkind, target, call, again)                            \
@@ -176,76 +204,68 @@ static void wait_end(struct wait *w)
     wait_end(&w);                                                                                  \
     return ls_wr
 
-LS_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int tmo)
-{
-    WAIT_PRELUDE(epoll_wait, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo);
-    int left = tmo;
-    WAIT_BODY(epoll_wait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
-              ls_f(epfd, ev, max, left), left = ls_remaining_ms(tmo, w.enter));
-}
+/* A wait wrapper: the exported function passes a thread that is no loop straight through and
+ * takes the loop's own wait inline; everything else goes to its general path, out of line so
+ * that the common one saves few registers. `setup` declares what `call` and `again` use. */
+#define WAIT_WRAPPER(name, kind, params, args, setup, fd, blocking, tkind, target, call, again)    \
+    static __attribute__((noinline)) int ls_wait_general_##name params                             \
+    {                                                                                              \
+        LS_RESOLVE(name);                                                                          \
+        struct ls_tls *t = &ls_tls;                                                                \
+        setup;                                                                                     \
+        WAIT_BODY(name, kind, fd, blocking, tkind, target, call, again);                           \
+    }                                                                                              \
+    LS_EXPORT int name params                                                                      \
+    {                                                                                              \
+        WAIT_PRELUDE(name, kind) return ls_f args;                                                 \
+        setup;                                                                                     \
+        WAIT_LOOP_FAST(kind, fd, call, again)                                                      \
+        return ls_wait_general_##name args;                                                        \
+    }
 
-LS_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int tmo, const sigset_t *mask)
-{
-    WAIT_PRELUDE(epoll_pwait, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo, mask);
-    int left = tmo;
-    WAIT_BODY(epoll_pwait, LS_LOOP_EPOLL, epfd, tmo != 0, LS_T_EPOLL, epfd,
-              ls_f(epfd, ev, max, left, mask), left = ls_remaining_ms(tmo, w.enter));
-}
+WAIT_WRAPPER(epoll_wait, LS_LOOP_EPOLL, (int epfd, struct epoll_event *ev, int max, int tmo),
+             (epfd, ev, max, tmo), int left = tmo, epfd, tmo != 0, LS_T_EPOLL, epfd,
+             ls_f(epfd, ev, max, left), left = ls_remaining_ms(tmo, w.enter))
 
-LS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
-                           const sigset_t *mask)
-{
-    WAIT_PRELUDE(epoll_pwait2, LS_LOOP_EPOLL) return ls_f(epfd, ev, max, tmo, mask);
-    struct ls_timeout to;
-    ls_timeout_from_ts(&to, tmo);
-    WAIT_BODY(epoll_pwait2, LS_LOOP_EPOLL, epfd, to.blocking, LS_T_EPOLL, epfd,
-              ls_f(epfd, ev, max, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
-}
+WAIT_WRAPPER(epoll_pwait, LS_LOOP_EPOLL,
+             (int epfd, struct epoll_event *ev, int max, int tmo, const sigset_t *mask),
+             (epfd, ev, max, tmo, mask), int left = tmo, epfd, tmo != 0, LS_T_EPOLL, epfd,
+             ls_f(epfd, ev, max, left, mask), left = ls_remaining_ms(tmo, w.enter))
+
+WAIT_WRAPPER(epoll_pwait2, LS_LOOP_EPOLL,
+             (int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
+              const sigset_t *mask),
+             (epfd, ev, max, tmo, mask), struct ls_timeout to;
+             ls_timeout_from_ts(&to, tmo), epfd, to.blocking, LS_T_EPOLL, epfd,
+             ls_f(epfd, ev, max, to.ts_arg, mask), ls_timeout_left(&to, w.enter))
 
 /* poll names the first descriptor it waits on (read from the array only if
  * the call comes to matter): libcurl's easy interface polls its socket. */
-LS_EXPORT int poll(struct pollfd *fds, nfds_t n, int tmo)
-{
-    WAIT_PRELUDE(poll, LS_LOOP_POLL) return ls_f(fds, n, tmo);
-    int left = tmo;
-    WAIT_BODY(poll, LS_LOOP_POLL, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds,
-              ls_f(fds, n, left), left = ls_remaining_ms(tmo, w.enter));
-}
+WAIT_WRAPPER(poll, LS_LOOP_POLL, (struct pollfd * fds, nfds_t n, int tmo), (fds, n, tmo),
+             int left = tmo, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds, ls_f(fds, n, left),
+             left = ls_remaining_ms(tmo, w.enter))
 
 LS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int tmo, size_t fdslen);
-LS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int tmo, size_t fdslen)
-{
-    WAIT_PRELUDE(__poll_chk, LS_LOOP_POLL) return ls_f(fds, n, tmo, fdslen);
-    int left = tmo;
-    WAIT_BODY(__poll_chk, LS_LOOP_POLL, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds,
-              ls_f(fds, n, left, fdslen), left = ls_remaining_ms(tmo, w.enter));
-}
+WAIT_WRAPPER(__poll_chk, LS_LOOP_POLL, (struct pollfd * fds, nfds_t n, int tmo, size_t fdslen),
+             (fds, n, tmo, fdslen), int left = tmo, -2, tmo != 0, n ? LS_T_POLLFD : LS_T_NONE, fds,
+             ls_f(fds, n, left, fdslen), left = ls_remaining_ms(tmo, w.enter))
 
-LS_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
-{
-    WAIT_PRELUDE(ppoll, LS_LOOP_POLL) return ls_f(fds, n, tmo, mask);
-    struct ls_timeout to;
-    ls_timeout_from_ts(&to, tmo);
-    WAIT_BODY(ppoll, LS_LOOP_POLL, -2, to.blocking, n ? LS_T_POLLFD : LS_T_NONE, fds,
-              ls_f(fds, n, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
-}
+WAIT_WRAPPER(ppoll, LS_LOOP_POLL,
+             (struct pollfd * fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask),
+             (fds, n, tmo, mask), struct ls_timeout to;
+             ls_timeout_from_ts(&to, tmo), -2, to.blocking, n ? LS_T_POLLFD : LS_T_NONE, fds,
+             ls_f(fds, n, to.ts_arg, mask), ls_timeout_left(&to, w.enter))
 
 /* select: Linux writes the time left into the caller's timeval, so waiting
  * again with the same pointer waits for the rest. */
-LS_EXPORT int select(int n, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tmo)
-{
-    WAIT_PRELUDE(select, LS_LOOP_POLL) return ls_f(n, r, wr, e, tmo);
-    struct ls_timeout to;
-    ls_timeout_from_tv(&to, tmo);
-    WAIT_BODY(select, LS_LOOP_POLL, -2, to.blocking, LS_T_NONE, 0, ls_f(n, r, wr, e, tmo), (void)0);
-}
+WAIT_WRAPPER(select, LS_LOOP_POLL, (int n, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tmo),
+             (n, r, wr, e, tmo), struct ls_timeout to;
+             ls_timeout_from_tv(&to, tmo), -2, to.blocking, LS_T_NONE, 0, ls_f(n, r, wr, e, tmo),
+             (void)0)
 
-LS_EXPORT int pselect(int n, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *tmo,
-                      const sigset_t *mask)
-{
-    WAIT_PRELUDE(pselect, LS_LOOP_POLL) return ls_f(n, r, wr, e, tmo, mask);
-    struct ls_timeout to;
-    ls_timeout_from_ts(&to, tmo);
-    WAIT_BODY(pselect, LS_LOOP_POLL, -2, to.blocking, LS_T_NONE, 0,
-              ls_f(n, r, wr, e, to.ts_arg, mask), ls_timeout_left(&to, w.enter));
-}
+WAIT_WRAPPER(pselect, LS_LOOP_POLL,
+             (int n, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *tmo,
+              const sigset_t *mask),
+             (n, r, wr, e, tmo, mask), struct ls_timeout to;
+             ls_timeout_from_ts(&to, tmo), -2, to.blocking, LS_T_NONE, 0,
+             ls_f(n, r, wr, e, to.ts_arg, mask), ls_timeout_left(&to, w.enter))

@@ -107,14 +107,6 @@ void ls_store_reset(struct ls_store *st)
     st->lost = st->folded_count = st->gone_lost = 0;
 }
 
-unsigned ls_hist_bucket(uint64_t ns)
-{
-    if (ns < (1u << LS_HIST_SUB_BITS)) return (unsigned)ns;
-    unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
-    unsigned sub = (unsigned)(ns >> (msb - LS_HIST_SUB_BITS)) & ((1u << LS_HIST_SUB_BITS) - 1);
-    return ((msb - LS_HIST_SUB_BITS + 1) << LS_HIST_SUB_BITS) + sub;
-}
-
 uint64_t ls_hist_percentile(const _Atomic uint32_t *hist, uint64_t max_ns, double q)
 {
     uint64_t total = 0;

@@ -63,7 +63,5 @@ void ls_loop_summarize(const struct ls_record *r, const struct ls_loop *l, uint6
                        struct ls_loop_summary *out);
 /* The iteration time below which a fraction q of iterations fall. */
 uint64_t ls_hist_percentile(const _Atomic uint32_t *hist, uint64_t max_ns, double q);
-/* The bucket an iteration of ns falls in (8 per power of two, exact below 8). */
-unsigned ls_hist_bucket(uint64_t ns);
 
 #endif

@@ -15,6 +15,7 @@
 #include "ticks.h"
 
 struct ls_proc ls_proc;
+_Atomic uint64_t ls_ns_per_tick_q32 = 1ULL << 32; /* ticks.c's start: a tick is a nanosecond */
 
 static void mono_clock(void)
 {
