@@ -261,10 +261,7 @@ static void tick(struct ls_collector *c)
         busy |= b;
     }
     c->busy = busy;
-    uint64_t step = busy ? c->threshold_ns / 2 : c->threshold_ns;
-    if (step < 500000) step = 500000;
-    if (step > 50000000) step = 50000000;
-    c->next_tick_ns = ls_mono_ns() + step;
+    c->next_tick_ns = ls_mono_ns() + ls_watch_step_ns(c->threshold_ns, busy);
 }
 
 void ls_collector_step(struct ls_collector *c)

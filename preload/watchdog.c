@@ -68,15 +68,17 @@ static void tick_and_maybe_write(int *pending, int *busy)
 {
     int news = ls_watch_tick(&self, ls_ticks(), busy);
     ls_ticks_thresholds();
-    if (news == LS_NEWS_NONE && !*pending) return;
+    /* The most urgent news not written yet: an ongoing stall's refresh held back by the rate
+     * limit stays urgent until it is written, or the report falls a second behind the hang. */
+    if (news > *pending) *pending = news;
+    if (*pending == LS_NEWS_NONE) return;
+    uint64_t wait = *pending == LS_NEWS_URGENT ? URGENT_INTERVAL_NS : NEWS_INTERVAL_NS;
     uint64_t now_ns = ls_mono_ns();
-    uint64_t wait = news == LS_NEWS_URGENT ? URGENT_INTERVAL_NS : NEWS_INTERVAL_NS;
-    *pending = 1;
     if (now_ns - last_write_ns < wait) return;
     ls_modules_refresh();
     ls_report_file_write(&self, ls_ticks(), LS_END_RUNNING);
-    last_write_ns = ls_mono_ns();
-    *pending = 0;
+    last_write_ns = now_ns; /* from the start of a write to the next: the rate is the rate */
+    *pending = LS_NEWS_NONE;
 }
 
 static void *watchdog_main(void *arg)

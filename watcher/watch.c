@@ -33,15 +33,23 @@ void ls_watch_release(struct ls_watch *w)
     }
 }
 
-uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy)
+uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy)
 {
-    /* Half a threshold while some loop is in an iteration (the sampler works
-     * in half-threshold steps), a whole one when every loop waits. Each
-     * wake-up costs CPU, so no more often than it must. */
-    uint64_t t = busy ? r->threshold_ns / 2 : r->threshold_ns;
+    /* An eighth of a threshold while some iteration has run a quarter of one
+     * (the sampler's first steps), half a threshold while some loop is in an
+     * iteration, a whole one when every loop waits. Each wake-up costs CPU, so
+     * no more often than it must. */
+    uint64_t t = (busy & LS_WATCH_HOT)    ? threshold_ns / 8
+                 : (busy & LS_WATCH_BUSY) ? threshold_ns / 2
+                                          : threshold_ns;
     if (t < 500000) t = 500000;
     if (t > 50000000) t = 50000000;
     return t;
+}
+
+uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy)
+{
+    return ls_watch_step_ns(r->threshold_ns, busy);
 }
 
 /* Takes the CPU snapshot for an iteration the first time the watcher sees it
@@ -206,14 +214,34 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
     uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_acquire);
     if (!start || now < start) return LS_NEWS_NONE;
-    *busy = 1;
+    *busy |= LS_WATCH_BUSY;
     const struct ls_record *r = w->rec;
     uint64_t ran = ls_rec_to_ns(r, now - start);
-    if (seq != v->snapped_seq && ran >= r->threshold_ns / 4) {
+    if (ran < r->threshold_ns / 4) {
+        v->seen_seq = seq;
+        return LS_NEWS_NONE;
+    }
+    *busy |= LS_WATCH_HOT;
+    if (seq != v->snapped_seq) {
         v->snapped_seq = seq;
         snapshot_cpu(w, l, seq, start, now);
+        v->samples = 0;
+        v->sample_next_ns = r->threshold_ns / 2;
     }
     v->seen_seq = seq;
+    /* Samples from half a threshold on, an eighth of one apart until there are LS_SAMPLES (a
+     * stall 1.4 thresholds long has them all, its whole length covered), then less often
+     * as it drags on; past the cap, the last slots are reused so a hang shows where it is now.
+     * An iteration that ends short of the threshold throws its few samples away. */
+    if (ran >= v->sample_next_ns) {
+        uint32_t n = v->samples;
+        uint32_t slot = n < LS_SAMPLES ? n : LS_SAMPLES / 2 + (n - LS_SAMPLES) % (LS_SAMPLES / 2);
+        if (request_sample(w, l, slot)) v->samples++;
+        uint64_t step = v->samples < LS_SAMPLES         ? r->threshold_ns / 8
+                        : r->threshold_ns / 2 > ran / 4 ? r->threshold_ns / 2
+                                                        : ran / 4;
+        v->sample_next_ns = ran + step;
+    }
     if (ran < r->threshold_ns) return LS_NEWS_NONE;
     int news = LS_NEWS_NONE;
     if (v->ongoing_seq != seq) {
@@ -222,21 +250,10 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
         v->ongoing_seq = seq;
         v->ongoing_told_ns = now_ns;
         v->hang_told = 0;
-        v->samples = 0;
-        v->sample_next_ns = 0;
         news = LS_NEWS_URGENT;
     } else if (now_ns - v->ongoing_told_ns >= LS_ONGOING_REFRESH_NS) {
         v->ongoing_told_ns = now_ns;
         news = LS_NEWS_URGENT;
-    }
-    /* Samples: every half threshold at first, then less often as it drags on;
-     * past the cap, the last slots are reused so a hang shows where it is now. */
-    if (ran >= v->sample_next_ns) {
-        uint32_t n = v->samples;
-        uint32_t slot = n < LS_SAMPLES ? n : LS_SAMPLES / 2 + (n - LS_SAMPLES) % (LS_SAMPLES / 2);
-        if (request_sample(w, l, slot)) v->samples++;
-        uint64_t step = r->threshold_ns / 2 > ran / 4 ? r->threshold_ns / 2 : ran / 4;
-        v->sample_next_ns = ran + step;
     }
     /* Name the call the loop is stuck in now, while /proc can still say. */
     uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);

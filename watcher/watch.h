@@ -57,13 +57,19 @@ struct ls_watch {
 enum { LS_NEWS_NONE, LS_NEWS_SOME, LS_NEWS_URGENT };
 
 void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t));
+/* What a tick saw, for the time to the next one: some loop inside an iteration, and some
+ * iteration a quarter of a threshold long already (it is being sampled). */
+enum { LS_WATCH_BUSY = 1, LS_WATCH_HOT = 2 };
+
 /* One tick at now (record ticks). Returns LS_NEWS_*: URGENT when a loop just
  * went past the threshold or its ongoing stall is due for a refresh. *busy
- * says whether some loop was inside an iteration. */
+ * gets the LS_WATCH_* flags of what the tick saw. */
 int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy);
 /* Closes what the watcher keeps open for the image (outside the host). */
 void ls_watch_release(struct ls_watch *w);
-/* How long to sleep before the next tick. */
+/* How long to sleep before the next tick, after one that saw busy (LS_WATCH_* flags, of all
+ * the images watched together) at this threshold; for one record. */
+uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy);
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
 /* Moves finished stalls from every ring into the store; 1 when there were some. */
 int ls_watch_drain(struct ls_watch *w);
