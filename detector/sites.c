@@ -305,43 +305,87 @@ static json_t *frame_in(json_t *sample, json_t *f)
     return NULL;
 }
 
-/* The stack every sample of a CPU stall shares: the frames of the first sample
- * that every other one holds too, innermost first. Not aligned at the outer
- * end, because a deep stack is cut there (the agent keeps the innermost
- * frames), and not the first sample's frames where the others lack them: the
- * function that ran the whole time, not wherever one sample happened to land.
- * A sample that cannot say where it was called from (frames.h,
- * ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
+/* How many of the counted samples hold a frame equal to f; *same_line is cleared when one of
+ * them has it at another line. */
+static size_t samples_holding(json_t *samples, json_t *f, int *same_line)
+{
+    size_t k, n = 0;
+    json_t *x;
+    json_array_foreach(samples, k, x)
+    {
+        if (!ls_sample_counts(samples, x)) continue;
+        json_t *g = frame_in(x, f);
+        if (!g) continue;
+        n++;
+        *same_line &= json_equal(json_object_get(f, "line"), json_object_get(g, "line")) ||
+                      !json_object_get(f, "lang");
+    }
+    return n;
+}
+
+/* The frames of base that at least need of the counted samples hold, innermost first, into
+ * out (at most max); same_line[i] says whether out[i]'s line is the same in all of them. */
+static size_t shared_frames(json_t *samples, json_t *base, size_t need, json_t **out,
+                            int *same_line, size_t max)
+{
+    size_t i, n = 0;
+    json_t *f;
+    json_array_foreach(base, i, f)
+    {
+        if (n == max) break;
+        int same = 1;
+        if (samples_holding(samples, f, &same) < need) continue;
+        same_line[n] = same;
+        out[n++] = f;
+    }
+    return n;
+}
+
+/* The stack the samples of a CPU stall share: the frames every sample holds, innermost first,
+ * in the order of the sample that holds the most of them; with four samples or more, one stray
+ * sample is passed over (Node's sample between two calls of the same callback, in
+ * Builtins_JSEntryTrampoline, holds none of the callback's frames: it must not take the
+ * callback out of the stall's stack and make a new site of an unchanged workload). Not aligned
+ * at the outer end, because a deep stack is cut there (the agent keeps the innermost frames),
+ * and not one sample's frames where the others lack them: the function that ran the whole
+ * time, not wherever one sample happened to land. A sample that cannot say where it was called
+ * from (frames.h, ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
  * An interpreter frame whose line differs between samples keeps no line. */
 static json_t *common_stack(json_t *samples)
 {
-    json_t *first = NULL, *x, *f, *out = json_array();
-    size_t i, k;
-    json_array_foreach(samples, i, x) if (!first && ls_sample_counts(samples, x)) first = x;
-    json_array_foreach(first, i, f)
+    json_t *x, *out = json_array();
+    size_t i, counted = 0, best_n = 0, max = 0;
+    json_array_foreach(samples, i, x) if (ls_sample_counts(samples, x))
     {
-        int everywhere = 1, same_line = 1;
-        json_array_foreach(samples, k, x)
-        {
-            if (!ls_sample_counts(samples, x)) continue;
-            json_t *g = frame_in(x, f);
-            if (!g) {
-                everywhere = 0;
-                break;
-            }
-            same_line &= json_equal(json_object_get(f, "line"), json_object_get(g, "line")) ||
-                         !json_object_get(f, "lang");
-        }
-        if (!everywhere) continue;
-        if (same_line) {
-            json_array_append(out, f);
+        counted++;
+        if (json_array_size(x) > max) max = json_array_size(x);
+    }
+    size_t need = counted >= 4 ? counted - 1 : counted;
+    json_t **frames = calloc(max + 1, sizeof *frames), **best = calloc(max + 1, sizeof *best);
+    int *same = calloc(max + 1, sizeof *same), *best_same = calloc(max + 1, sizeof *best_same);
+    json_array_foreach(samples, i, x)
+    {
+        if (!ls_sample_counts(samples, x)) continue;
+        size_t n = shared_frames(samples, x, need, frames, same, max);
+        if (n <= best_n) continue;
+        best_n = n;
+        memcpy(best, frames, n * sizeof *best);
+        memcpy(best_same, same, n * sizeof *best_same);
+    }
+    for (i = 0; i < best_n; i++) {
+        if (best_same[i]) {
+            json_array_append(out, best[i]);
         } else {
-            json_t *copy = json_deep_copy(f);
+            json_t *copy = json_deep_copy(best[i]);
             json_object_del(copy, "line");
             json_object_del(copy, "line_is");
             json_array_append_new(out, copy);
         }
     }
+    free(frames);
+    free(best);
+    free(same);
+    free(best_same);
     return out;
 }
 

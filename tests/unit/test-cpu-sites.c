@@ -1,5 +1,5 @@
-/* test-cpu-sites.c -- a CPU stall's stack is what every sample shares, and its site id holds still
- * for an unchanged workload and moves with the hot code. */
+/* test-cpu-sites.c -- a CPU stall's stack is what every sample (but one stray) shares, and its site
+ * id holds still for an unchanged workload and moves with the hot code. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <string.h>
@@ -143,6 +143,37 @@ Test(cpu_sites, where_the_samples_of_one_function_fell_does_not_change_the_site)
             cr_assert_str_eq(cpu_site_id(p), first, "run %d got another site", run + 1);
         json_decref(p);
     }
+}
+
+/* Eight samples of a callback node calls again and again; the stray ones landed between two
+ * calls, in the trampoline under node's timer code, with none of the callback's frames. */
+static json_t *callback_samples(int strays)
+{
+    json_t *samples = json_array();
+    for (int k = 0; k < 8; k++)
+        json_array_append_new(
+            samples, k < strays ? sample(native("Builtins_JSEntryTrampoline", "/usr/bin/node"),
+                                         js("listOnTimeout", "node:internal/timers"),
+                                         native("uv__run_timers", "/usr/bin/node"),
+                                         native("uv_run", "/usr/bin/node"), NULL)
+                                : node_sample("sha512_block_data_order_avx2", "pbkdf2Sync",
+                                              "node:crypto", "work"));
+    return samples;
+}
+
+Test(cpu_sites, one_stray_sample_of_eight_does_not_take_the_callback_out_of_the_stack)
+{
+    json_t *clean = finished(callback_samples(0));
+    json_t *one = finished(callback_samples(1));
+    cr_assert(holds(stall_stack(one), "work"), "the stray sample emptied the stack of work()");
+    cr_assert_str_eq(cpu_site_id(one), cpu_site_id(clean), "one stray sample made a new site");
+    /* Two strays of eight are no longer chance: only what every sample but one holds stays. */
+    json_t *two = finished(callback_samples(2));
+    cr_assert_not(holds(stall_stack(two), "work"));
+    cr_assert(holds(stall_stack(two), "uv_run"));
+    json_decref(clean);
+    json_decref(one);
+    json_decref(two);
 }
 
 Test(cpu_sites, hot_code_moved_to_another_function_is_another_site)
