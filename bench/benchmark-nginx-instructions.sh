@@ -20,6 +20,10 @@
 # Usage: bench/benchmark-nginx-instructions.sh [--requests N] [--repeat R] [--clients C]
 #          [--size BYTES] [--access-log] [--build DIR] [--keep DIR] [--json FILE]
 #   --keep DIR  keep the callgrind outputs there (for callgrind_annotate --inclusive=yes)
+# Each way's count is also split: "inside the agent" is what libloopstall.so's own functions
+# executed (callgrind_annotate, per object), which the host's variation from run to run does not
+# move; the rest of the difference is the host's own noise or glibc's (direct use makes a host
+# multi-threaded: glibc's cancellation and malloc bookkeeping).
 set -euo pipefail
 bench_name=benchmark-nginx-instructions
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -143,6 +147,7 @@ measure() {
     fi
     [[ -n "$keep" ]] && cp "$out"* "$keep/"
     m_ir=$ir
+    m_agent=$(bench_agent_ir "$out"*)
 }
 
 names=([0]=A [1]=B [2]=C)
@@ -151,15 +156,18 @@ bench_start "nginx worker, static file of $size bytes, instructions per request 
 echo "  $(nginx -v 2>&1); access log $([[ $access_log == 1 ]] && echo on || echo off); A bare, B preloaded, C under loopstall run; agent $agent"
 results="$work/results"
 : >"$results"
+: >"$results.agent"
 for r in $(seq "$repeat"); do
     for k in 0 1 2; do
         mode=${names[$(((r + k) % 3))]}
         measure "$mode" "$requests" "$mode$r-n"
-        ir1=$m_ir
+        ir1=$m_ir ag1=$m_agent
         measure "$mode" $((requests * 2)) "$mode$r-2n"
-        ir2=$m_ir
+        ir2=$m_ir ag2=$m_agent
         one=$(awk -v a="$ir1" -v b="$ir2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
         echo "$mode $r $one" >>"$results"
+        inside=$(awk -v a="$ag1" -v b="$ag2" -v c="$requests" -v d="$((requests * 2))" 'BEGIN { printf "%.1f", (b - a) / (d - c) }')
+        [[ $mode != A ]] && echo "$mode $r $inside" >>"$results.agent"
         printf '  %s%d %-10s %d instructions for %d requests, %d for %d: %s per request\n' \
             "$mode" "$r" "${label[$mode]}" "$ir1" "$requests" "$ir2" $((requests * 2)) "$one"
     done
@@ -179,6 +187,9 @@ for mode in B C; do
     pct_med[$mode]=$p_med
     printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per request (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
         "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
+    read -r i_med _ _ i_min i_max _ < <(awk -v m="$mode" '$1 == m { print $3 }' "$results.agent" | bench_stats)
+    printf '    of which inside the agent (libloopstall.so'"'"'s own functions): median %.1f per request (%.2f%% of A), min %.1f, max %.1f\n' \
+        "$i_med" "$(awk -v i="$i_med" -v a="$a_med" 'BEGIN { print i / a * 100 }')" "$i_min" "$i_max"
     bench_table "nginx worker, static file, instructions per request, ${label[$mode]} (callgrind)" \
         "$(printf '%+.2f%% (%+.0f instr./req over %.0f)' "$p_med" "$d_med" "$a_med")" \
         "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \

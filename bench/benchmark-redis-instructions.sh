@@ -25,6 +25,10 @@
 #          [--build DIR] [--keep DIR] [--json FILE]
 #   --build DIR  the loopstall build to measure (default: build)
 #   --keep DIR   keep the callgrind outputs there (for callgrind_annotate --inclusive=yes)
+# Each way's count is also split: "inside the agent" is what libloopstall.so's own functions
+# executed (callgrind_annotate, per object), which the host's variation from run to run does not
+# move; the rest of the difference is the host's own noise or glibc's (direct use makes a host
+# multi-threaded: glibc's cancellation and malloc bookkeeping).
 set -euo pipefail
 bench_name=benchmark-redis-instructions
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -104,6 +108,7 @@ measure() {
     fi
     [[ -n "$keep" ]] && cp "$out"* "$keep/"
     m_ir=$ir
+    m_agent=$(bench_agent_ir "$out"*)
     m_cmds=$cmds
 }
 
@@ -114,15 +119,18 @@ bench_start "Redis instructions per command under callgrind, $requests and $((re
 echo "  A bare, B preloaded (direct use), C under loopstall run; agent $agent"
 results="$work/results"
 : >"$results"
+: >"$results.agent"
 for r in $(seq "$repeat"); do
     for k in 0 1 2; do
         mode=${names[$(((r + k) % 3))]}
         measure "$mode" "$requests" "$mode$r-n"
-        ir1=$m_ir c1=$m_cmds
+        ir1=$m_ir ag1=$m_agent c1=$m_cmds
         measure "$mode" $((requests * 2)) "$mode$r-2n"
-        ir2=$m_ir c2=$m_cmds
+        ir2=$m_ir ag2=$m_agent c2=$m_cmds
         one=$(awk -v a="$ir1" -v b="$ir2" -v c="$c1" -v d="$c2" 'BEGIN { printf "%.1f", (b - a) / (d - c) }')
         echo "$mode $r $one" >>"$results"
+        inside=$(awk -v a="$ag1" -v b="$ag2" -v c="$c1" -v d="$c2" 'BEGIN { printf "%.1f", (b - a) / (d - c) }')
+        [[ $mode != A ]] && echo "$mode $r $inside" >>"$results.agent"
         printf '  %s%d %-10s %d instructions for %d commands, %d for %d: %s per command\n' \
             "$mode" "$r" "${label[$mode]}" "$ir1" "$c1" "$ir2" "$c2" "$one"
     done
@@ -143,6 +151,9 @@ for mode in B C; do
     pct_med[$mode]=$p_med
     printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per command (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
         "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
+    read -r i_med _ _ i_min i_max _ < <(awk -v m="$mode" '$1 == m { print $3 }' "$results.agent" | bench_stats)
+    printf '    of which inside the agent (libloopstall.so'"'"'s own functions): median %.1f per command (%.2f%% of A), min %.1f, max %.1f\n' \
+        "$i_med" "$(awk -v i="$i_med" -v a="$a_med" 'BEGIN { print i / a * 100 }')" "$i_min" "$i_max"
     bench_table "Redis GET/SET ($clients clients), instructions per command, ${label[$mode]} (callgrind)" \
         "$(printf '%+.2f%% (%+.0f instr./cmd over %.0f)' "$p_med" "$d_med" "$a_med")" \
         "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \

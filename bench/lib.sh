@@ -108,6 +108,32 @@ bench_cpu_ns() {
     cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 
+# Instructions callgrind counted inside the agent in the output files FILE...: every cost line
+# of libloopstall.so's code (its own functions and what it inlined; not the libc it calls),
+# read from the files themselves (callgrind_annotate names an inlined function by its source
+# file, not its object). The part of a count that the host's own variation from run to run
+# (how many commands one loop iteration batches) does not move.
+bench_agent_ir() {
+    awk '
+    # Object names are compressed: "(N) name" the first time (in ob= or cob=), "(N)" after.
+    function object(spec, id, rest) {
+        if (!match(spec, /^\([0-9]+\)/)) return spec
+        id = substr(spec, 1, RLENGTH)
+        rest = substr(spec, RLENGTH + 2)
+        if (rest != "") names[id] = rest
+        return names[id]
+    }
+    /^ob=/ { cur = object(substr($0, 4)); next }
+    /^cob=/ { object(substr($0, 5)); next }
+    /^calls=/ { inclusive = 1; next }   # the next cost line is the call'"'"'s, not this code'"'"'s
+    /^[0-9+*-]/ {
+        if (inclusive) { inclusive = 0; next }
+        if (cur ~ /libloopstall\.so/) s += $2
+        next
+    }
+    END { printf "%d\n", s }' "$@"
+}
+
 # The children of a process (run's command, for one).
 bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true; }
 

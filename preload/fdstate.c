@@ -33,7 +33,7 @@ void ls_fd_learn(int fd)
     errno = saved;
 }
 
-void ls_fd_forget(int fd)
+void ls_fd_forget_known(int fd)
 {
     if ((unsigned)fd >= LS_FD_MAX) return;
     uint64_t keep = ~(1ULL << ((unsigned)fd & 63));

@@ -40,8 +40,16 @@ static inline int ls_fd_unknown(int fd)
 
 /* Learns fd's kind (two system calls, once per descriptor). Keeps errno. */
 void ls_fd_learn(int fd);
-/* Forgets what is known of fd. */
-void ls_fd_forget(int fd);
+/* Forgets what is known of fd (out of line: two locked instructions). */
+void ls_fd_forget_known(int fd);
+
+/* Forgets what is known of fd; a load when nothing is (a file, a descriptor never used on a
+ * loop thread), which is what most closes find. */
+static inline void ls_fd_forget(int fd)
+{
+    if ((unsigned)fd < LS_FD_MAX && (ls_fd_bit(ls_fd_known, fd) | ls_fd_bit(ls_fd_nonblock, fd)))
+        ls_fd_forget_known(fd);
+}
 /* Forgets every descriptor from lo to hi (close_range). */
 void ls_fd_forget_range(unsigned lo, unsigned hi);
 

@@ -159,13 +159,8 @@ void ls_loop_thread_exit(struct ls_loop *l)
     atomic_store_explicit(&l->state, LS_SLOT_GONE, memory_order_release);
 }
 
-void ls_loop_fd_closed(int lo, int hi)
+void ls_loop_fd_gone(struct ls_loop *l)
 {
-    struct ls_tls *t = &ls_tls;
-    struct ls_loop *l = t->loop;
-    if (!l || t->guard) return;
-    int fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
-    if (fd < lo || fd > hi) return;
     atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
     atomic_store_explicit(&l->iter_start, 0, memory_order_release);
 }

@@ -76,9 +76,19 @@ void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t s
                     uint32_t streak_calls);
 /* The loop thread is exiting: its last iteration ends, its slot is the watcher's to retire. */
 void ls_loop_thread_exit(struct ls_loop *l);
-/* The calling thread closes fd (close, syscall(SYS_close), close_range): if it is the
- * thread's loop fd, that loop has ended (the thread's next wait starts the new one). */
-void ls_loop_fd_closed(int lo, int hi);
+/* The loop's own fd was closed: that loop has ended (the thread's next wait starts the new one). */
+void ls_loop_fd_gone(struct ls_loop *l);
+
+/* The calling thread closes the descriptors lo..hi (close, syscall(SYS_close), close_range):
+ * if its loop's fd is one of them, that loop has ended. Inline: every close asks. */
+static inline void ls_loop_fd_closed(int lo, int hi)
+{
+    struct ls_tls *t = &ls_tls;
+    struct ls_loop *l = t->loop;
+    if (LS_LIKELY(!l) || t->guard) return;
+    int fd = atomic_load_explicit(&l->loop_fd, memory_order_relaxed);
+    if (LS_UNLIKELY(fd >= lo && fd <= hi)) ls_loop_fd_gone(l);
+}
 /* In a forked child: no loop of the parent's is this process's. */
 void ls_loops_after_fork(void);
 

@@ -93,15 +93,13 @@ LS_EXPORT int fcntl64(int fd, int cmd, ...)
 }
 
 /* Forgets fd in the descriptor cache around a call that changes what fd is
- * (before, and after in case another thread learned it in between). */
+ * (before, and after in case another thread learned it in between). Forgetting
+ * makes no system call: errno is the call's. */
 #define FD_CHANGING(fd, body)                                                                      \
     do {                                                                                           \
-        int ls_saved;                                                                              \
         ls_fd_forget(fd);                                                                          \
         body;                                                                                      \
-        ls_saved = errno;                                                                          \
         ls_fd_forget(fd);                                                                          \
-        errno = ls_saved;                                                                          \
     } while (0)
 
 /* Closing the loop's own epoll fd ends that loop (asyncio closes its selector
@@ -110,14 +108,11 @@ LS_EXPORT int close(int fd)
 {
     LS_RESOLVE(close);
     int ls_r;
-    ls_loop_fd_closed(fd, fd);
     if (ls_wrap_idle()) {
-        if ((unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_known, fd))
-            FD_CHANGING(fd, ls_r = ls_f(fd));
-        else
-            ls_r = ls_f(fd);
+        FD_CHANGING(fd, ls_r = ls_f(fd));
         return ls_r;
     }
+    ls_loop_fd_closed(fd, fd);
     FD_CHANGING(fd, LS_TIMED(close, LS_T_FD, fd, ls_f(fd)));
     return ls_r;
 }
