@@ -12,6 +12,7 @@
 
 #include "state.h"
 #include "ticks.h"
+#include "watchdog.h"
 
 /* Makes the calling thread a loop waiting on fd: claims a free slot without
  * locks. NULL when every slot is taken (counted in the record). */
@@ -37,6 +38,9 @@ static inline void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t 
                           atomic_load_explicit(&l->iter_seq, memory_order_relaxed) + 1,
                           memory_order_relaxed);
     atomic_store_explicit(&l->iter_start, now, memory_order_release);
+    /* A watcher that dozes must see this iteration as it runs, in case it stalls. */
+    if (LS_UNLIKELY(atomic_load_explicit(&ls_proc.rec->watcher_asleep, memory_order_relaxed)))
+        ls_watchdog_wake();
 }
 
 /* Counts one finished iteration of ns in the loop's statistics (the loop thread is their only

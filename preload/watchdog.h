@@ -22,5 +22,7 @@ void ls_watchdog_final(enum ls_image_end how);
 void ls_watchdog_resume(void);
 /* In a forked child: no watcher thread exists; the next loop starts one. */
 void ls_watchdog_after_fork(void);
+/* Wakes the watcher from its doze (a loop began an iteration); keeps errno. */
+void ls_watchdog_wake(void);
 
 #endif

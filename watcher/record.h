@@ -242,7 +242,11 @@ struct ls_record {
     uint32_t argv_len; /* NUL-separated, as /proc/PID/cmdline */
     char argv[LS_ARGV_MAX];
 
-    _Atomic uint32_t nloops;         /* slots ever used: the watcher scans no further */
+    _Atomic uint32_t nloops; /* slots ever used: the watcher scans no further */
+    /* A futex word: 1 while the watcher dozes because every loop has been waiting for a while;
+     * the loop thread that begins an iteration then wakes it (the watcher must see a stall as
+     * it happens, to sample it), so an idle host costs its watcher about one wake-up a second. */
+    _Atomic uint32_t watcher_asleep;
     _Atomic uint64_t loops_dropped;  /* loop threads that found no free slot */
     _Atomic uint64_t stalls_dropped; /* stalls lost for lack of room in a ring */
 

@@ -213,14 +213,15 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
     }
     uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_acquire);
+    if (seq != v->seen_seq) {
+        v->seen_seq = seq;
+        *busy |= LS_WATCH_STIRRED;
+    }
     if (!start || now < start) return LS_NEWS_NONE;
     *busy |= LS_WATCH_BUSY;
     const struct ls_record *r = w->rec;
     uint64_t ran = ls_rec_to_ns(r, now - start);
-    if (ran < r->threshold_ns / 4) {
-        v->seen_seq = seq;
-        return LS_NEWS_NONE;
-    }
+    if (ran < r->threshold_ns / 4) return LS_NEWS_NONE;
     *busy |= LS_WATCH_HOT;
     if (seq != v->snapped_seq) {
         v->snapped_seq = seq;
@@ -228,7 +229,6 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
         v->samples = 0;
         v->sample_next_ns = r->threshold_ns / 2;
     }
-    v->seen_seq = seq;
     /* Samples from half a threshold on, an eighth of one apart until there are LS_SAMPLES (a
      * stall 1.4 thresholds long has them all, its whole length covered), then less often
      * as it drags on; past the cap, the last slots are reused so a hang shows where it is now.
@@ -268,6 +268,19 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
         tell_hang(w, l, ran);
     }
     return news;
+}
+
+int ls_watch_all_waiting(const struct ls_watch *w)
+{
+    uint32_t n = atomic_load_explicit(&w->rec->nloops, memory_order_acquire);
+    for (uint32_t i = 0; i < n && i < LS_MAX_LOOPS; i++) {
+        const struct ls_loop *l = &w->rec->loops[i];
+        if (atomic_load_explicit(&l->state, memory_order_acquire) != LS_SLOT_ACTIVE) continue;
+        if (atomic_load_explicit(&l->iter_start, memory_order_acquire) ||
+            atomic_load_explicit(&l->iter_seq, memory_order_relaxed) != w->loops[i].seen_seq)
+            return 0;
+    }
+    return 1;
 }
 
 int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy)

@@ -57,9 +57,10 @@ struct ls_watch {
 enum { LS_NEWS_NONE, LS_NEWS_SOME, LS_NEWS_URGENT };
 
 void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t));
-/* What a tick saw, for the time to the next one: some loop inside an iteration, and some
- * iteration a quarter of a threshold long already (it is being sampled). */
-enum { LS_WATCH_BUSY = 1, LS_WATCH_HOT = 2 };
+/* What a tick saw, for the time to the next one: some loop inside an iteration, some
+ * iteration a quarter of a threshold long already (it is being sampled), some loop that began
+ * an iteration since the last tick (a watcher dozes only after ticks that saw none of these). */
+enum { LS_WATCH_BUSY = 1, LS_WATCH_HOT = 2, LS_WATCH_STIRRED = 4 /* an iteration began */ };
 
 /* One tick at now (record ticks). Returns LS_NEWS_*: URGENT when a loop just
  * went past the threshold or its ongoing stall is due for a refresh. *busy
@@ -71,6 +72,9 @@ void ls_watch_release(struct ls_watch *w);
  * the images watched together) at this threshold; for one record. */
 uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy);
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
+/* 1 when every loop is waiting and none began an iteration since the last tick: what a watcher
+ * checks again after saying it dozes (record->watcher_asleep), before it sleeps. */
+int ls_watch_all_waiting(const struct ls_watch *w);
 /* Moves finished stalls from every ring into the store; 1 when there were some. */
 int ls_watch_drain(struct ls_watch *w);
 /* The view of slot l's iteration if it has run past the threshold at now:
