@@ -132,7 +132,12 @@ Test(children, a_loop_that_execs_itself_leaves_each_image_with_its_own_stall)
         cr_assert_eq(json_array_size(json_object_get(one, "stalls")), 1, "%s", bt_way_name[way]);
         cr_assert_eq(json_array_size(json_object_get(two, "stalls")), 1, "%s", bt_way_name[way]);
         cr_assert_str_eq(ls_stall_culprit(s1), "nanosleep", "%s", bt_way_name[way]);
-        cr_assert_str_eq(ls_json_str(s2, "class"), "cpu", "%s", bt_way_name[way]);
+        /* The burn is wall time on the CPU: on a loaded machine part of it is spent waiting for
+         * one (mixed), never in a call (blocking). */
+        cr_assert_str_neq(ls_json_str(s2, "class"), "blocking", "%s: %s", bt_way_name[way],
+                          ls_describe_stalls(r.report));
+        cr_assert_null(ls_stall_culprit(s2), "%s: %s", bt_way_name[way],
+                       ls_describe_stalls(r.report));
         cr_assert_geq(ls_json_u64(s1, "wall_ns"), 39 * LS_MS, "%s", bt_way_name[way]);
         cr_assert_geq(ls_json_u64(s2, "wall_ns"), 59 * LS_MS, "%s", bt_way_name[way]);
         bt_free(&r);
