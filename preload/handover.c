@@ -13,13 +13,13 @@
 #include "hello.h"
 #include "say.h"
 
-static struct ls_record fallback; /* only when no memory could be mapped at all */
-
+/* No static record to fall back on: 9 MiB of .bss would be reserved in every process (and
+ * count against its address-space limit) for the one that cannot map the record at all. */
 static struct ls_record *map_anonymous(void)
 {
     void *p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? &fallback : p;
+    return p == MAP_FAILED ? NULL : p;
 }
 
 /* Connects to the watcher's abstract socket; -errno on failure. */
@@ -121,7 +121,10 @@ struct ls_record *ls_record_create(const char *collector, int *outside)
     struct ls_record *r = NULL;
     if (collector && collector[0]) r = share(collector, outside);
     if (!r) r = map_anonymous();
-    if (r == &fallback) memset(r, 0, sizeof *r);
+    if (!r) {
+        errno = saved;
+        return NULL;
+    }
     r->magic = LS_RECORD_MAGIC;
     r->version = LS_RECORD_VERSION;
     r->size = sizeof *r;
@@ -131,5 +134,5 @@ struct ls_record *ls_record_create(const char *collector, int *outside)
 
 void ls_record_release(struct ls_record *r)
 {
-    if (r && r != &fallback) munmap(r, sizeof *r);
+    if (r) munmap(r, sizeof *r);
 }

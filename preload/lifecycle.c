@@ -1,10 +1,11 @@
 /* lifecycle.c -- the agent's life in the host: constructor, destructor, fork, the end of an image.
  *
- * The only file that knows every stage. At load it reads the configuration,
- * makes the record (shared with `loopstall run`'s watcher, or the agent's
- * own), and resolves the real functions; it starts no thread, installs no
- * sampling handler and calibrates nothing until a loop appears, so that a
- * process that never runs one pays almost nothing.
+ * The only file that knows every stage. At load it reads the configuration
+ * and makes the record (shared with `loopstall run`'s watcher, or the
+ * agent's own); it resolves no real function (each is looked up at its first
+ * call), starts no thread, installs no signal handler and calibrates nothing
+ * until a loop appears, so that a process that never runs one pays almost
+ * nothing: bench/benchmark-startup.sh measures it.
  *
  * The loader runs the constructors of the program's own libraries before a
  * preloaded library's, so a host library's constructor can create threads
@@ -14,8 +15,8 @@
  */
 #include "lifecycle.h"
 
-#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")
 LS_HIDDEN struct ls_proc ls_proc;
 
 static _Atomic int image_ended;
-LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up */
+static _Atomic int fatal_installed;   /* inherited by a forked child, with the handlers */
+LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up, 3: off */
 
 /* What the record says of the process at its start, before any loop. */
 static void fill_record(struct ls_record *r, const struct ls_record *parent)
@@ -67,7 +69,17 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
     }
     r->start_ticks = ls_rec_ticks(r);
     r->start_mono_ns = ls_mono_ns();
-    ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
+    /* Without rules there is nothing to write: the record's pages stay untouched. */
+    if (ls_inject_on) ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
+}
+
+/* No memory for a record: the process goes on unobserved (every wrapper passes through),
+ * and says so once. */
+static void give_up(const char *why)
+{
+    ls_say("no memory for the record (", why, "): this process is not observed");
+    ls_proc.rec = NULL;
+    atomic_store(&ls_agent_state, 3);
 }
 
 static void after_fork_child(void)
@@ -79,6 +91,15 @@ static void after_fork_child(void)
     ls_proc.pid = (pid_t)syscall(SYS_getpid);
     int outside = 0;
     struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    ls_loops_after_fork();
+    if (!r) {
+        ls_inject_bind(NULL, NULL, NULL); /* the parent's counters are the parent's */
+        ls_record_release(parent);
+        give_up("a forked child");
+        t->guard = 0;
+        errno = saved;
+        return;
+    }
     ls_proc.rec = r;
     ls_proc.watched_outside = outside;
     ls_inject_reset_counts();
@@ -86,7 +107,6 @@ static void after_fork_child(void)
     ls_note_identity(r);
     ls_record_release(parent); /* the parent's record is the parent's */
     atomic_store(&image_ended, 0);
-    ls_loops_after_fork();
     ls_sampler_after_fork();
     ls_watchdog_after_fork();
     ls_modules_refresh();
@@ -139,8 +159,24 @@ static void ended_by_signal(int sig)
     ls_image_end(LS_END_SIGNAL, 128 + sig);
 }
 
+void ls_image_worth_keeping(void)
+{
+    /* Under run the watcher outside reads the record after any death: no handler needed. */
+    if (ls_proc.watched_outside || atomic_load_explicit(&fatal_installed, memory_order_acquire))
+        return;
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&fatal_installed, &expect, 1)) return;
+    int saved = errno, g = ls_tls.guard;
+    ls_tls.guard = 1;
+    ls_fatal_install(ended_by_signal);
+    ls_tls.guard = g;
+    errno = saved;
+}
+
 /* Everything the agent sets up once per process (a forked child redoes the
- * per-process part in after_fork_child). */
+ * per-process part in after_fork_child). What only a process with a loop needs (a
+ * calibrated clock, the watcher thread, the sampling and fatal-signal handlers) waits
+ * for its first loop; the real functions are looked up at their first call. */
 static void set_up(void)
 {
     int saved = errno, g = ls_tls.guard;
@@ -148,24 +184,31 @@ static void set_up(void)
     ls_proc.pid = (pid_t)syscall(SYS_getpid);
     ls_say_init();
     ls_config_read();
-    Dl_info self;
-    if (dladdr((void *)set_up, &self) && self.dli_fname) ls_config_set_agent_path(self.dli_fname);
+    struct link_map *self = ls_real_self();
+    if (self && self->l_name && self->l_name[0]) ls_config_set_agent_path(self->l_name);
     int outside = 0;
     struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    if (!r) {
+        give_up("at load");
+        ls_tls.guard = g;
+        errno = saved;
+        return;
+    }
     ls_proc.rec = r;
     ls_proc.watched_outside = outside;
-    ls_inject_init(getenv("LOOPSTALL_INJECT"));
+    if (ls_cfg.inject_set) ls_inject_init(getenv("LOOPSTALL_INJECT"));
     fill_record(r, NULL);
     ls_proc.use_tsc = (int)r->use_tsc;
     ls_ticks_thresholds();
     if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity(r);
-    ls_real_resolve_all();
     ls_modules_find_self();
     /* Watched from outside, the table is otherwise written only at a fork or an exit: a host
      * ended by a signal would leave every frame without its module. */
     if (outside) ls_modules_refresh();
     ls_watchdog_init();
-    if (!outside) ls_fatal_install(ended_by_signal);
+    /* A rule can fire in a process that never runs a loop, and its count is worth a report
+     * even if the host then dies of a signal (of its own, or of the fault injected). */
+    if (ls_inject_on) ls_image_worth_keeping();
     pthread_atfork(NULL, NULL, after_fork_child);
     ls_tls.guard = g;
     errno = saved;
@@ -176,10 +219,12 @@ int ls_agent_ready_slow(void)
     int expect = 0;
     if (atomic_compare_exchange_strong(&ls_agent_state, &expect, 1)) {
         set_up();
-        atomic_store_explicit(&ls_agent_state, 2, memory_order_release);
-        return 1;
+        expect = 1; /* set_up gives up (3) when it found no memory for the record */
+        atomic_compare_exchange_strong_explicit(&ls_agent_state, &expect, 2, memory_order_release,
+                                                memory_order_relaxed);
+        return expect == 1;
     }
-    return expect == 2; /* 1: another thread is setting it up; this call passes through */
+    return expect == 2; /* 1: another thread is setting it up; 3: off; this call passes through */
 }
 
 __attribute__((constructor)) static void ls_init(void)

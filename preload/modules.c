@@ -102,24 +102,21 @@ void ls_modules_refresh(void)
     errno = saved;
 }
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    uintptr_t base = (uintptr_t)arg;
-    if (info->dlpi_addr != base) return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-        uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (!ls_proc.self_lo || lo < ls_proc.self_lo) ls_proc.self_lo = lo;
-        if (hi > ls_proc.self_hi) ls_proc.self_hi = hi;
-    }
-    return 1;
-}
+/* The agent's own ELF header, where the linker says it is: its program headers follow, so the
+ * text range is known without asking the loader (dladdr walks every object). */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
 void ls_modules_find_self(void)
 {
-    Dl_info info;
-    if (dladdr((void *)ls_modules_find_self, &info) && info.dli_fbase)
-        dl_iterate_phdr(find_self, info.dli_fbase);
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+    uintptr_t base = 0;
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) base = (uintptr_t)eh - ph[i].p_vaddr;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X)) continue;
+        uint64_t lo = base + ph[i].p_vaddr, hi = lo + ph[i].p_memsz;
+        if (!ls_proc.self_lo || lo < ls_proc.self_lo) ls_proc.self_lo = lo;
+        if (hi > ls_proc.self_hi) ls_proc.self_hi = hi;
+    }
 }

@@ -10,6 +10,7 @@
 #include "sample_handler.h"
 #include "state.h"
 #include "interp.h"
+#include "lifecycle.h"
 #include "unwind.h"
 
 static _Atomic int installed;    /* 0: not tried, 1: installed, -1: none free */
@@ -57,6 +58,9 @@ int ls_sampler_signal(void)
 void ls_sampler_adopt(struct ls_loop *l)
 {
     if (atomic_load_explicit(&installed, memory_order_acquire) == 0) install();
+    /* The agent's signal handlers come with the first loop, the fatal ones too (a hook of
+     * loop adoption itself, ls_loop_adopt, would be their natural caller). */
+    ls_image_worth_keeping();
     int sig = ls_sampler_signal();
     sigset_t cur;
     if (sig && pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)

@@ -39,7 +39,7 @@ extern __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
 /* The process as the agent sees it. Set by lifecycle.c at load and in a
  * forked child; read everywhere. */
 struct ls_proc {
-    struct ls_record *rec; /* never NULL after load (a static fallback if memory failed) */
+    struct ls_record *rec; /* never NULL once the agent is set up (off without it) */
     pid_t pid;
     int use_tsc;               /* copied from the record, for the inline clock */
     uint64_t threshold_ticks;  /* iterations at least this long are stalls */

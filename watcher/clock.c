@@ -3,15 +3,22 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+#include <sys/platform/x86.h>
+#endif
 #endif
 
 /* The TSC is a clock only when it is invariant: constant rate, never
  * stopping (CPUID 0x80000007, EDX bit 8; the kernel's constant_tsc and
- * nonstop_tsc come from it). One instruction, not a read of /proc/cpuinfo:
- * every process pays for this at load. */
+ * nonstop_tsc come from it). Not a read of /proc/cpuinfo: every process pays
+ * for this at load. And not CPUID itself where glibc has kept its answer: in a
+ * virtual machine each CPUID traps to the hypervisor (3.7 us apiece on the
+ * machine of bench/README.md, two of them a sixth of the agent's start-up). */
 static int tsc_is_invariant(void)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(CPU_FEATURE_PRESENT)
+    return CPU_FEATURE_PRESENT(INVARIANT_TSC) != 0;
+#elif defined(__x86_64__)
     unsigned a, b, c, d;
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
     if (!__get_cpuid(0x80000007u, &a, &b, &c, &d)) return 0;
