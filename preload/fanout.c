@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "identity.h"
 #include "lifecycle.h"
 #include "stack.h"
 #include "state.h"
@@ -42,7 +43,9 @@ void ls_fanout_created(void)
         r->fanout.first_ns = ls_ticks_to_ns(ls_ticks() - r->start_ticks);
         r->fanout.from_loop = t->loop != NULL;
         ls_stack_capture(t->loop, &r->fanout.stack);
-        ls_image_worth_keeping(); /* a finding a fatal signal must not lose, loop or not */
+        /* A finding a fatal signal (or, under run, SIGKILL) must not lose, loop or not. */
+        if (!r->argv_len) ls_note_identity(r);
+        ls_image_worth_keeping();
         t->guard = g;
     }
 }

@@ -42,7 +42,9 @@ LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")
 LS_HIDDEN struct ls_proc ls_proc;
 
 static _Atomic int image_ended;
-static _Atomic int fatal_installed;   /* inherited by a forked child, with the handlers */
+static _Atomic int fatal_installed; /* inherited by a forked child, with the handlers */
+static int load_argc;               /* the constructor's arguments, while it runs */
+static char **load_argv;
 LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up, 3: off */
 
 /* What the record says of the process at its start, before any loop. */
@@ -70,7 +72,7 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
     r->start_ticks = ls_rec_ticks(r);
     r->start_mono_ns = ls_mono_ns();
     /* Without rules there is nothing to write: the record's pages stay untouched. */
-    if (ls_inject_on) ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
+    if (ls_cfg.inject_set) ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
 }
 
 /* No memory for a record: the process goes on unobserved (every wrapper passes through),
@@ -104,14 +106,32 @@ static void after_fork_child(void)
     ls_proc.watched_outside = outside;
     ls_inject_reset_counts();
     fill_record(r, parent);
-    ls_note_identity(r);
+    /* The child's arguments are the parent's; nothing is read from /proc, and the module
+     * table waits, as at load, until the child has something to say (most children exec). */
+    if (parent->argv_len) {
+        memcpy(r->argv, parent->argv, parent->argv_len + 1);
+        r->argv_len = parent->argv_len;
+        memcpy(r->exe, parent->exe, sizeof r->exe);
+    }
     ls_record_release(parent); /* the parent's record is the parent's */
     atomic_store(&image_ended, 0);
     ls_sampler_after_fork();
     ls_watchdog_after_fork();
-    ls_modules_refresh();
     t->guard = 0;
     errno = saved;
+}
+
+/* Will the image's report be written (the root's always is; ls_worth_a_report decides for
+ * the others, from the watcher's side)? Then its argv and modules are worth reading at its
+ * end. A process that never ran a loop reads only the record's first page to hear no. */
+static int has_news(const struct ls_record *r)
+{
+    if (ls_proc.pid == ls_cfg.root_pid || atomic_load(&r->nloops) ||
+        atomic_load(&r->loops_dropped) || atomic_load(&r->fanout.found))
+        return 1;
+    for (uint32_t i = 0; i < r->nrules && i < LS_MAX_RULES; i++)
+        if (atomic_load(&r->rule_fired[i])) return 1;
+    return 0;
 }
 
 void ls_image_end(enum ls_image_end how, int code)
@@ -129,7 +149,7 @@ void ls_image_end(enum ls_image_end how, int code)
      * Killed by a signal, the iteration did not end: it was ongoing. */
     if (t->loop && how != LS_END_SIGNAL) ls_iteration_end(t->loop, now);
     /* A process with nothing to say (a shell script's commands) pays nothing more. */
-    if (how != LS_END_SIGNAL && (atomic_load(&r->nloops) || ls_proc.pid == ls_cfg.root_pid)) {
+    if (how != LS_END_SIGNAL && has_news(r)) {
         ls_note_identity(r);
         ls_modules_refresh(); /* not from a signal handler: the loader takes its lock */
     }
@@ -161,9 +181,18 @@ static void ended_by_signal(int sig)
 
 void ls_image_worth_keeping(void)
 {
-    /* Under run the watcher outside reads the record after any death: no handler needed. */
-    if (ls_proc.watched_outside || atomic_load_explicit(&fatal_installed, memory_order_acquire))
+    /* Under run the watcher outside reads the record after any death, so no handler is
+     * needed; but it needs the module table then, for the frames the image now records (a
+     * process that never gets here records none: its table is written when it ends). */
+    if (ls_proc.watched_outside) {
+        int saved = errno, g = ls_tls.guard;
+        ls_tls.guard = 1;
+        ls_modules_refresh();
+        ls_tls.guard = g;
+        errno = saved;
         return;
+    }
+    if (atomic_load_explicit(&fatal_installed, memory_order_acquire)) return;
     int expect = 0;
     if (!atomic_compare_exchange_strong(&fatal_installed, &expect, 1)) return;
     int saved = errno, g = ls_tls.guard;
@@ -200,15 +229,14 @@ static void set_up(void)
     fill_record(r, NULL);
     ls_proc.use_tsc = (int)r->use_tsc;
     ls_ticks_thresholds();
-    if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity(r);
+    /* The root of a run always has a report, with its argv even if it is killed without a
+     * word; others note theirs when they turn out to have something to say. */
+    if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity_at_load(r, load_argc, load_argv);
     ls_modules_find_self();
-    /* Watched from outside, the table is otherwise written only at a fork or an exit: a host
-     * ended by a signal would leave every frame without its module. */
-    if (outside) ls_modules_refresh();
     ls_watchdog_init();
     /* A rule can fire in a process that never runs a loop, and its count is worth a report
      * even if the host then dies of a signal (of its own, or of the fault injected). */
-    if (ls_inject_on) ls_image_worth_keeping();
+    if (ls_cfg.inject_set && ls_inject_on) ls_image_worth_keeping();
     pthread_atfork(NULL, NULL, after_fork_child);
     ls_tls.guard = g;
     errno = saved;
@@ -227,9 +255,14 @@ int ls_agent_ready_slow(void)
     return expect == 2; /* 1: another thread is setting it up; 3: off; this call passes through */
 }
 
-__attribute__((constructor)) static void ls_init(void)
+/* glibc passes an ELF constructor the program's arguments. */
+__attribute__((constructor)) static void ls_init(int argc, char **argv, char **envp)
 {
+    (void)envp;
+    load_argc = argc;
+    load_argv = argv;
     ls_agent_ready_slow();
+    load_argv = NULL; /* main may rewrite them (a process title): /proc says it from now on */
 }
 
 __attribute__((destructor)) static void ls_fini(void)

@@ -1,18 +1,15 @@
 /* modules.c -- the record's table of loaded objects, with build-ids (see modules.h). */
 #include "modules.h"
 
-#include <dlfcn.h>
 #include <elf.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "identity.h"
 #include "state.h"
-
-static char exe_path[LS_MODULE_PATH];
 
 static void read_build_id(struct dl_phdr_info *info, char out[41])
 {
@@ -58,7 +55,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
         if (hi > m->hi) m->hi = hi;
     }
     if (m->hi == 0) return 0;
-    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
+    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : ls_identity_exe();
     size_t len = strlen(name);
     if (len >= sizeof m->path) len = sizeof m->path - 1;
     memcpy(m->path, name, len);
@@ -87,11 +84,7 @@ void ls_modules_refresh(void)
         errno = saved;
         return;
     }
-    if (!exe_path[0]) {
-        ssize_t n =
-            syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe_path, sizeof exe_path - 1);
-        exe_path[n > 0 ? n : 0] = '\0';
-    }
+    (void)ls_identity_exe(); /* read now, not under the loader's lock in add_module */
     /* Odd while the table changes, so a reader copies it whole. */
     atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);
     uint32_t n = 0;
