@@ -10,7 +10,7 @@
  * signal handler, from another library's constructor before ours, or from
  * two threads at once (both store the same pointer). A name it does not
  * settle (an object without a GNU hash table, a symbol with several default
- * versions, an indirect function off x86-64) falls back to dlsym.
+ * versions, an indirect function) falls back to dlsym.
  */
 #include "real.h"
 
@@ -109,18 +109,6 @@ static uint32_t gnu_hash(const char *s)
 
 #define UNCLEAR ((void *)-1)
 
-/* An indirect function's implementation, as the loader would pick it: on x86-64 glibc calls
- * resolvers with no argument. Elsewhere they take the hardware capabilities: dlsym's job. */
-static void *run_resolver(ElfW(Addr) resolver)
-{
-#if defined(__x86_64__)
-    return ((void *(*)(void))resolver)();
-#else
-    (void)resolver;
-    return UNCLEAR;
-#endif
-}
-
 /* The defined, default-version function or object called name in o: its
  * address, NULL when o does not define it, or UNCLEAR (left to dlsym). */
 static void *lookup(const struct object *o, const char *name, uint32_t h)
@@ -154,8 +142,7 @@ static void *lookup(const struct object *o, const char *name, uint32_t h)
         if (ch & 1) break;
     }
     if (!found) return NULL;
-    if (ELF64_ST_TYPE(found->st_info) == STT_GNU_IFUNC)
-        return run_resolver(o->base + found->st_value);
+    if (ELF64_ST_TYPE(found->st_info) == STT_GNU_IFUNC) return UNCLEAR; /* its resolver must run */
     return (void *)(o->base + found->st_value);
 }
 
