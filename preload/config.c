@@ -180,7 +180,7 @@ static void find_vars(const char *found[FOUND_COUNT])
     }
 }
 
-void ls_config_read(void)
+LS_COLD void ls_config_read(void)
 {
     const char *found[FOUND_COUNT];
     find_vars(found);
@@ -205,11 +205,11 @@ void ls_config_read(void)
         read_number("LOOPSTALL_IMAGE=", v, 1000000, &n);
         /* Only the image our exec wrapper announced for this very pid. */
         const char *p = found[FOUND_IMAGE_PID];
-        if (p && (pid_t)atoi(p) == (pid_t)syscall(SYS_getpid)) ls_cfg.image = (uint32_t)n;
+        if (p && (pid_t)atoi(p) == ls_proc.pid) ls_cfg.image = (uint32_t)n;
     }
 }
 
-void ls_config_set_agent_path(const char *path)
+LS_COLD void ls_config_set_agent_path(const char *path)
 {
     ls_cfg.env[LS_ENV_PRELOAD] = keep_env("LD_PRELOAD", path);
 }

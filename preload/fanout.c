@@ -9,6 +9,7 @@
 #include "stack.h"
 #include "state.h"
 #include "ticks.h"
+#include "unwind.h"
 
 #define LS_FANOUT_MIN_LIMIT 64
 
@@ -42,6 +43,7 @@ void ls_fanout_created(void)
         t->guard = 1;
         r->fanout.first_ns = ls_ticks_to_ns(ls_ticks() - r->start_ticks);
         r->fanout.from_loop = t->loop != NULL;
+        ls_unwind_trust_startup(); /* perhaps before any loop: see unwind.h */
         ls_stack_capture(t->loop, &r->fanout.stack);
         /* A finding a fatal signal (or, under run, SIGKILL) must not lose, loop or not. */
         if (!r->argv_len) ls_note_identity(r);

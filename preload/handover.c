@@ -115,7 +115,7 @@ static struct ls_record *share(const char *collector, int *outside)
     return r;
 }
 
-struct ls_record *ls_record_create(const char *collector, int *outside)
+LS_COLD struct ls_record *ls_record_create(const char *collector, int *outside)
 {
     int saved = errno;
     *outside = 0;
@@ -133,7 +133,7 @@ struct ls_record *ls_record_create(const char *collector, int *outside)
     return r;
 }
 
-void ls_record_release(struct ls_record *r)
+LS_COLD void ls_record_release(struct ls_record *r)
 {
     if (r) munmap(r, sizeof *r);
 }

@@ -7,11 +7,12 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "state.h"
 
 static char exe[sizeof((struct ls_record *)0)->exe];
 static int exe_known;
 
-const char *ls_identity_exe(void)
+LS_COLD const char *ls_identity_exe(void)
 {
     /* An image's executable never changes (an exec is another image, a forked child's is the
      * parent's): one readlink, however many times it is asked. */
@@ -30,14 +31,14 @@ static void note_exe(struct ls_record *r)
     memcpy(r->exe, e, n + 1);
 }
 
-void ls_note_identity(struct ls_record *r)
+LS_COLD void ls_note_identity(struct ls_record *r)
 {
     ssize_t n = ls_read_small("/proc/self/cmdline", r->argv, sizeof r->argv);
     r->argv_len = n > 0 ? (uint32_t)n : 0;
     note_exe(r);
 }
 
-void ls_note_identity_at_load(struct ls_record *r, int argc, char *const argv[])
+LS_COLD void ls_note_identity_at_load(struct ls_record *r, int argc, char *const argv[])
 {
     if (!argv) {
         ls_note_identity(r);

@@ -41,17 +41,33 @@
 LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
 LS_HIDDEN struct ls_proc ls_proc;
 
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                             void *dso);
+extern void *__dso_handle;
+
 static _Atomic int image_ended;
 static _Atomic int fatal_installed; /* inherited by a forked child, with the handlers */
 static int load_argc;               /* the constructor's arguments, while it runs */
 static char **load_argv;
 LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up, 3: off */
 
+/* CLOCK_MONOTONIC read by the system call, not the vDSO: the process's first vDSO read faults
+ * in the vDSO's data page and libc's clock_gettime, two page faults (~5 us here) that a process
+ * that never reads the clock again would pay for the base pair alone. A pair read this way is
+ * looser (~170 ns between its TSC reads here, against ~50 ns), which the first estimate, made at
+ * least 20 us and usually milliseconds later (ticks.c), takes in its stride. */
+LS_COLD static uint64_t mono_ns_at_load(void)
+{
+    struct timespec ts;
+    if (ls_raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0) return ls_mono_ns();
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* What the record says of the process at its start, before any loop. */
-static void fill_record(struct ls_record *r, const struct ls_record *parent)
+LS_COLD static void fill_record(struct ls_record *r, const struct ls_record *parent)
 {
     r->pid = ls_proc.pid;
-    r->ppid = (int32_t)syscall(SYS_getppid);
+    r->ppid = (int32_t)ls_raw_syscall(SYS_getppid);
     r->image = parent ? 0 : ls_cfg.image;
     atomic_store(&r->exit_code, -1);
     r->threshold_ns = ls_cfg.threshold_ns;
@@ -67,24 +83,25 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
         r->py_layout = parent->py_layout;
         atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
     } else {
-        ls_clock_init(r);
+        ls_clock_init(r, mono_ns_at_load);
     }
     r->start_ticks = ls_rec_ticks(r);
-    r->start_mono_ns = ls_mono_ns();
+    /* The base pair's time, taken a microsecond before: no vDSO read at load (clock.c). */
+    r->start_mono_ns = r->use_tsc ? r->base_ns : r->start_ticks;
     /* Without rules there is nothing to write: the record's pages stay untouched. */
     if (ls_cfg.inject_set) ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
 }
 
 /* No memory for a record: the process goes on unobserved (every wrapper passes through),
  * and says so once. */
-static void give_up(const char *why)
+LS_COLD static void give_up(const char *why)
 {
     ls_say("no memory for the record (", why, "): this process is not observed");
     ls_proc.rec = NULL;
     atomic_store(&ls_agent_state, 3);
 }
 
-static void after_fork_child(void)
+LS_COLD static void after_fork_child(void)
 {
     struct ls_tls *t = &ls_tls;
     int saved = errno;
@@ -124,7 +141,7 @@ static void after_fork_child(void)
 /* Will the image's report be written (the root's always is; ls_worth_a_report decides for
  * the others, from the watcher's side)? Then its argv and modules are worth reading at its
  * end. A process that never ran a loop reads only the record's first page to hear no. */
-static int has_news(const struct ls_record *r)
+LS_COLD static int has_news(const struct ls_record *r)
 {
     if (ls_proc.pid == ls_cfg.root_pid || atomic_load(&r->nloops) ||
         atomic_load(&r->loops_dropped) || atomic_load(&r->fanout.found))
@@ -134,7 +151,7 @@ static int has_news(const struct ls_record *r)
     return 0;
 }
 
-void ls_image_end(enum ls_image_end how, int code)
+LS_COLD void ls_image_end(enum ls_image_end how, int code)
 {
     if (!ls_agent_set_up()) return; /* ended before the agent was set up: nothing to say */
     int expect = 0;
@@ -158,12 +175,13 @@ void ls_image_end(enum ls_image_end how, int code)
     atomic_store(&r->state, how == LS_END_EXEC     ? LS_IMAGE_EXECED
                             : how == LS_END_SIGNAL ? LS_IMAGE_SIGNALED
                                                    : LS_IMAGE_EXITED);
-    ls_watchdog_final(how);
+    /* Without news there is no report to write (nor a watcher thread: that comes with a loop). */
+    if (has_news(r)) ls_watchdog_final(how);
     t->guard = g;
     errno = saved;
 }
 
-void ls_image_resume(void)
+LS_COLD void ls_image_resume(void)
 {
     struct ls_record *r = ls_proc.rec;
     atomic_store(&r->state, LS_IMAGE_LIVE);
@@ -179,7 +197,7 @@ static void ended_by_signal(int sig)
     ls_image_end(LS_END_SIGNAL, 128 + sig);
 }
 
-void ls_image_worth_keeping(void)
+LS_COLD void ls_image_worth_keeping(void)
 {
     /* Under run the watcher outside reads the record after any death, so no handler is
      * needed; but it needs the module table then, for the frames the image now records (a
@@ -206,11 +224,11 @@ void ls_image_worth_keeping(void)
  * per-process part in after_fork_child). What only a process with a loop needs (a
  * calibrated clock, the watcher thread, the sampling and fatal-signal handlers) waits
  * for its first loop; the real functions are looked up at their first call. */
-static void set_up(void)
+LS_COLD static void set_up(void)
 {
     int saved = errno, g = ls_tls.guard;
     ls_tls.guard = 1;
-    ls_proc.pid = (pid_t)syscall(SYS_getpid);
+    ls_proc.pid = (pid_t)ls_raw_syscall(SYS_getpid);
     ls_say_init();
     ls_config_read();
     struct link_map *self = ls_real_self();
@@ -233,16 +251,18 @@ static void set_up(void)
      * word; others note theirs when they turn out to have something to say. */
     if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity_at_load(r, load_argc, load_argv);
     ls_modules_find_self();
-    ls_watchdog_init();
+    ls_sampler_set_adopt_hook(ls_image_worth_keeping);
     /* A rule can fire in a process that never runs a loop, and its count is worth a report
      * even if the host then dies of a signal (of its own, or of the fault injected). */
     if (ls_cfg.inject_set && ls_inject_on) ls_image_worth_keeping();
-    pthread_atfork(NULL, NULL, after_fork_child);
+    /* What pthread_atfork does (a stub of libc_nonshared.a, linked at the far end of the text):
+     * registered with this object, so that unloading it would remove the handler. */
+    __register_atfork(NULL, NULL, after_fork_child, __dso_handle);
     ls_tls.guard = g;
     errno = saved;
 }
 
-int ls_agent_ready_slow(void)
+LS_COLD int ls_agent_ready_slow(void)
 {
     int expect = 0;
     if (atomic_compare_exchange_strong(&ls_agent_state, &expect, 1)) {

@@ -99,7 +99,7 @@ void ls_modules_refresh(void)
  * text range is known without asking the loader (dladdr walks every object). */
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
-void ls_modules_find_self(void)
+LS_COLD void ls_modules_find_self(void)
 {
     const ElfW(Ehdr) *eh = &__ehdr_start;
     const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);

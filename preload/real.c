@@ -32,7 +32,7 @@ static struct link_map *_Atomic self_map;
 static _Atomic int self_known; /* 1: self_map and after_count are set (or self_map is NULL) */
 static _Atomic int after_count;
 
-static struct link_map *find_self_map(void)
+LS_COLD static struct link_map *find_self_map(void)
 {
     struct link_map *m = NULL;
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
@@ -45,7 +45,7 @@ static struct link_map *find_self_map(void)
     return m;
 }
 
-struct link_map *ls_real_self(void)
+LS_COLD struct link_map *ls_real_self(void)
 {
     if (LS_LIKELY(atomic_load_explicit(&self_known, memory_order_acquire)))
         return atomic_load_explicit(&self_map, memory_order_relaxed);
@@ -164,7 +164,7 @@ static void *quick(const char *name)
     return n == LS_AFTER_MAX ? UNCLEAR : NULL; /* past the objects counted: dlsym's to say */
 }
 
-void *ls_real_resolve(int fn)
+LS_COLD void *ls_real_resolve(int fn)
 {
     void *p = quick(ls_calls[fn].name);
     if (p == UNCLEAR) {

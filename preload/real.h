@@ -50,4 +50,9 @@ static inline void *ls_real_get(int fn)
 /* real(name) is the typed real function, e.g. real(read)(fd, buf, n). */
 #define real(name) ((ls_real_##name##_t)ls_real_get(LS_FN_##name))
 
+/* A system call made by libc's syscall(), not through the agent's own wrapper of it
+ * (wrap_exit.c): for the load path, where each further page of the agent's code costs a process
+ * that never runs a loop a page fault. */
+#define ls_raw_syscall(...) real(syscall)(__VA_ARGS__)
+
 #endif
