@@ -10,6 +10,10 @@
  * 2,000 processes of one program ask the same questions, and a symbol lookup
  * in libdw walks the module's symbol table.
  *
+ * libdw and the demangler are loaded only when a native frame needs them
+ * (dwarf_libs.h): a report of Python or JavaScript frames alone, or one with
+ * no stall, never maps them.
+ *
  * JIT code has no module: V8 names it in /tmp/perf-PID.map (run adds the flags
  * to NODE_OPTIONS), and a JavaScript function's entry there becomes a frame of
  * its own language, like the Python frames the agent writes.
@@ -17,15 +21,13 @@
 #include "symbolize.h"
 
 #include <ctype.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dwarf_libs.h"
 #include "regular_file.h"
-
-char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 
 struct module_cache {
     char *path;
@@ -49,15 +51,9 @@ struct ls_symbolizer {
     json_t *mod_index; /* path -> index into mods */
     struct perf_map *maps;
     size_t nmaps;
-    json_t *map_index; /* pid -> index into maps */
-    json_t *answers;   /* "build_id offset module" -> {symbol, file, line} found there */
-};
-
-static char *debuginfo_path;
-static const Dwfl_Callbacks offline_callbacks = {
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
+    json_t *map_index;      /* pid -> index into maps */
+    json_t *answers;        /* "build_id offset module" -> {symbol, file, line} found there */
+    const struct ls_dw *dw; /* set when the first module is opened (NULL: libdw is not there) */
 };
 
 struct ls_symbolizer *ls_symbolizer_new(void)
@@ -74,7 +70,7 @@ void ls_symbolizer_free(struct ls_symbolizer *s)
 {
     if (!s) return;
     for (size_t i = 0; i < s->nmods; i++) {
-        if (s->mods[i].dwfl) dwfl_end(s->mods[i].dwfl);
+        if (s->mods[i].dwfl) s->dw->end(s->mods[i].dwfl);
         free(s->mods[i].path);
     }
     for (size_t i = 0; i < s->nmaps; i++) {
@@ -100,20 +96,22 @@ static struct module_cache *module_for(struct ls_symbolizer *s, const char *path
     memset(m, 0, sizeof *m);
     m->path = strdup(path);
     char why[256];
+    if (!s->dw && !(s->dw = ls_dw_get())) return m; /* said once: names stay unknown */
+    const struct ls_dw *dw = s->dw;
     int fd = ls_open_regular(path, why, sizeof why);
     if (fd < 0) return m; /* missing, or a FIFO or device: nothing to read there */
-    m->dwfl = dwfl_begin(&offline_callbacks);
+    m->dwfl = dw->begin(dw->offline_callbacks);
     if (!m->dwfl) {
         close(fd);
         return m;
     }
     /* libdwfl keeps the descriptor when it takes the module, and leaves it to us when not. */
-    m->mod = dwfl_report_offline(m->dwfl, path, path, fd);
+    m->mod = dw->report_offline(m->dwfl, path, path, fd);
     if (!m->mod) close(fd);
-    dwfl_report_end(m->dwfl, NULL, NULL);
+    dw->report_end(m->dwfl, NULL, NULL);
     const unsigned char *bits;
     GElf_Addr vaddr;
-    int n = m->mod ? dwfl_module_build_id(m->mod, &bits, &vaddr) : 0;
+    int n = m->mod ? dw->module_build_id(m->mod, &bits, &vaddr) : 0;
     for (int i = 0; i < n && i < 20; i++)
         snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
     return m;
@@ -222,10 +220,8 @@ int ls_js_frame_from_perf_name(json_t *frame, const char *name)
 
 static void set_symbol(json_t *answer, const char *name)
 {
-    int status = -1;
-    char *dem = NULL;
-    if (name[0] == '_' && name[1] == 'Z') dem = __cxa_demangle(name, NULL, NULL, &status);
-    json_object_set_new(answer, "symbol", json_string(status == 0 && dem ? dem : name));
+    char *dem = ls_demangle(name);
+    json_object_set_new(answer, "symbol", json_string(dem ? dem : name));
     free(dem);
 }
 
@@ -238,19 +234,20 @@ static json_t *look_up(struct ls_symbolizer *s, const char *module, unsigned lon
     json_t *answer = json_object();
     struct module_cache *m = module_for(s, module);
     if (!m->mod) return answer;
+    const struct ls_dw *dw = s->dw;
     if (want_build_id && m->build_id[0] && strcmp(want_build_id, m->build_id) != 0)
         return answer; /* the file changed since the run: its names would lie */
     Dwarf_Addr bias = 0;
-    dwfl_module_getelf(m->mod, &bias);
+    dw->module_getelf(m->mod, &bias);
     Dwarf_Addr addr = off + bias;
     GElf_Sym sym;
     GElf_Off symoff;
-    const char *name = dwfl_module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
+    const char *name = dw->module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
     if (name && (sym.st_size == 0 || symoff < sym.st_size)) set_symbol(answer, name);
-    Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
+    Dwfl_Line *line = dw->module_getsrc(m->mod, addr);
     if (line) {
         int lineno = 0;
-        const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+        const char *src = dw->lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
         if (src && lineno > 0) {
             json_object_set_new(answer, "file", json_string(src));
             json_object_set_new(answer, "line", json_integer(lineno));
