@@ -46,6 +46,9 @@ struct ls_collector {
     int busy;
     char **losses;
     int nlosses;
+    int hold; /* reports kept in memory (held), not written into dir */
+    struct ls_report_text *held;
+    int nheld;
 };
 
 static void *zeroed(size_t n)
@@ -105,6 +108,17 @@ fail:;
     return NULL;
 }
 
+void ls_collector_hold_reports(struct ls_collector *c)
+{
+    c->hold = 1;
+}
+
+int ls_collector_held(const struct ls_collector *c, const struct ls_report_text **texts)
+{
+    *texts = c->held;
+    return c->nheld;
+}
+
 void ls_collector_set_root(struct ls_collector *c, pid_t pid)
 {
     c->root_pid = pid;
@@ -130,6 +144,80 @@ static ssize_t plain_write(int fd, const void *buf, size_t len)
     return write(fd, buf, len);
 }
 
+/* The report file of an ended image, written under a temporary name and renamed; 0 or an errno. */
+static int write_file(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
+{
+    char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+    report_path(c, im->rec, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        static struct ls_json j;
+        ls_json_init(&j, fd, plain_write);
+        ls_write_report(&j, &im->w, at, end);
+        err = -ls_json_finish(&j);
+        if (!err && write(fd, "\n", 1) != 1) err = EIO;
+        if (close(fd) != 0 && !err) err = errno;
+        if (!err && rename(tmp, path) != 0) err = errno;
+        if (err) unlink(tmp);
+    }
+    return err;
+}
+
+/* The text being held: the writer's output lands here. The writer knows only
+ * a descriptor, and the collector writes one report at a time. */
+static struct ls_report_text *filling;
+static size_t filling_cap;
+
+static ssize_t append_held(int fd, const void *buf, size_t len)
+{
+    (void)fd;
+    if (filling->len + len > filling_cap) {
+        size_t cap = filling_cap ? filling_cap : 4096;
+        while (cap < filling->len + len)
+            cap *= 2;
+        char *grown = realloc(filling->text, cap);
+        if (!grown) {
+            errno = ENOMEM;
+            return -1;
+        }
+        filling->text = grown;
+        filling_cap = cap;
+    }
+    memcpy(filling->text + filling->len, buf, len);
+    filling->len += len;
+    return (ssize_t)len;
+}
+
+/* The report of an ended image, kept in memory; 0 or an errno. */
+static int hold_report(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
+{
+    struct ls_report_text *grown = realloc(c->held, (size_t)(c->nheld + 1) * sizeof *grown);
+    if (!grown) return ENOMEM;
+    c->held = grown;
+    struct ls_report_text *t = &c->held[c->nheld];
+    memset(t, 0, sizeof *t);
+    if (im->rec->image)
+        snprintf(t->name, sizeof t->name, "the report of pid %d, image %u", (int)im->pid,
+                 im->rec->image);
+    else
+        snprintf(t->name, sizeof t->name, "the report of pid %d", (int)im->pid);
+    static struct ls_json j;
+    filling = t;
+    filling_cap = 0;
+    ls_json_init(&j, -1, append_held);
+    ls_write_report(&j, &im->w, at, end);
+    int err = -ls_json_finish(&j);
+    filling = NULL;
+    if (err) {
+        free(t->text);
+        return err;
+    }
+    c->nheld++;
+    return 0;
+}
+
 /* Writes an ended image's report and lets its record go. */
 static void finish(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
 {
@@ -137,21 +225,7 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
     im->done = 1;
     ls_watch_drain(&im->w);
     if (ls_worth_a_report(&im->w, c->root_pid, end)) {
-        char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
-        report_path(c, im->rec, path, sizeof path);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        int err = fd < 0 ? errno : 0;
-        if (fd >= 0) {
-            static struct ls_json j;
-            ls_json_init(&j, fd, plain_write);
-            ls_write_report(&j, &im->w, at, end);
-            err = -ls_json_finish(&j);
-            if (!err && write(fd, "\n", 1) != 1) err = EIO;
-            if (close(fd) != 0 && !err) err = errno;
-            if (!err && rename(tmp, path) != 0) err = errno;
-            if (err) unlink(tmp);
-        }
+        int err = c->hold ? hold_report(c, im, end, at) : write_file(c, im, end, at);
         if (err) {
             const char *name = ls_errno_name(err);
             add_loss(c, "pid %d: its report could not be written (%s)", im->pid,
@@ -326,6 +400,20 @@ int ls_collector_losses(const struct ls_collector *c, const char ***lines)
     return c->nlosses;
 }
 
+/* What close and forget both let go of last. */
+static void free_lists(struct ls_collector *c)
+{
+    for (int i = 0; i < c->nlosses; i++)
+        free(c->losses[i]);
+    free(c->losses);
+    for (int i = 0; i < c->nheld; i++)
+        free(c->held[i].text);
+    free(c->held);
+    close(c->lsock);
+    close(c->epfd);
+    free(c);
+}
+
 void ls_collector_forget(struct ls_collector *c)
 {
     while (c->images) {
@@ -340,12 +428,7 @@ void ls_collector_forget(struct ls_collector *c)
         free(im);
         c->images = next;
     }
-    for (int i = 0; i < c->nlosses; i++)
-        free(c->losses[i]);
-    free(c->losses);
-    close(c->lsock);
-    close(c->epfd);
-    free(c);
+    free_lists(c);
 }
 
 void ls_collector_close(struct ls_collector *c)
@@ -357,10 +440,5 @@ void ls_collector_close(struct ls_collector *c)
         free(c->images);
         c->images = next;
     }
-    for (int i = 0; i < c->nlosses; i++)
-        free(c->losses[i]);
-    free(c->losses);
-    close(c->lsock);
-    close(c->epfd);
-    free(c);
+    free_lists(c);
 }

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "merge.h"
+
 struct ls_collector;
 
 /* Listens on a fresh abstract socket; name receives "@..." for
@@ -24,6 +26,14 @@ struct ls_collector;
  * (errno set). */
 struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
                                        size_t len);
+/* Keeps the reports in memory instead of writing them into dir (run merges
+ * them itself and nobody asked for the files): no file is created, renamed
+ * or removed, which on ext4 cost more than everything else run does for a
+ * short command. */
+void ls_collector_hold_reports(struct ls_collector *c);
+/* The reports held so far, in the order their images ended; how many. They
+ * stay the collector's (freed by close or forget). */
+int ls_collector_held(const struct ls_collector *c, const struct ls_report_text **texts);
 /* The pid of the command run started: it reports even with nothing to say. */
 void ls_collector_set_root(struct ls_collector *c, pid_t pid);
 /* The descriptors the event loop waits on are its own; one call runs the
