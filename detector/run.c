@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -547,23 +546,5 @@ int ls_cmd_run(int argc, char **argv)
         free(env[i]);
     free(env);
     (void)rc; /* a write error was reported; the exit status stays the command's own */
-    if (getenv("LS_TMP_RUSAGE")) { /* TEMPORARY measurement hack */
-        struct rusage a, b;
-        getrusage(RUSAGE_SELF, &a);
-        getrusage(RUSAGE_CHILDREN, &b);
-        char sb[128] = "";
-        FILE *sf = fopen("/proc/self/schedstat", "r");
-        if (sf) {
-            if (!fgets(sb, sizeof sb, sf)) sb[0] = 0;
-            fclose(sf);
-        }
-        fprintf(stderr, "sched %s", sb);
-        fprintf(stderr, "self %ld us, children %ld us, self minflt %ld, children minflt %ld\n",
-                a.ru_utime.tv_sec * 1000000 + a.ru_utime.tv_usec + a.ru_stime.tv_sec * 1000000 +
-                    a.ru_stime.tv_usec,
-                b.ru_utime.tv_sec * 1000000 + b.ru_utime.tv_usec + b.ru_stime.tv_sec * 1000000 +
-                    b.ru_stime.tv_usec,
-                a.ru_minflt, b.ru_minflt);
-    }
     return code;
 }

@@ -25,6 +25,9 @@
 extern char **environ;
 
 #define HELPER "loopstall-symbolizer"
+#ifndef LS_INSTALL_LIBEXECDIR /* CMake's; a build of this file alone (fuzz/) takes the default */
+#define LS_INSTALL_LIBEXECDIR "libexec"
+#endif
 
 static void say_once(const char *what, const char *detail)
 {
