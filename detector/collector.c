@@ -25,25 +25,43 @@
 #include "watch.h"
 #include "write.h"
 
+/* What an epoll event is about: the first member of each thing the collector waits on. */
+enum source_kind { SRC_LISTEN, SRC_IMAGE, SRC_SIGNALS, SRC_AWAITED };
+struct source {
+    enum source_kind kind;
+};
+
 /* One process image's record, as the collector watches it. */
 struct image {
+    struct source src; /* SRC_IMAGE: its pidfd */
     struct ls_record *rec;
     struct ls_watch w;
     pid_t pid;
     int pidfd; /* readable when the process ends; -1 when it could not be opened */
     int done;  /* its report is written (or it had nothing to say) */
+    int busy;  /* some loop of it was inside an iteration at the last tick */
     struct image *next;
+};
+
+/* A process left behind that has not handed its record over (yet): the
+ * collector stays live until its pidfd is readable. */
+struct awaited {
+    struct source src; /* SRC_AWAITED */
+    int pidfd;
+    struct awaited *next;
 };
 
 struct ls_collector {
     int epfd;
     int lsock;
+    struct source listen_src;  /* SRC_LISTEN: lsock */
+    struct source signals_src; /* SRC_SIGNALS: the caller's signalfd, if any */
+    int signal_fd;
     char dir[PATH_MAX];
-    uint64_t threshold_ns;
     pid_t root_pid;
     struct image *images;
-    uint64_t next_tick_ns;
-    int busy;
+    struct awaited *awaited;
+    uint64_t next_tick_ns; /* 0: no tick is due (no record is live) */
     char **losses;
     int nlosses;
     int hold; /* reports kept in memory (held), not written into dir */
@@ -73,13 +91,14 @@ static void add_loss(struct ls_collector *c, const char *fmt, int pid, const cha
     c->losses[c->nlosses++] = strdup(line);
 }
 
-struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
-                                       size_t len)
+struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
 {
     struct ls_collector *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     snprintf(c->dir, sizeof c->dir, "%s", dir);
-    c->threshold_ns = threshold_ns;
+    c->listen_src.kind = SRC_LISTEN;
+    c->signals_src.kind = SRC_SIGNALS;
+    c->signal_fd = -1;
     c->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (c->lsock < 0 || c->epfd < 0) goto fail;
@@ -95,9 +114,8 @@ struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, c
     socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
     if (bind(c->lsock, (struct sockaddr *)&sa, alen) != 0 || listen(c->lsock, 512) != 0) goto fail;
     snprintf(name, len, "@%s", sa.sun_path + 1);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->listen_src};
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lsock, &ev) != 0) goto fail;
-    c->next_tick_ns = ls_mono_ns();
     return c;
 fail:;
     int e = errno;
@@ -122,11 +140,6 @@ int ls_collector_held(const struct ls_collector *c, const struct ls_report_text 
 void ls_collector_set_root(struct ls_collector *c, pid_t pid)
 {
     c->root_pid = pid;
-}
-
-int ls_collector_fd(const struct ls_collector *c)
-{
-    return c->epfd;
 }
 
 /* The report file of one image, as the agent would name it used directly. */
@@ -237,7 +250,9 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
         close(im->pidfd);
         im->pidfd = -1;
     }
-    ls_watch_release(&im->w);
+    /* The watcher keeps /proc files open only for loops it saw; with none,
+     * walking its 64 slots would only fault in the pages they sit on. */
+    if (atomic_load(&im->rec->nloops)) ls_watch_release(&im->w);
     free(im->w.store.kept);
     free(im->w.store.folded);
     free(im->w.store.gone);
@@ -306,17 +321,20 @@ static void accept_one(struct ls_collector *c, int s)
         munmap(p, sizeof *r);
         return;
     }
+    im->src.kind = SRC_IMAGE;
     im->rec = r;
     im->pid = pid;
     ls_watch_init(&im->w, r, pid, zeroed);
     im->w.say = say_line;
     im->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (im->pidfd >= 0) {
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = im};
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &im->src};
         epoll_ctl(c->epfd, EPOLL_CTL_ADD, im->pidfd, &ev);
     }
     im->next = c->images;
     c->images = im;
+    /* Its first look at once when nothing else was watched (no tick was due). */
+    if (!c->next_tick_ns) c->next_tick_ns = ls_mono_ns();
     if (im->pidfd < 0) {
         /* Already gone (and reaped): what the record says is all there is. */
         enum ls_image_end e =
@@ -325,48 +343,102 @@ static void accept_one(struct ls_collector *c, int s)
     }
 }
 
+/* One watcher tick over every live record, and when the next is due: the
+ * soonest of their intervals (ls_watch_interval_ns: half a threshold while a
+ * loop is in an iteration, a whole one while all wait); none while no record
+ * is live, as there is nothing to look at. */
 static void tick(struct ls_collector *c)
 {
-    int busy = 0;
+    uint64_t next = 0;
     for (struct image *im = c->images; im; im = im->next) {
         if (im->done) continue;
-        int b = 0;
-        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &b);
-        busy |= b;
+        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &im->busy);
+        uint64_t step = ls_watch_interval_ns(im->rec, im->busy);
+        if (!next || step < next) next = step;
     }
-    c->busy = busy;
-    uint64_t step = busy ? c->threshold_ns / 2 : c->threshold_ns;
-    if (step < 500000) step = 500000;
-    if (step > 50000000) step = 50000000;
-    c->next_tick_ns = ls_mono_ns() + step;
+    c->next_tick_ns = next ? ls_mono_ns() + next : 0;
 }
 
-void ls_collector_step(struct ls_collector *c)
+/* A process left behind ended (or was never there): the collector no longer waits for it. */
+static void stop_awaiting(struct ls_collector *c, struct awaited *a)
+{
+    for (struct awaited **p = &c->awaited; *p; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+    epoll_ctl(c->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
+    close(a->pidfd);
+    free(a);
+}
+
+/* Milliseconds until the next tick, rounded up so that the wait never ends
+ * before it; -1 (no timeout) when none is due. */
+static int timeout_ms(const struct ls_collector *c)
+{
+    if (!c->next_tick_ns) return -1;
+    uint64_t now = ls_mono_ns();
+    if (now >= c->next_tick_ns) return 0;
+    return (int)((c->next_tick_ns - now + 999999) / 1000000);
+}
+
+int ls_collector_wait(struct ls_collector *c)
 {
     struct epoll_event ev[64];
-    int n = epoll_wait(c->epfd, ev, 64, 0);
+    int n = epoll_wait(c->epfd, ev, 64, timeout_ms(c));
+    int signals = 0;
+    /* Every hello first: a process may end right after it. */
     for (int i = 0; i < n; i++) {
-        if (ev[i].data.ptr != NULL) continue; /* pidfds: handled below, after every hello */
+        const struct source *src = ev[i].data.ptr;
+        if (src->kind != SRC_LISTEN) continue;
         int s;
         while ((s = accept4(c->lsock, NULL, NULL, SOCK_CLOEXEC)) >= 0)
             accept_one(c, s);
     }
     for (int i = 0; i < n; i++) {
-        struct image *im = ev[i].data.ptr;
-        if (!im || im->done) continue;
-        /* Ended without being reaped here (not our child): the record says how. */
-        enum ls_image_end e =
-            atomic_load(&im->rec->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
-        finish(c, im, e, end_ticks(im->rec));
+        struct source *src = ev[i].data.ptr;
+        if (src->kind == SRC_SIGNALS) {
+            signals = 1;
+        } else if (src->kind == SRC_AWAITED) {
+            stop_awaiting(c, (struct awaited *)src);
+        } else if (src->kind == SRC_IMAGE) {
+            struct image *im = (struct image *)src;
+            if (im->done) continue;
+            /* Ended without being reaped here (not our child): the record says how. */
+            enum ls_image_end e =
+                atomic_load(&im->rec->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
+            finish(c, im, e, end_ticks(im->rec));
+        }
     }
-    if (ls_mono_ns() >= c->next_tick_ns) tick(c);
+    if (c->next_tick_ns && ls_mono_ns() >= c->next_tick_ns) tick(c);
+    return signals;
 }
 
-int ls_collector_timeout_ms(const struct ls_collector *c)
+void ls_collector_watch_signals(struct ls_collector *c, int fd)
 {
-    uint64_t now = ls_mono_ns();
-    if (now >= c->next_tick_ns) return 0;
-    return (int)((c->next_tick_ns - now + 999999) / 1000000);
+    if (c->signal_fd >= 0) epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->signal_fd, NULL);
+    c->signal_fd = -1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->signals_src};
+    if (fd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) c->signal_fd = fd;
+}
+
+void ls_collector_await(struct ls_collector *c, int pidfd)
+{
+    struct awaited *a = calloc(1, sizeof *a);
+    if (!a) {
+        close(pidfd);
+        return;
+    }
+    a->src.kind = SRC_AWAITED;
+    a->pidfd = pidfd;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &a->src};
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
+        close(pidfd);
+        free(a);
+        return;
+    }
+    a->next = c->awaited;
+    c->awaited = a;
 }
 
 void ls_collector_ended(struct ls_collector *c, pid_t pid, int status)
@@ -383,6 +455,8 @@ int ls_collector_live(const struct ls_collector *c)
     int n = 0;
     for (struct image *im = c->images; im; im = im->next)
         n += !im->done;
+    for (const struct awaited *a = c->awaited; a; a = a->next)
+        n++;
     return n;
 }
 
@@ -403,6 +477,14 @@ int ls_collector_losses(const struct ls_collector *c, const char ***lines)
 /* What close and forget both let go of last. */
 static void free_lists(struct ls_collector *c)
 {
+    /* Closed, not taken out of the epoll set: after a fork (--no-wait) that
+     * set is shared, and the other process may still wait on them. */
+    while (c->awaited) {
+        struct awaited *next = c->awaited->next;
+        close(c->awaited->pidfd);
+        free(c->awaited);
+        c->awaited = next;
+    }
     for (int i = 0; i < c->nlosses; i++)
         free(c->losses[i]);
     free(c->losses);

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,17 +218,11 @@ static void watch_left_behind(struct ls_collector *c, int *pidfds, int n)
     for (int fd = 0; null >= 0 && fd < 3; fd++)
         dup2(null, fd);
     if (null > 2) close(null);
-    for (;;) {
-        struct pollfd pf[65] = {{ls_collector_fd(c), POLLIN, 0}};
-        int alive = 0;
-        for (int i = 0; i < n; i++) {
-            pf[1 + i] = (struct pollfd){pidfds[i], POLLIN, 0};
-            if (pidfds[i] >= 0 && poll(&pf[1 + i], 1, 0) == 0) alive++;
-        }
-        if (!alive && !ls_collector_live(c)) return;
-        poll(pf, (nfds_t)n + 1, ls_collector_timeout_ms(c));
-        ls_collector_step(c);
-    }
+    ls_collector_watch_signals(c, -1); /* run's signals are run's: it forwards them */
+    for (int i = 0; i < n; i++)
+        if (pidfds[i] >= 0) ls_collector_await(c, pidfds[i]);
+    while (ls_collector_live(c))
+        ls_collector_wait(c);
 }
 
 /* The merged report's notes on what run knows and the files cannot say. */
@@ -410,8 +403,7 @@ int ls_cmd_run(int argc, char **argv)
         return 2;
     }
     char collector[128];
-    struct ls_collector *col =
-        ls_collector_open(dir, (uint64_t)(threshold_ms * 1e6), collector, sizeof collector);
+    struct ls_collector *col = ls_collector_open(dir, collector, sizeof collector);
     if (!col) {
         fprintf(stderr, "loopstall: cannot listen for the agent: %s\n", strerror(errno));
         if (!keep_dir) remove_dir(dir);
@@ -457,16 +449,21 @@ int ls_cmd_run(int argc, char **argv)
     ls_collector_set_root(col, pid);
 
     int root_status = 0, root_done = 0, no_children = 0;
+    ls_collector_watch_signals(col, sfd);
+    /* One wait per turn; the signalfd is read only when it has something, and
+     * children are reaped only after a SIGCHLD said one changed. */
     while (!(root_done && no_children && !ls_collector_live(col))) {
-        struct pollfd pf[2] = {{ls_collector_fd(col), POLLIN, 0}, {sfd, POLLIN, 0}};
-        poll(pf, 2, ls_collector_timeout_ms(col));
-        ls_collector_step(col); /* new records first: a process may end right after its hello */
+        if (!ls_collector_wait(col)) continue;
+        int chld = 0;
         struct signalfd_siginfo si;
-        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-            if (si.ssi_signo != SIGCHLD)
+        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            if (si.ssi_signo == SIGCHLD)
+                chld = 1;
+            else
                 forward(col, pid, (int)si.ssi_signo,
                         si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT);
-        no_children = reap(col, pid, &root_status, &root_done);
+        }
+        if (chld) no_children = reap(col, pid, &root_status, &root_done);
         if (root_done && no_wait) break;
     }
     int code = WIFEXITED(root_status) ? WEXITSTATUS(root_status) : 128 + WTERMSIG(root_status);
