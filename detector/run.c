@@ -380,13 +380,13 @@ int ls_cmd_run(int argc, char **argv)
         fprintf(stderr, "loopstall: %s: command not found\n", argv[optind]);
         return 127;
     }
-    const char *why = ls_unobservable_reason(program);
+    static struct ls_program_info prog;
+    ls_inspect_program(program, &prog);
+    const char *why = prog.unobservable;
     if (why)
         fprintf(stderr,
                 "loopstall: %s cannot be observed: %s. It runs, but there will be no report.\n",
                 program, why);
-    char sanitizer[PATH_MAX];
-    int needs_sanitizer = ls_sanitizer_runtime(program, sanitizer, sizeof sanitizer) == 0;
 
     char tmpdir[64];
     const char *dir = keep_dir;
@@ -412,7 +412,7 @@ int ls_cmd_run(int argc, char **argv)
     if (internal) ls_collector_hold_reports(col);
     char *inject = nrules ? join_rules(rules, nrules) : NULL;
     struct ls_run_env_opts eo = {.agent = agent,
-                                 .sanitizer = needs_sanitizer ? sanitizer : NULL,
+                                 .sanitizer = prog.needs_sanitizer ? prog.sanitizer : NULL,
                                  .dir = dir,
                                  .collector = collector,
                                  .threshold_ms = threshold_ms,
@@ -539,9 +539,7 @@ int ls_cmd_run(int argc, char **argv)
     if (ls_run_env_adds_perf_map(&eo) && !(no_wait && still)) remove_perf_maps(report, started);
     json_decref(report);
     if (!keep_dir && !(no_wait && still)) remove_dir(dir);
-    for (int i = 0; i < root_slot; i++)
-        free(env[i]);
-    free(env);
+    ls_run_env_free(env, root_slot);
     (void)rc; /* a write error was reported; the exit status stays the command's own */
     return code;
 }
