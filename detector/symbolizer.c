@@ -39,7 +39,10 @@ int main(int argc, char **argv)
     json_error_t e;
     json_t *questions = json_loadf(stdin, 0, &e);
     if (!questions) return bad_input(e.text);
-    if (!json_is_array(questions)) return bad_input("not an array");
+    if (!json_is_array(questions)) {
+        json_decref(questions);
+        return bad_input("not an array");
+    }
     struct ls_native_names *names = ls_native_names_new();
     json_t *answers = json_array();
     size_t i;

@@ -19,6 +19,16 @@
 
 #define SYMBOLIZER "loopstall-symbolizer"
 
+/* A sanitized build's leak checker cannot run under ptrace: under strace it is turned off. */
+static char **no_leak_check(void)
+{
+    static char var[4096];
+    static char *env[2] = {var, NULL};
+    const char *had = getenv("ASAN_OPTIONS");
+    snprintf(var, sizeof var, "ASAN_OPTIONS=%s%sdetect_leaks=0", had ? had : "", had ? ":" : "");
+    return env;
+}
+
 /* Runs `strace -f -e trace=execve -o LOG loopstall run -q --json DIR/report.json -- cmd...`
  * and returns the execve log; *report receives the merged report. */
 static char *execs_of_run(char *const cmd[], const char *dir, json_t **report)
@@ -31,7 +41,7 @@ static char *execs_of_run(char *const cmd[], const char *dir, json_t **report)
     for (int i = 0; cmd[i] && n < 31; i++)
         argv[n++] = cmd[i];
     argv[n] = NULL;
-    struct ls_proc_result r = ls_run_argv(argv, NULL, 120);
+    struct ls_proc_result r = ls_run_argv(argv, no_leak_check(), 120);
     cr_assert_eq(r.status, 0, "run under strace: status %d, stderr: %s", r.status, r.err);
     ls_proc_result_free(&r);
     *report = ls_load_json(json);
@@ -156,12 +166,11 @@ static long calls_of(const char *table, const char *name)
     return 0;
 }
 
-Test(run_start, an_idle_run_makes_one_system_call_a_tick)
+/* strace -c of run alone (no -f) over one idle loop at a 20 ms threshold for `seconds`: how many
+ * epoll_wait calls, and how many of every other system call together. */
+static void idle_run_calls(const char *dir, const char *seconds, long *waits, long *others)
 {
-    char *dir = ls_tmpdir();
     char *log = ls_path_join(dir, "calls.txt");
-    /* One idle loop for 2 s at a 20 ms threshold: ~100 ticks, each an epoll_wait and nothing
-     * else (only run's own process is counted: no -f). */
     char *argv[] = {(char *)ls_require_program("strace"),
                     "-c",
                     "-o",
@@ -176,21 +185,33 @@ Test(run_start, an_idle_run_makes_one_system_call_a_tick)
                     "--loops",
                     "1",
                     "--seconds",
-                    "1",
+                    (char *)seconds,
                     NULL};
-    struct ls_proc_result r = ls_run_argv(argv, NULL, 120);
+    struct ls_proc_result r = ls_run_argv(argv, no_leak_check(), 120);
     cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
     char *table = ls_read_file(log);
-    long waits = calls_of(table, "epoll_wait");
-    cr_assert_geq(waits, 40, "2 s of ticks at 20 ms, only %ld waits:\n%s", waits, table);
-    /* Reaping after the one SIGCHLD, not on every turn; no poll beside the epoll_wait. */
-    cr_assert_leq(calls_of(table, "wait4"), 4, "wait4 polled:\n%s", table);
+    *waits = calls_of(table, "epoll_wait");
+    *others = calls_of(table, "total") - *waits;
     cr_assert_eq(calls_of(table, "poll"), 0, "poll beside epoll_wait:\n%s", table);
-    /* The signalfd is read when it has something: a few reads in all, not one a tick. */
-    cr_assert_lt(calls_of(table, "read"), waits / 4, "read on every tick:\n%s", table);
     ls_proc_result_free(&r);
     free(table);
     free(log);
+}
+
+Test(run_start, an_idle_run_makes_one_system_call_a_tick)
+{
+    /* Two runs, 1 s and 3 s of idle loop after the same start and end: the 2 s more are ~100
+     * ticks, and each is one epoll_wait. No wait4, read or poll per tick; what else grows is
+     * the watcher's once-a-second check that the loop thread lives. */
+    char *dir = ls_tmpdir();
+    long waits1, others1, waits3, others3;
+    idle_run_calls(dir, "1", &waits1, &others1);
+    idle_run_calls(dir, "3", &waits3, &others3);
+    cr_assert_geq(waits3 - waits1, 60, "2 s more of 20 ms ticks: %ld -> %ld epoll_wait", waits1,
+                  waits3);
+    cr_assert_leq(others3 - others1, 8,
+                  "other system calls grew with the ticks: %ld -> %ld (epoll_wait %ld -> %ld)",
+                  others1, others3, waits1, waits3);
     ls_tmpdir_cleanup(dir);
 }
 
