@@ -25,27 +25,48 @@
 #include "watch.h"
 #include "write.h"
 
+/* What an epoll event is about: the first member of each thing the collector waits on. */
+enum source_kind { SRC_LISTEN, SRC_IMAGE, SRC_SIGNALS, SRC_AWAITED };
+struct source {
+    enum source_kind kind;
+};
+
 /* One process image's record, as the collector watches it. */
 struct image {
+    struct source src; /* SRC_IMAGE: its pidfd */
     struct ls_record *rec;
     struct ls_watch w;
     pid_t pid;
     int pidfd; /* readable when the process ends; -1 when it could not be opened */
     int done;  /* its report is written (or it had nothing to say) */
+    int busy;  /* some loop of it was inside an iteration at the last tick */
     struct image *next;
+};
+
+/* A process left behind that has not handed its record over (yet): the
+ * collector stays live until its pidfd is readable. */
+struct awaited {
+    struct source src; /* SRC_AWAITED */
+    int pidfd;
+    struct awaited *next;
 };
 
 struct ls_collector {
     int epfd;
     int lsock;
+    struct source listen_src;  /* SRC_LISTEN: lsock */
+    struct source signals_src; /* SRC_SIGNALS: the caller's signalfd, if any */
+    int signal_fd;
     char dir[PATH_MAX];
-    uint64_t threshold_ns;
     pid_t root_pid;
     struct image *images;
-    uint64_t next_tick_ns;
-    int busy;
+    struct awaited *awaited;
+    uint64_t next_tick_ns; /* 0: no tick is due (no record is live) */
     char **losses;
     int nlosses;
+    int hold; /* reports kept in memory (held), not written into dir */
+    struct ls_report_text *held;
+    int nheld;
 };
 
 static void *zeroed(size_t n)
@@ -70,13 +91,14 @@ static void add_loss(struct ls_collector *c, const char *fmt, int pid, const cha
     c->losses[c->nlosses++] = strdup(line);
 }
 
-struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
-                                       size_t len)
+struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
 {
     struct ls_collector *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     snprintf(c->dir, sizeof c->dir, "%s", dir);
-    c->threshold_ns = threshold_ns;
+    c->listen_src.kind = SRC_LISTEN;
+    c->signals_src.kind = SRC_SIGNALS;
+    c->signal_fd = -1;
     c->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (c->lsock < 0 || c->epfd < 0) goto fail;
@@ -92,9 +114,8 @@ struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, c
     socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
     if (bind(c->lsock, (struct sockaddr *)&sa, alen) != 0 || listen(c->lsock, 512) != 0) goto fail;
     snprintf(name, len, "@%s", sa.sun_path + 1);
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->listen_src};
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lsock, &ev) != 0) goto fail;
-    c->next_tick_ns = ls_mono_ns();
     return c;
 fail:;
     int e = errno;
@@ -105,14 +126,20 @@ fail:;
     return NULL;
 }
 
+void ls_collector_hold_reports(struct ls_collector *c)
+{
+    c->hold = 1;
+}
+
+int ls_collector_held(const struct ls_collector *c, const struct ls_report_text **texts)
+{
+    *texts = c->held;
+    return c->nheld;
+}
+
 void ls_collector_set_root(struct ls_collector *c, pid_t pid)
 {
     c->root_pid = pid;
-}
-
-int ls_collector_fd(const struct ls_collector *c)
-{
-    return c->epfd;
 }
 
 /* The report file of one image, as the agent would name it used directly. */
@@ -130,6 +157,80 @@ static ssize_t plain_write(int fd, const void *buf, size_t len)
     return write(fd, buf, len);
 }
 
+/* The report file of an ended image, written under a temporary name and renamed; 0 or an errno. */
+static int write_file(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
+{
+    char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+    report_path(c, im->rec, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        static struct ls_json j;
+        ls_json_init(&j, fd, plain_write);
+        ls_write_report(&j, &im->w, at, end);
+        err = -ls_json_finish(&j);
+        if (!err && write(fd, "\n", 1) != 1) err = EIO;
+        if (close(fd) != 0 && !err) err = errno;
+        if (!err && rename(tmp, path) != 0) err = errno;
+        if (err) unlink(tmp);
+    }
+    return err;
+}
+
+/* The text being held: the writer's output lands here. The writer knows only
+ * a descriptor, and the collector writes one report at a time. */
+static struct ls_report_text *filling;
+static size_t filling_cap;
+
+static ssize_t append_held(int fd, const void *buf, size_t len)
+{
+    (void)fd;
+    if (filling->len + len > filling_cap) {
+        size_t cap = filling_cap ? filling_cap : 4096;
+        while (cap < filling->len + len)
+            cap *= 2;
+        char *grown = realloc(filling->text, cap);
+        if (!grown) {
+            errno = ENOMEM;
+            return -1;
+        }
+        filling->text = grown;
+        filling_cap = cap;
+    }
+    memcpy(filling->text + filling->len, buf, len);
+    filling->len += len;
+    return (ssize_t)len;
+}
+
+/* The report of an ended image, kept in memory; 0 or an errno. */
+static int hold_report(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
+{
+    struct ls_report_text *grown = realloc(c->held, (size_t)(c->nheld + 1) * sizeof *grown);
+    if (!grown) return ENOMEM;
+    c->held = grown;
+    struct ls_report_text *t = &c->held[c->nheld];
+    memset(t, 0, sizeof *t);
+    if (im->rec->image)
+        snprintf(t->name, sizeof t->name, "the report of pid %d, image %u", (int)im->pid,
+                 im->rec->image);
+    else
+        snprintf(t->name, sizeof t->name, "the report of pid %d", (int)im->pid);
+    static struct ls_json j;
+    filling = t;
+    filling_cap = 0;
+    ls_json_init(&j, -1, append_held);
+    ls_write_report(&j, &im->w, at, end);
+    int err = -ls_json_finish(&j);
+    filling = NULL;
+    if (err) {
+        free(t->text);
+        return err;
+    }
+    c->nheld++;
+    return 0;
+}
+
 /* Writes an ended image's report and lets its record go. */
 static void finish(struct ls_collector *c, struct image *im, enum ls_image_end end, uint64_t at)
 {
@@ -137,21 +238,7 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
     im->done = 1;
     ls_watch_drain(&im->w);
     if (ls_worth_a_report(&im->w, c->root_pid, end)) {
-        char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
-        report_path(c, im->rec, path, sizeof path);
-        snprintf(tmp, sizeof tmp, "%s.tmp", path);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        int err = fd < 0 ? errno : 0;
-        if (fd >= 0) {
-            static struct ls_json j;
-            ls_json_init(&j, fd, plain_write);
-            ls_write_report(&j, &im->w, at, end);
-            err = -ls_json_finish(&j);
-            if (!err && write(fd, "\n", 1) != 1) err = EIO;
-            if (close(fd) != 0 && !err) err = errno;
-            if (!err && rename(tmp, path) != 0) err = errno;
-            if (err) unlink(tmp);
-        }
+        int err = c->hold ? hold_report(c, im, end, at) : write_file(c, im, end, at);
         if (err) {
             const char *name = ls_errno_name(err);
             add_loss(c, "pid %d: its report could not be written (%s)", im->pid,
@@ -163,7 +250,9 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
         close(im->pidfd);
         im->pidfd = -1;
     }
-    ls_watch_release(&im->w);
+    /* The watcher keeps /proc files open only for loops it saw; with none,
+     * walking its 64 slots would only fault in the pages they sit on. */
+    if (atomic_load(&im->rec->nloops)) ls_watch_release(&im->w);
     free(im->w.store.kept);
     free(im->w.store.folded);
     free(im->w.store.gone);
@@ -232,17 +321,20 @@ static void accept_one(struct ls_collector *c, int s)
         munmap(p, sizeof *r);
         return;
     }
+    im->src.kind = SRC_IMAGE;
     im->rec = r;
     im->pid = pid;
     ls_watch_init(&im->w, r, pid, zeroed);
     im->w.say = say_line;
     im->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (im->pidfd >= 0) {
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = im};
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &im->src};
         epoll_ctl(c->epfd, EPOLL_CTL_ADD, im->pidfd, &ev);
     }
     im->next = c->images;
     c->images = im;
+    /* Its first look at once when nothing else was watched (no tick was due). */
+    if (!c->next_tick_ns) c->next_tick_ns = ls_mono_ns();
     if (im->pidfd < 0) {
         /* Already gone (and reaped): what the record says is all there is. */
         enum ls_image_end e =
@@ -251,45 +343,102 @@ static void accept_one(struct ls_collector *c, int s)
     }
 }
 
+/* One watcher tick over every live record, and when the next is due: the
+ * soonest of their intervals (ls_watch_interval_ns: half a threshold while a
+ * loop is in an iteration, a whole one while all wait); none while no record
+ * is live, as there is nothing to look at. */
 static void tick(struct ls_collector *c)
 {
-    int busy = 0;
+    uint64_t next = 0;
     for (struct image *im = c->images; im; im = im->next) {
         if (im->done) continue;
-        int b = 0;
-        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &b);
-        busy |= b;
+        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &im->busy);
+        uint64_t step = ls_watch_interval_ns(im->rec, im->busy);
+        if (!next || step < next) next = step;
     }
-    c->busy = busy;
-    c->next_tick_ns = ls_mono_ns() + ls_watch_step_ns(c->threshold_ns, busy);
+    c->next_tick_ns = next ? ls_mono_ns() + next : 0;
 }
 
-void ls_collector_step(struct ls_collector *c)
+/* A process left behind ended (or was never there): the collector no longer waits for it. */
+static void stop_awaiting(struct ls_collector *c, struct awaited *a)
+{
+    for (struct awaited **p = &c->awaited; *p; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+    epoll_ctl(c->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
+    close(a->pidfd);
+    free(a);
+}
+
+/* Milliseconds until the next tick, rounded up so that the wait never ends
+ * before it; -1 (no timeout) when none is due. */
+static int timeout_ms(const struct ls_collector *c)
+{
+    if (!c->next_tick_ns) return -1;
+    uint64_t now = ls_mono_ns();
+    if (now >= c->next_tick_ns) return 0;
+    return (int)((c->next_tick_ns - now + 999999) / 1000000);
+}
+
+int ls_collector_wait(struct ls_collector *c)
 {
     struct epoll_event ev[64];
-    int n = epoll_wait(c->epfd, ev, 64, 0);
+    int n = epoll_wait(c->epfd, ev, 64, timeout_ms(c));
+    int signals = 0;
+    /* Every hello first: a process may end right after it. */
     for (int i = 0; i < n; i++) {
-        if (ev[i].data.ptr != NULL) continue; /* pidfds: handled below, after every hello */
+        const struct source *src = ev[i].data.ptr;
+        if (src->kind != SRC_LISTEN) continue;
         int s;
         while ((s = accept4(c->lsock, NULL, NULL, SOCK_CLOEXEC)) >= 0)
             accept_one(c, s);
     }
     for (int i = 0; i < n; i++) {
-        struct image *im = ev[i].data.ptr;
-        if (!im || im->done) continue;
-        /* Ended without being reaped here (not our child): the record says how. */
-        enum ls_image_end e =
-            atomic_load(&im->rec->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
-        finish(c, im, e, end_ticks(im->rec));
+        struct source *src = ev[i].data.ptr;
+        if (src->kind == SRC_SIGNALS) {
+            signals = 1;
+        } else if (src->kind == SRC_AWAITED) {
+            stop_awaiting(c, (struct awaited *)src);
+        } else if (src->kind == SRC_IMAGE) {
+            struct image *im = (struct image *)src;
+            if (im->done) continue;
+            /* Ended without being reaped here (not our child): the record says how. */
+            enum ls_image_end e =
+                atomic_load(&im->rec->state) == LS_IMAGE_EXITED ? LS_END_EXIT : LS_END_SIGNAL;
+            finish(c, im, e, end_ticks(im->rec));
+        }
     }
-    if (ls_mono_ns() >= c->next_tick_ns) tick(c);
+    if (c->next_tick_ns && ls_mono_ns() >= c->next_tick_ns) tick(c);
+    return signals;
 }
 
-int ls_collector_timeout_ms(const struct ls_collector *c)
+void ls_collector_watch_signals(struct ls_collector *c, int fd)
 {
-    uint64_t now = ls_mono_ns();
-    if (now >= c->next_tick_ns) return 0;
-    return (int)((c->next_tick_ns - now + 999999) / 1000000);
+    if (c->signal_fd >= 0) epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->signal_fd, NULL);
+    c->signal_fd = -1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->signals_src};
+    if (fd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) c->signal_fd = fd;
+}
+
+void ls_collector_await(struct ls_collector *c, int pidfd)
+{
+    struct awaited *a = calloc(1, sizeof *a);
+    if (!a) {
+        close(pidfd);
+        return;
+    }
+    a->src.kind = SRC_AWAITED;
+    a->pidfd = pidfd;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &a->src};
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
+        close(pidfd);
+        free(a);
+        return;
+    }
+    a->next = c->awaited;
+    c->awaited = a;
 }
 
 void ls_collector_ended(struct ls_collector *c, pid_t pid, int status)
@@ -306,6 +455,8 @@ int ls_collector_live(const struct ls_collector *c)
     int n = 0;
     for (struct image *im = c->images; im; im = im->next)
         n += !im->done;
+    for (const struct awaited *a = c->awaited; a; a = a->next)
+        n++;
     return n;
 }
 
@@ -323,6 +474,28 @@ int ls_collector_losses(const struct ls_collector *c, const char ***lines)
     return c->nlosses;
 }
 
+/* What close and forget both let go of last. */
+static void free_lists(struct ls_collector *c)
+{
+    /* Closed, not taken out of the epoll set: after a fork (--no-wait) that
+     * set is shared, and the other process may still wait on them. */
+    while (c->awaited) {
+        struct awaited *next = c->awaited->next;
+        close(c->awaited->pidfd);
+        free(c->awaited);
+        c->awaited = next;
+    }
+    for (int i = 0; i < c->nlosses; i++)
+        free(c->losses[i]);
+    free(c->losses);
+    for (int i = 0; i < c->nheld; i++)
+        free(c->held[i].text);
+    free(c->held);
+    close(c->lsock);
+    close(c->epfd);
+    free(c);
+}
+
 void ls_collector_forget(struct ls_collector *c)
 {
     while (c->images) {
@@ -337,12 +510,7 @@ void ls_collector_forget(struct ls_collector *c)
         free(im);
         c->images = next;
     }
-    for (int i = 0; i < c->nlosses; i++)
-        free(c->losses[i]);
-    free(c->losses);
-    close(c->lsock);
-    close(c->epfd);
-    free(c);
+    free_lists(c);
 }
 
 void ls_collector_close(struct ls_collector *c)
@@ -354,10 +522,5 @@ void ls_collector_close(struct ls_collector *c)
         free(c->images);
         c->images = next;
     }
-    for (int i = 0; i < c->nlosses; i++)
-        free(c->losses[i]);
-    free(c->losses);
-    close(c->lsock);
-    close(c->epfd);
-    free(c);
+    free_lists(c);
 }

@@ -17,27 +17,40 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "merge.h"
+
 struct ls_collector;
 
 /* Listens on a fresh abstract socket; name receives "@..." for
  * LOOPSTALL_COLLECTOR. dir is where reports are written. NULL on failure
- * (errno set). */
-struct ls_collector *ls_collector_open(const char *dir, uint64_t threshold_ns, char *name,
-                                       size_t len);
+ * (errno set). Each record is watched at its own threshold. */
+struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len);
+/* Keeps the reports in memory instead of writing them into dir (run merges
+ * them itself and nobody asked for the files): no file is created, renamed
+ * or removed, which on ext4 cost more than everything else run does for a
+ * short command. */
+void ls_collector_hold_reports(struct ls_collector *c);
+/* The reports held so far, in the order their images ended; how many. They
+ * stay the collector's (freed by close or forget). */
+int ls_collector_held(const struct ls_collector *c, const struct ls_report_text **texts);
 /* The pid of the command run started: it reports even with nothing to say. */
 void ls_collector_set_root(struct ls_collector *c, pid_t pid);
-/* The descriptors the event loop waits on are its own; one call runs the
- * collector until `done` says so or timeout_ms passes (-1: no timeout).
- * Returns when the loop should look at its children (SIGCHLD) or signals. */
-int ls_collector_fd(const struct ls_collector *c);
-/* Handles whatever is ready (new records, ended processes, the tick). */
-void ls_collector_step(struct ls_collector *c);
-/* How long until the next tick, in milliseconds. */
-int ls_collector_timeout_ms(const struct ls_collector *c);
+/* Waits, in one epoll_wait, for whatever comes first: a new record, the end
+ * of a watched process, the caller's signalfd, or the next tick (none is due
+ * while no record is live), and handles all of it but the signals. Returns 1
+ * when the signalfd is readable: the caller reads it (and reaps on SIGCHLD),
+ * so a tick with nothing to do is that wait and the watcher's look, no more. */
+int ls_collector_wait(struct ls_collector *c);
+/* The signalfd ls_collector_wait also waits on; -1 stops waiting on it. */
+void ls_collector_watch_signals(struct ls_collector *c, int fd);
+/* A process left behind that may not have handed its record over yet: the
+ * collector counts as live (ls_collector_live) until pidfd is readable. It
+ * takes pidfd. */
+void ls_collector_await(struct ls_collector *c, int pidfd);
 /* A process ended: reaped by the caller with this wait status (its images
  * are finished as of now, or as of the end their agent recorded). */
 void ls_collector_ended(struct ls_collector *c, pid_t pid, int status);
-/* Records still live (their process has not ended). */
+/* Records still live (their process has not ended), and processes awaited. */
 int ls_collector_live(const struct ls_collector *c);
 /* The pids of live records, for the summary and for forwarding signals; returns how many. */
 int ls_collector_pids(const struct ls_collector *c, pid_t *out, int max);

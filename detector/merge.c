@@ -153,10 +153,25 @@ static json_t *load_document(const char *path)
     return doc;
 }
 
-static int merger_add_file(struct merger *m, const char *path)
+/* The same for a document held in memory. */
+static json_t *load_text(const struct ls_report_text *t)
 {
-    json_t *doc = load_document(path);
-    if (!doc) return -1;
+    json_error_t e;
+    json_t *doc = json_loadb(t->text, t->len, JSON_REJECT_DUPLICATES, &e);
+    if (!doc) {
+        fprintf(stderr, "loopstall: %s is not a report: %s (line %d)\n", t->name, e.text, e.line);
+        return NULL;
+    }
+    if (ls_report_check(doc, t->name) != 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* Adds one loaded document's processes (and losses) to the report; takes doc. */
+static void merger_add_document(struct merger *m, json_t *doc)
+{
     json_t *procs = json_object_get(m->report, "processes");
     if (json_array_size(procs) == 0) {
         /* The first document gives the report's command and threshold. */
@@ -183,6 +198,13 @@ static int merger_add_file(struct merger *m, const char *path)
         json_array_append(json_object_get(m->report, "losses"), l);
     }
     json_decref(doc);
+}
+
+static int merger_add_file(struct merger *m, const char *path)
+{
+    json_t *doc = load_document(path);
+    if (!doc) return -1;
+    merger_add_document(m, doc);
     return 0;
 }
 
@@ -271,6 +293,21 @@ json_t *ls_merge_dir(const char *dir, int *count)
     struct merger m;
     merger_init(&m);
     *count = merger_add_dir(&m, dir);
+    return merger_finish(&m, 1);
+}
+
+json_t *ls_merge_run(const struct ls_report_text *texts, int n, const char *dir, int *count)
+{
+    struct merger m;
+    merger_init(&m);
+    *count = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *doc = load_text(&texts[i]);
+        if (!doc) continue;
+        merger_add_document(&m, doc);
+        ++*count;
+    }
+    *count += merger_add_dir(&m, dir);
     return merger_finish(&m, 1);
 }
 

@@ -13,6 +13,21 @@ json_t *ls_merge_files(char *const *paths, int n);
  * many. A file that cannot be read as a report is named on stderr and skipped. */
 json_t *ls_merge_dir(const char *dir, int *count);
 
+/* A report already in memory (`loopstall run`'s collector holds the reports
+ * it writes, when nobody asked for the files): its text, and a name for the
+ * messages that would name a file. */
+struct ls_report_text {
+    char name[64];
+    char *text;
+    size_t len;
+};
+
+/* What `loopstall run` merges: the n reports it holds, then every
+ * loopstall.*.json in dir (an agent that could not hand its record over
+ * writes there). *count says how many were read; a bad one is named on
+ * stderr and skipped. */
+json_t *ls_merge_run(const struct ls_report_text *texts, int n, const char *dir, int *count);
+
 /* Files and directories together, as `loopstall report` takes them: NULL
  * (message printed) when a file is bad or a directory holds no report. */
 json_t *ls_merge_inputs(char *const *paths, int n);

@@ -3,10 +3,10 @@
 #include "preflight.h"
 
 #include <elf.h>
-#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,18 +33,42 @@ int ls_find_program(const char *cmd, char *out, size_t len)
     return -ENOENT;
 }
 
-/* Reads the whole section header table and names to look for Go's marks. */
-static int has_go_sections(int fd, const Elf64_Ehdr *eh)
+/* An ELF file being looked at: its first bytes held in memory, where the
+ * header, the program headers and (for most programs) the dynamic string
+ * table are, so that looking costs a few reads, not one per header. */
+struct elf_file {
+    int fd;
+    size_t head_len;
+    unsigned char head[4096];
+    Elf64_Ehdr eh;
+};
+
+static int elf_read(const struct elf_file *f, void *out, size_t len, uint64_t off)
 {
+    if (off <= f->head_len && len <= f->head_len - off) {
+        memcpy(out, f->head + off, len);
+        return 0;
+    }
+    return pread(f->fd, out, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+}
+
+static int elf_phdr(const struct elf_file *f, int i, Elf64_Phdr *ph)
+{
+    return elf_read(f, ph, sizeof *ph, f->eh.e_phoff + (uint64_t)i * f->eh.e_phentsize);
+}
+
+/* Reads the whole section header table and names to look for Go's marks. */
+static int has_go_sections(const struct elf_file *f)
+{
+    const Elf64_Ehdr *eh = &f->eh;
     if (eh->e_shoff == 0 || eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum) return 0;
     size_t n = eh->e_shnum;
     Elf64_Shdr *sh = calloc(n, sizeof *sh);
     int found = 0;
-    if (pread(fd, sh, n * sizeof *sh, (off_t)eh->e_shoff) == (ssize_t)(n * sizeof *sh)) {
+    if (sh && elf_read(f, sh, n * sizeof *sh, eh->e_shoff) == 0) {
         Elf64_Shdr *strs = &sh[eh->e_shstrndx];
         char *names = malloc(strs->sh_size + 1);
-        if (names &&
-            pread(fd, names, strs->sh_size, (off_t)strs->sh_offset) == (ssize_t)strs->sh_size) {
+        if (names && elf_read(f, names, strs->sh_size, strs->sh_offset) == 0) {
             names[strs->sh_size] = '\0';
             for (size_t i = 0; i < n && !found; i++)
                 if (sh[i].sh_name < strs->sh_size &&
@@ -58,80 +82,58 @@ static int has_go_sections(int fd, const Elf64_Ehdr *eh)
     return found;
 }
 
-const char *ls_unobservable_reason(const char *path)
+/* Why a 64-bit ELF program cannot be observed, or NULL. */
+static const char *elf_unobservable_reason(const struct elf_file *f)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) return NULL;
-    if ((st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0)
-        return "it is setuid/setgid, and the loader ignores LD_PRELOAD for such programs";
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    Elf64_Ehdr eh;
-    const char *why = NULL;
-    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh &&
-        !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64) {
-        int interp = 0;
-        for (int i = 0; i < eh.e_phnum; i++) {
-            Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) !=
-                (ssize_t)sizeof ph)
-                break;
-            if (ph.p_type == PT_INTERP) interp = 1;
-        }
-        if (has_go_sections(fd, &eh))
-            why =
-                "it is a Go program, which makes its system calls directly instead of through libc";
-        else if (!interp)
-            why = "it is statically linked, so there is no dynamic loader to preload the agent";
+    int interp = 0;
+    for (int i = 0; i < f->eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        if (elf_phdr(f, i, &ph) != 0) break;
+        if (ph.p_type == PT_INTERP) interp = 1;
     }
-    close(fd);
-    return why;
+    if (has_go_sections(f))
+        return "it is a Go program, which makes its system calls directly instead of through libc";
+    if (!interp)
+        return "it is statically linked, so there is no dynamic loader to preload the agent";
+    return NULL;
 }
 
 /* The file offset of virtual address va, from the PT_LOAD headers; -1 when none maps it. */
-static off_t offset_of(int fd, const Elf64_Ehdr *eh, uint64_t va)
+static int64_t offset_of(const struct elf_file *f, uint64_t va)
 {
-    for (int i = 0; i < eh->e_phnum; i++) {
+    for (int i = 0; i < f->eh.e_phnum; i++) {
         Elf64_Phdr ph;
-        if (pread(fd, &ph, sizeof ph, (off_t)(eh->e_phoff + (size_t)i * eh->e_phentsize)) !=
-            (ssize_t)sizeof ph)
-            return -1;
+        if (elf_phdr(f, i, &ph) != 0) return -1;
         if (ph.p_type == PT_LOAD && va >= ph.p_vaddr && va < ph.p_vaddr + ph.p_filesz)
-            return (off_t)(ph.p_offset + (va - ph.p_vaddr));
+            return (int64_t)(ph.p_offset + (va - ph.p_vaddr));
     }
     return -1;
 }
 
-int ls_sanitizer_runtime(const char *program, char *out, size_t len)
+/* A sanitizer runtime among the program's DT_NEEDED, found where the loader would find it. */
+static int elf_sanitizer_runtime(const struct elf_file *f, char *out, size_t len)
 {
-    int fd = open(program, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -ENOENT;
-    Elf64_Ehdr eh;
     int found = -ENOENT;
-    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-        eh.e_ident[EI_CLASS] != ELFCLASS64) {
-        close(fd);
-        return -ENOENT;
-    }
     Elf64_Phdr dyn = {0};
-    for (int i = 0; i < eh.e_phnum; i++) {
+    for (int i = 0; i < f->eh.e_phnum; i++) {
         Elf64_Phdr ph;
-        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * eh.e_phentsize)) ==
-                (ssize_t)sizeof ph &&
-            ph.p_type == PT_DYNAMIC)
-            dyn = ph;
+        if (elf_phdr(f, i, &ph) == 0 && ph.p_type == PT_DYNAMIC) dyn = ph;
     }
     size_t n = dyn.p_filesz / sizeof(Elf64_Dyn);
     Elf64_Dyn *d = n && n < 4096 ? calloc(n, sizeof *d) : NULL;
-    if (d && pread(fd, d, n * sizeof *d, (off_t)dyn.p_offset) == (ssize_t)(n * sizeof *d)) {
+    if (d && elf_read(f, d, n * sizeof *d, dyn.p_offset) == 0) {
         uint64_t strtab = 0;
         for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++)
             if (d[i].d_tag == DT_STRTAB) strtab = d[i].d_un.d_ptr;
-        off_t base = strtab ? offset_of(fd, &eh, strtab) : -1;
+        int64_t base = strtab ? offset_of(f, strtab) : -1;
         for (size_t i = 0; base >= 0 && i < n && d[i].d_tag != DT_NULL && found; i++) {
             if (d[i].d_tag != DT_NEEDED) continue;
             char name[128] = "";
-            if (pread(fd, name, sizeof name - 1, base + (off_t)d[i].d_un.d_val) <= 0) continue;
+            uint64_t at = (uint64_t)base + d[i].d_un.d_val;
+            /* A name near the end of the file is read as far as the file goes. */
+            if (elf_read(f, name, sizeof name - 1, at) != 0 &&
+                pread(f->fd, name, sizeof name - 1, (off_t)at) <= 0)
+                continue;
             name[sizeof name - 1] = '\0';
             if (strncmp(name, "libasan.so", 10) && strncmp(name, "libtsan.so", 10) &&
                 strncmp(name, "libhwasan.so", 12))
@@ -152,6 +154,31 @@ int ls_sanitizer_runtime(const char *program, char *out, size_t len)
         }
     }
     free(d);
-    close(fd);
     return found;
+}
+
+void ls_inspect_program(const char *path, struct ls_program_info *info)
+{
+    memset(info, 0, sizeof *info);
+    struct stat st;
+    if (stat(path, &st) != 0) return;
+    if ((st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0) {
+        info->unobservable =
+            "it is setuid/setgid, and the loader ignores LD_PRELOAD for such programs";
+        return;
+    }
+    struct elf_file *f = malloc(sizeof *f);
+    if (!f) return;
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t got = f->fd >= 0 ? pread(f->fd, f->head, sizeof f->head, 0) : -1;
+    f->head_len = got > 0 ? (size_t)got : 0;
+    if (f->head_len >= sizeof f->eh) memcpy(&f->eh, f->head, sizeof f->eh);
+    if (f->head_len >= sizeof f->eh && !memcmp(f->eh.e_ident, ELFMAG, SELFMAG) &&
+        f->eh.e_ident[EI_CLASS] == ELFCLASS64) {
+        info->unobservable = elf_unobservable_reason(f);
+        info->needs_sanitizer =
+            elf_sanitizer_runtime(f, info->sanitizer, sizeof info->sanitizer) == 0;
+    }
+    if (f->fd >= 0) close(f->fd);
+    free(f);
 }

@@ -45,6 +45,20 @@ int ls_run_env_adds_perf_map(const struct ls_run_env_opts *o)
     return o->node_perf_map && !user_has_perf_flags(getenv("NODE_OPTIONS"));
 }
 
+static int inherited(const char *var)
+{
+    for (size_t i = 0; environ && environ[i]; i++)
+        if (environ[i] == var) return 1;
+    return 0;
+}
+
+void ls_run_env_free(char **env, int root_slot)
+{
+    for (int i = 0; env && i < root_slot; i++)
+        if (!inherited(env[i])) free(env[i]);
+    free(env);
+}
+
 char **ls_run_env(const struct ls_run_env_opts *o, int *root_slot)
 {
     size_t n = 0;
@@ -54,7 +68,7 @@ char **ls_run_env(const struct ls_run_env_opts *o, int *root_slot)
     if (!env) return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (!ours(environ[i])) env[k++] = strdup(environ[i]);
+        if (!ours(environ[i])) env[k++] = environ[i]; /* run's environ outlives the child's start */
     /* LD_PRELOAD: a sanitizer runtime first (it refuses to start otherwise),
      * then the agent, then whatever the user preloads. */
     const char *old = getenv("LD_PRELOAD");

@@ -17,9 +17,12 @@ struct ls_run_env_opts {
     int node_perf_map; /* add V8's perf-map flags to NODE_OPTIONS */
 };
 
-/* A NULL-terminated environment (malloc'd, strings too) with one free slot
- * at *root_slot for LOOPSTALL_ROOT_PID, which only the child knows. */
+/* A NULL-terminated environment (malloc'd) with one free slot at *root_slot
+ * for LOOPSTALL_ROOT_PID, which only the child knows. The variables passed
+ * on are environ's own strings; those of the agent are malloc'd. */
 char **ls_run_env(const struct ls_run_env_opts *o, int *root_slot);
+/* Frees what ls_run_env allocated. */
+void ls_run_env_free(char **env, int root_slot);
 /* 1 when the environment run passes asks V8 for perf maps (so run removes them afterwards). */
 int ls_run_env_adds_perf_map(const struct ls_run_env_opts *o);
 

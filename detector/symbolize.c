@@ -1,14 +1,13 @@
-/* symbolize.c -- symbols and lines with elfutils (libdw), perf maps for JIT code.
+/* symbolize.c -- symbols and lines for report frames: native ones from the symbolizer helper,
+ * JIT code from perf maps.
  *
  * The agent records module, build-id and offset and nothing more: reading
  * debug information inside someone's event loop is out of the question. Here,
- * after the run, each module is opened once with libdw, which also follows
- * build-id and debuglink to separate debug files (/usr/lib/debug).
- *
- * A report names the paths to open, so only regular files are opened (a FIFO
- * would hang the command), and the answer for each module and offset is kept:
- * 2,000 processes of one program ask the same questions, and a symbol lookup
- * in libdw walks the module's symbol table.
+ * after the run, every distinct native frame of the report is asked of
+ * `loopstall-symbolizer` (symbolizer.c, which has libdw) in one exchange, and
+ * only when there is one: a report with no stall, or only interpreter frames,
+ * starts nothing. 2,000 processes of one program ask the same questions, so
+ * each (build-id, offset, module) is asked once.
  *
  * JIT code has no module: V8 names it in /tmp/perf-PID.map (run adds the flags
  * to NODE_OPTIONS), and a JavaScript function's entry there becomes a frame of
@@ -17,22 +16,13 @@
 #include "symbolize.h"
 
 #include <ctype.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "regular_file.h"
-
-char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
-
-struct module_cache {
-    char *path;
-    Dwfl *dwfl;
-    Dwfl_Module *mod;
-    char build_id[41];
-};
+#include "symbolizer_client.h"
 
 struct perf_map {
     long pid;
@@ -44,79 +34,39 @@ struct perf_map {
 };
 
 struct ls_symbolizer {
-    struct module_cache *mods;
-    size_t nmods;
-    json_t *mod_index; /* path -> index into mods */
     struct perf_map *maps;
     size_t nmaps;
     json_t *map_index; /* pid -> index into maps */
     json_t *answers;   /* "build_id offset module" -> {symbol, file, line} found there */
-};
-
-static char *debuginfo_path;
-static const Dwfl_Callbacks offline_callbacks = {
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
+    json_t *questions; /* what the next exchange asks: [{module, offset, build_id}] */
+    json_t *asked;     /* the keys of those questions, in the same order */
 };
 
 struct ls_symbolizer *ls_symbolizer_new(void)
 {
     struct ls_symbolizer *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->mod_index = json_object();
     s->map_index = json_object();
     s->answers = json_object();
+    s->questions = json_array();
+    s->asked = json_array();
     return s;
 }
 
 void ls_symbolizer_free(struct ls_symbolizer *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->nmods; i++) {
-        if (s->mods[i].dwfl) dwfl_end(s->mods[i].dwfl);
-        free(s->mods[i].path);
-    }
     for (size_t i = 0; i < s->nmaps; i++) {
         for (size_t k = 0; k < s->maps[i].n; k++)
             free(s->maps[i].syms[k].name);
         free(s->maps[i].syms);
     }
     free(s->maps);
-    free(s->mods);
-    json_decref(s->mod_index);
     json_decref(s->map_index);
     json_decref(s->answers);
+    json_decref(s->questions);
+    json_decref(s->asked);
     free(s);
-}
-
-static struct module_cache *module_for(struct ls_symbolizer *s, const char *path)
-{
-    json_t *known = json_object_get(s->mod_index, path);
-    if (known) return &s->mods[json_integer_value(known)];
-    s->mods = realloc(s->mods, (s->nmods + 1) * sizeof *s->mods);
-    json_object_set_new(s->mod_index, path, json_integer((json_int_t)s->nmods));
-    struct module_cache *m = &s->mods[s->nmods++];
-    memset(m, 0, sizeof *m);
-    m->path = strdup(path);
-    char why[256];
-    int fd = ls_open_regular(path, why, sizeof why);
-    if (fd < 0) return m; /* missing, or a FIFO or device: nothing to read there */
-    m->dwfl = dwfl_begin(&offline_callbacks);
-    if (!m->dwfl) {
-        close(fd);
-        return m;
-    }
-    /* libdwfl keeps the descriptor when it takes the module, and leaves it to us when not. */
-    m->mod = dwfl_report_offline(m->dwfl, path, path, fd);
-    if (!m->mod) close(fd);
-    dwfl_report_end(m->dwfl, NULL, NULL);
-    const unsigned char *bits;
-    GElf_Addr vaddr;
-    int n = m->mod ? dwfl_module_build_id(m->mod, &bits, &vaddr) : 0;
-    for (int i = 0; i < n && i < 20; i++)
-        snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
-    return m;
 }
 
 /* Node writes JIT symbols to /tmp/perf-PID.map when run with --perf-basic-prof. */
@@ -220,56 +170,55 @@ int ls_js_frame_from_perf_name(json_t *frame, const char *name)
     return 1;
 }
 
-static void set_symbol(json_t *answer, const char *name)
-{
-    int status = -1;
-    char *dem = NULL;
-    if (name[0] == '_' && name[1] == 'Z') dem = __cxa_demangle(name, NULL, NULL, &status);
-    json_object_set_new(answer, "symbol", json_string(status == 0 && dem ? dem : name));
-    free(dem);
-}
-
-/* What the module's symbol table and debug information say about offset off:
- * an object with "symbol", "file" and "line" where they are known (empty when
- * nothing is, or when the module's build-id is not the one the report saw). */
-static json_t *look_up(struct ls_symbolizer *s, const char *module, unsigned long off,
-                       const char *want_build_id)
-{
-    json_t *answer = json_object();
-    struct module_cache *m = module_for(s, module);
-    if (!m->mod) return answer;
-    if (want_build_id && m->build_id[0] && strcmp(want_build_id, m->build_id) != 0)
-        return answer; /* the file changed since the run: its names would lie */
-    Dwarf_Addr bias = 0;
-    dwfl_module_getelf(m->mod, &bias);
-    Dwarf_Addr addr = off + bias;
-    GElf_Sym sym;
-    GElf_Off symoff;
-    const char *name = dwfl_module_addrinfo(m->mod, addr, &symoff, &sym, NULL, NULL, NULL);
-    if (name && (sym.st_size == 0 || symoff < sym.st_size)) set_symbol(answer, name);
-    Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
-    if (line) {
-        int lineno = 0;
-        const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-        if (src && lineno > 0) {
-            json_object_set_new(answer, "file", json_string(src));
-            json_object_set_new(answer, "line", json_integer(lineno));
-        }
-    }
-    return answer;
-}
-
-void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
+/* The question a native frame asks: the text its answer is kept under, or
+ * NULL for a frame that asks none (an interpreter's, JIT code, no offset).
+ * malloc'd. */
+static char *question_key(json_t *frame, const char **module, unsigned long *off,
+                          const char **build_id)
 {
     /* An interpreter's frame already says what it is, in the interpreter's terms. */
+    if (json_object_get(frame, "lang")) return NULL;
+    *module = json_string_value(json_object_get(frame, "module"));
+    const char *offset = json_string_value(json_object_get(frame, "offset"));
+    /* "[jit]" is this file's own mark on JIT code a perf map named, never a file. */
+    if (!offset || !*module || !strcmp(*module, "[jit]")) return NULL;
+    *off = strtoul(offset, NULL, 16);
+    *build_id = json_string_value(json_object_get(frame, "build_id"));
+    char *key = NULL;
+    if (asprintf(&key, "%s %lx %s", *build_id ? *build_id : "-", *off, *module) < 0) return NULL;
+    return key;
+}
+
+/* First pass: a native frame whose answer is not known yet joins the questions. */
+static void ask_frame(struct ls_symbolizer *s, json_t *frame, long pid)
+{
+    (void)pid;
+    const char *module, *build_id;
+    unsigned long off;
+    char *key = question_key(frame, &module, &off, &build_id);
+    if (!key) return;
+    if (!json_object_get(s->answers, key)) {
+        char hex[32];
+        snprintf(hex, sizeof hex, "0x%lx", off);
+        json_array_append_new(s->questions, json_pack("{s:s, s:s, s:s?}", "module", module,
+                                                      "offset", hex, "build_id", build_id));
+        json_array_append_new(s->asked, json_string(key));
+        json_object_set_new(s->answers, key, json_object()); /* asked once; filled on reply */
+    }
+    free(key);
+}
+
+/* Second pass: each frame takes its answer, and JIT code its perf map's name. */
+static void name_frame(struct ls_symbolizer *s, json_t *frame, long pid)
+{
     if (json_object_get(frame, "lang")) return;
     const char *module = json_string_value(json_object_get(frame, "module"));
     const char *offset = json_string_value(json_object_get(frame, "offset"));
     if (!offset) return;
-    unsigned long off = strtoul(offset, NULL, 16);
     if (!module) {
         /* No loaded object held this address: JIT code, if anything names it.
          * V8 reuses code space, so the latest entry that covers it is the one. */
+        unsigned long off = strtoul(offset, NULL, 16);
         struct perf_map *pm = perf_map_for(s, pid);
         for (size_t i = pm->n; i-- > 0;)
             if (off >= pm->syms[i].start && off < pm->syms[i].start + pm->syms[i].size) {
@@ -280,26 +229,43 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid)
             }
         return;
     }
-    const char *want = json_string_value(json_object_get(frame, "build_id"));
-    char *key = NULL;
-    if (asprintf(&key, "%s %lx %s", want ? want : "-", off, module) < 0) return;
-    json_t *answer = json_object_get(s->answers, key);
-    if (!answer) {
-        answer = look_up(s, module, off, want);
-        json_object_set_new(s->answers, key, answer);
-    }
+    const char *build_id;
+    unsigned long off;
+    char *key = question_key(frame, &module, &off, &build_id);
+    json_t *answer = key ? json_object_get(s->answers, key) : NULL;
+    if (answer) json_object_update(frame, answer);
     free(key);
-    json_object_update(frame, answer);
 }
 
-static void symbolize_stack(struct ls_symbolizer *s, json_t *stack, long pid)
+/* Asks the helper everything the first pass collected, in one exchange. */
+static void ask_helper(struct ls_symbolizer *s)
+{
+    if (json_array_size(s->questions) == 0) return;
+    json_t *replies = ls_symbolizer_ask(s->questions);
+    size_t i;
+    json_t *key;
+    json_array_foreach(s->asked, i, key)
+    {
+        json_t *reply = json_array_get(replies, i);
+        if (json_is_object(reply))
+            json_object_update(json_object_get(s->answers, json_string_value(key)), reply);
+    }
+    json_decref(replies);
+    json_array_clear(s->questions);
+    json_array_clear(s->asked);
+}
+
+typedef void frame_fn(struct ls_symbolizer *s, json_t *frame, long pid);
+
+static void each_frame(struct ls_symbolizer *s, json_t *stack, long pid, frame_fn *fn)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(stack, i, f) ls_symbolize_frame(s, f, pid);
+    json_array_foreach(stack, i, f) fn(s, f, pid);
 }
 
-void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
+/* Calls fn on every frame of the report: stalls' stacks, calls and samples, and the aggregates. */
+static void each_report_frame(struct ls_symbolizer *s, json_t *report, frame_fn *fn)
 {
     size_t i, k, c;
     json_t *p, *st, *call;
@@ -308,16 +274,23 @@ void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
         long pid = (long)json_integer_value(json_object_get(p, "pid"));
         json_array_foreach(json_object_get(p, "stalls"), k, st)
         {
-            symbolize_stack(s, json_object_get(st, "stack"), pid);
+            each_frame(s, json_object_get(st, "stack"), pid, fn);
             json_array_foreach(json_object_get(st, "calls"), c, call)
-                symbolize_stack(s, json_object_get(call, "stack"), pid);
+                each_frame(s, json_object_get(call, "stack"), pid, fn);
             json_array_foreach(json_object_get(st, "samples"), c, call)
-                symbolize_stack(s, call, pid);
+                each_frame(s, call, pid, fn);
         }
         /* Aggregates too: a folded storm's site must get the id its kept stalls get. */
         static const char *const aggregates[] = {"sites", "folded", "blocking_calls", "findings"};
         for (size_t a = 0; a < sizeof aggregates / sizeof aggregates[0]; a++)
             json_array_foreach(json_object_get(p, aggregates[a]), k, st)
-                symbolize_stack(s, json_object_get(st, "stack"), pid);
+                each_frame(s, json_object_get(st, "stack"), pid, fn);
     }
+}
+
+void ls_symbolize_report(struct ls_symbolizer *s, json_t *report)
+{
+    each_report_frame(s, report, ask_frame);
+    ask_helper(s);
+    each_report_frame(s, report, name_frame);
 }

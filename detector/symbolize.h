@@ -9,13 +9,6 @@ struct ls_symbolizer;
 struct ls_symbolizer *ls_symbolizer_new(void);
 void ls_symbolizer_free(struct ls_symbolizer *s);
 
-/* Fills "symbol", "file" and "line" of one frame object from its "module" and
- * "offset", where the module's debug information (or symbol table) knows them
- * and its build-id still matches the report. A frame nothing knows is left as it
- * is: symbol null, module and offset kept. pid is the frame's process (for the
- * perf map a JIT writes, /tmp/perf-PID.map). */
-void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid);
-
 /* Makes frame an interpreter frame when name is what V8 writes in its perf map
  * for a JavaScript function ("JS:~loadConfig /srv/app.js:2:20", older V8's
  * "LazyCompile:*f file:3"): "lang": "js", the function's name as "symbol"
@@ -24,7 +17,13 @@ void ls_symbolize_frame(struct ls_symbolizer *s, json_t *frame, long pid);
  * nothing, for a builtin's, a stub's or any other name. */
 int ls_js_frame_from_perf_name(json_t *frame, const char *name);
 
-/* Symbolizes every frame of every process in a merged report. */
+/* Symbolizes every frame of every process in a merged report: "symbol",
+ * "file" and "line" of native frames from their "module" and "offset", where
+ * the module's debug information (or symbol table) knows them and its
+ * build-id still matches the report, asked of `loopstall-symbolizer` in one
+ * exchange (none when no native frame needs a name); JIT frames from the
+ * perf map of their process (/tmp/perf-PID.map). A frame nothing knows is
+ * left as it is: symbol null, module and offset kept. */
 void ls_symbolize_report(struct ls_symbolizer *s, json_t *report);
 
 #endif

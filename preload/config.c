@@ -82,11 +82,11 @@ static void read_thread_limit(const char *v)
     ls_cfg.thread_limit = n;
 }
 
-static void read_out_dir(const char *v)
+static void read_out_dir(const char *v, const char *tmpdir)
 {
     char dir[sizeof ls_cfg.out_dir];
     if (!v) {
-        v = getenv("TMPDIR");
+        v = tmpdir;
         if (!v || !*v) v = "/tmp";
     }
     size_t n = strlen(v);
@@ -142,35 +142,74 @@ static void read_number(const char *name, const char *v, unsigned long max, unsi
     *out = n;
 }
 
-void ls_config_read(void)
+/* The variables read, found in one pass over the environment (a dozen getenv calls walk it a
+ * dozen times: a quarter of what a process that never runs a loop paid the agent at load). */
+enum found_var {
+    FOUND_ROOT_PID = LS_ENV_COUNT,
+    FOUND_IMAGE,
+    FOUND_IMAGE_PID,
+    FOUND_TMPDIR,
+    FOUND_COUNT
+};
+
+static const char *const other_names[FOUND_COUNT - LS_ENV_COUNT] = {
+    "LOOPSTALL_ROOT_PID", "LOOPSTALL_IMAGE", "LOOPSTALL_IMAGE_PID", "TMPDIR"};
+
+static const char *name_of(int i)
 {
-    for (int i = 1; i < LS_ENV_COUNT; i++) {
-        const char *v = getenv(env_names[i]);
-        if (v) ls_cfg.env[i] = keep_env(env_names[i], v);
+    return i < LS_ENV_COUNT ? env_names[i] : other_names[i - LS_ENV_COUNT];
+}
+
+/* The value of each variable read (the first entry of that name, as getenv answers), or NULL. */
+static void find_vars(const char *found[FOUND_COUNT])
+{
+    for (int i = 0; i < FOUND_COUNT; i++)
+        found[i] = NULL;
+    for (char **e = environ; e && *e; e++) {
+        const char *s = *e;
+        if (s[0] != 'L' && s[0] != 'T') continue;
+        if (s[0] == 'L' && strncmp(s, "LOOPSTALL_", 10) != 0) continue;
+        for (int i = 1; i < FOUND_COUNT; i++) {
+            const char *n = name_of(i);
+            size_t len = strlen(n);
+            if (!found[i] && !strncmp(s, n, len) && s[len] == '=') {
+                found[i] = s + len + 1;
+                break;
+            }
+        }
     }
+}
+
+LS_COLD void ls_config_read(void)
+{
+    const char *found[FOUND_COUNT];
+    find_vars(found);
+    for (int i = 1; i < LS_ENV_COUNT; i++)
+        if (found[i]) ls_cfg.env[i] = keep_env(env_names[i], found[i]);
+    ls_cfg.inject_set = found[LS_ENV_INJECT] != NULL;
     const char *v;
-    if ((v = getenv("LOOPSTALL_THRESHOLD_MS")) && *v) read_threshold(v);
-    if ((v = getenv("LOOPSTALL_LOOP")) && *v) read_mode(v);
-    if ((v = getenv("LOOPSTALL_STRICT")) && *v) read_strict(v);
-    if ((v = getenv("LOOPSTALL_THREAD_LIMIT")) && *v) read_thread_limit(v);
-    if ((v = getenv("LOOPSTALL_COLLECTOR")) && *v) read_collector(v);
-    v = getenv("LOOPSTALL_OUT");
-    read_out_dir(v && *v ? v : NULL);
+    if ((v = found[LS_ENV_THRESHOLD]) && *v) read_threshold(v);
+    if ((v = found[LS_ENV_LOOP]) && *v) read_mode(v);
+    if ((v = found[LS_ENV_STRICT]) && *v) read_strict(v);
+    if ((v = found[LS_ENV_THREAD_LIMIT]) && *v) read_thread_limit(v);
+    if ((v = found[LS_ENV_COLLECTOR]) && *v) read_collector(v);
+    v = found[LS_ENV_OUT];
+    read_out_dir(v && *v ? v : NULL, found[FOUND_TMPDIR]);
     unsigned long n = 0;
-    if ((v = getenv("LOOPSTALL_ROOT_PID")) && *v) {
+    if ((v = found[FOUND_ROOT_PID]) && *v) {
         read_number("LOOPSTALL_ROOT_PID=", v, 1UL << 22, &n);
         ls_cfg.root_pid = (pid_t)n;
     }
     n = 0;
-    if ((v = getenv("LOOPSTALL_IMAGE")) && *v) {
+    if ((v = found[FOUND_IMAGE]) && *v) {
         read_number("LOOPSTALL_IMAGE=", v, 1000000, &n);
         /* Only the image our exec wrapper announced for this very pid. */
-        const char *p = getenv("LOOPSTALL_IMAGE_PID");
-        if (p && (pid_t)atoi(p) == (pid_t)syscall(SYS_getpid)) ls_cfg.image = (uint32_t)n;
+        const char *p = found[FOUND_IMAGE_PID];
+        if (p && (pid_t)atoi(p) == ls_proc.pid) ls_cfg.image = (uint32_t)n;
     }
 }
 
-void ls_config_set_agent_path(const char *path)
+LS_COLD void ls_config_set_agent_path(const char *path)
 {
     ls_cfg.env[LS_ENV_PRELOAD] = keep_env("LD_PRELOAD", path);
 }

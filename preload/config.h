@@ -36,6 +36,7 @@ struct ls_config {
     char collector[108]; /* abstract socket name of the watcher outside (`loopstall run`), or "" */
     pid_t root_pid;      /* the process `loopstall run` started */
     uint32_t image; /* this image's number for its pid (LOOPSTALL_IMAGE, set by our exec wrapper) */
+    int inject_set; /* LOOPSTALL_INJECT is set (perhaps empty): rules are parsed at load */
     const char *env[LS_ENV_COUNT]; /* "NAME=value" strings as found (NULL when unset) */
 };
 extern struct ls_config ls_cfg;

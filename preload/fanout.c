@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "identity.h"
+#include "lifecycle.h"
 #include "stack.h"
 #include "state.h"
 #include "ticks.h"
+#include "unwind.h"
 
 #define LS_FANOUT_MIN_LIMIT 64
 
@@ -40,7 +43,11 @@ void ls_fanout_created(void)
         t->guard = 1;
         r->fanout.first_ns = ls_ticks_to_ns(ls_ticks() - r->start_ticks);
         r->fanout.from_loop = t->loop != NULL;
+        ls_unwind_trust_startup(); /* perhaps before any loop: see unwind.h */
         ls_stack_capture(t->loop, &r->fanout.stack);
+        /* A finding a fatal signal (or, under run, SIGKILL) must not lose, loop or not. */
+        if (!r->argv_len) ls_note_identity(r);
+        ls_image_worth_keeping();
         t->guard = g;
     }
 }

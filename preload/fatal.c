@@ -34,7 +34,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
     errno = saved;
 }
 
-void ls_fatal_install(void (*ends)(int sig))
+LS_COLD void ls_fatal_install(void (*ends)(int sig))
 {
     image_ends = ends;
     for (size_t i = 0; i < sizeof watched / sizeof watched[0]; i++) {

@@ -12,14 +12,15 @@
 
 #include "hello.h"
 #include "say.h"
+#include "state.h"
 
-static struct ls_record fallback; /* only when no memory could be mapped at all */
-
+/* No static record to fall back on: 9 MiB of .bss would be reserved in every process (and
+ * count against its address-space limit) for the one that cannot map the record at all. */
 static struct ls_record *map_anonymous(void)
 {
     void *p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? &fallback : p;
+    return p == MAP_FAILED ? NULL : p;
 }
 
 /* Connects to the watcher's abstract socket; -errno on failure. */
@@ -78,7 +79,7 @@ static struct ls_record *share(const char *collector, int *outside)
     memset(&h, 0, sizeof h);
     h.magic = LS_HELLO_MAGIC;
     h.version = LS_RECORD_VERSION;
-    h.pid = (int32_t)syscall(SYS_getpid);
+    h.pid = (int32_t)ls_proc.pid;
     h.size = sizeof(struct ls_record);
     /* Sizing the memfd past the host's file-size limit (ulimit -f, LimitFSIZE=) raises
      * SIGXFSZ, which kills a host that keeps its default action: ask first. */
@@ -114,14 +115,17 @@ static struct ls_record *share(const char *collector, int *outside)
     return r;
 }
 
-struct ls_record *ls_record_create(const char *collector, int *outside)
+LS_COLD struct ls_record *ls_record_create(const char *collector, int *outside)
 {
     int saved = errno;
     *outside = 0;
     struct ls_record *r = NULL;
     if (collector && collector[0]) r = share(collector, outside);
     if (!r) r = map_anonymous();
-    if (r == &fallback) memset(r, 0, sizeof *r);
+    if (!r) {
+        errno = saved;
+        return NULL;
+    }
     r->magic = LS_RECORD_MAGIC;
     r->version = LS_RECORD_VERSION;
     r->size = sizeof *r;
@@ -129,7 +133,7 @@ struct ls_record *ls_record_create(const char *collector, int *outside)
     return r;
 }
 
-void ls_record_release(struct ls_record *r)
+LS_COLD void ls_record_release(struct ls_record *r)
 {
-    if (r && r != &fallback) munmap(r, sizeof *r);
+    if (r) munmap(r, sizeof *r);
 }

@@ -1,10 +1,11 @@
 /* lifecycle.c -- the agent's life in the host: constructor, destructor, fork, the end of an image.
  *
- * The only file that knows every stage. At load it reads the configuration,
- * makes the record (shared with `loopstall run`'s watcher, or the agent's
- * own), and resolves the real functions; it starts no thread, installs no
- * sampling handler and calibrates nothing until a loop appears, so that a
- * process that never runs one pays almost nothing.
+ * The only file that knows every stage. At load it reads the configuration
+ * and makes the record (shared with `loopstall run`'s watcher, or the
+ * agent's own); it resolves no real function (each is looked up at its first
+ * call), starts no thread, installs no signal handler and calibrates nothing
+ * until a loop appears, so that a process that never runs one pays almost
+ * nothing: bench/benchmark-startup.sh measures it.
  *
  * The loader runs the constructors of the program's own libraries before a
  * preloaded library's, so a host library's constructor can create threads
@@ -14,8 +15,8 @@
  */
 #include "lifecycle.h"
 
-#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +41,33 @@
 LS_HIDDEN __thread struct ls_tls ls_tls __attribute__((tls_model("initial-exec")));
 LS_HIDDEN struct ls_proc ls_proc;
 
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                             void *dso);
+extern void *__dso_handle;
+
 static _Atomic int image_ended;
-LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up */
+static _Atomic int fatal_installed; /* inherited by a forked child, with the handlers */
+static int load_argc;               /* the constructor's arguments, while it runs */
+static char **load_argv;
+LS_HIDDEN _Atomic int ls_agent_state; /* 0: not set up, 1: being set up, 2: set up, 3: off */
+
+/* CLOCK_MONOTONIC read by the system call, not the vDSO: the process's first vDSO read faults
+ * in the vDSO's data page and libc's clock_gettime, two page faults (~5 us here) that a process
+ * that never reads the clock again would pay for the base pair alone. A pair read this way is
+ * looser (~170 ns between its TSC reads here, against ~50 ns), which the first estimate, made at
+ * least 20 us and usually milliseconds later (ticks.c), takes in its stride. */
+LS_COLD static uint64_t mono_ns_at_load(void)
+{
+    struct timespec ts;
+    if (ls_raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0) return ls_mono_ns();
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* What the record says of the process at its start, before any loop. */
-static void fill_record(struct ls_record *r, const struct ls_record *parent)
+LS_COLD static void fill_record(struct ls_record *r, const struct ls_record *parent)
 {
     r->pid = ls_proc.pid;
-    r->ppid = (int32_t)syscall(SYS_getppid);
+    r->ppid = (int32_t)ls_raw_syscall(SYS_getppid);
     r->image = parent ? 0 : ls_cfg.image;
     atomic_store(&r->exit_code, -1);
     r->threshold_ns = ls_cfg.threshold_ns;
@@ -63,14 +83,25 @@ static void fill_record(struct ls_record *r, const struct ls_record *parent)
         r->py_layout = parent->py_layout;
         atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
     } else {
-        ls_clock_init(r);
+        ls_clock_init(r, mono_ns_at_load);
     }
     r->start_ticks = ls_rec_ticks(r);
-    r->start_mono_ns = ls_mono_ns();
-    ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
+    /* The base pair's time, taken a microsecond before: no vDSO read at load (clock.c). */
+    r->start_mono_ns = r->use_tsc ? r->base_ns : r->start_ticks;
+    /* Without rules there is nothing to write: the record's pages stay untouched. */
+    if (ls_cfg.inject_set) ls_inject_bind(r->rule_fired, r->rule_text, &r->nrules);
 }
 
-static void after_fork_child(void)
+/* No memory for a record: the process goes on unobserved (every wrapper passes through),
+ * and says so once. */
+LS_COLD static void give_up(const char *why)
+{
+    ls_say("no memory for the record (", why, "): this process is not observed");
+    ls_proc.rec = NULL;
+    atomic_store(&ls_agent_state, 3);
+}
+
+LS_COLD static void after_fork_child(void)
 {
     struct ls_tls *t = &ls_tls;
     int saved = errno;
@@ -79,22 +110,48 @@ static void after_fork_child(void)
     ls_proc.pid = (pid_t)syscall(SYS_getpid);
     int outside = 0;
     struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    ls_loops_after_fork();
+    if (!r) {
+        ls_inject_bind(NULL, NULL, NULL); /* the parent's counters are the parent's */
+        ls_record_release(parent);
+        give_up("a forked child");
+        t->guard = 0;
+        errno = saved;
+        return;
+    }
     ls_proc.rec = r;
     ls_proc.watched_outside = outside;
     ls_inject_reset_counts();
     fill_record(r, parent);
-    ls_note_identity(r);
+    /* The child's arguments are the parent's; nothing is read from /proc, and the module
+     * table waits, as at load, until the child has something to say (most children exec). */
+    if (parent->argv_len) {
+        memcpy(r->argv, parent->argv, parent->argv_len + 1);
+        r->argv_len = parent->argv_len;
+        memcpy(r->exe, parent->exe, sizeof r->exe);
+    }
     ls_record_release(parent); /* the parent's record is the parent's */
     atomic_store(&image_ended, 0);
-    ls_loops_after_fork();
     ls_sampler_after_fork();
     ls_watchdog_after_fork();
-    ls_modules_refresh();
     t->guard = 0;
     errno = saved;
 }
 
-void ls_image_end(enum ls_image_end how, int code)
+/* Will the image's report be written (the root's always is; ls_worth_a_report decides for
+ * the others, from the watcher's side)? Then its argv and modules are worth reading at its
+ * end. A process that never ran a loop reads only the record's first page to hear no. */
+LS_COLD static int has_news(const struct ls_record *r)
+{
+    if (ls_proc.pid == ls_cfg.root_pid || atomic_load(&r->nloops) ||
+        atomic_load(&r->loops_dropped) || atomic_load(&r->fanout.found))
+        return 1;
+    for (uint32_t i = 0; i < r->nrules && i < LS_MAX_RULES; i++)
+        if (atomic_load(&r->rule_fired[i])) return 1;
+    return 0;
+}
+
+LS_COLD void ls_image_end(enum ls_image_end how, int code)
 {
     if (!ls_agent_set_up()) return; /* ended before the agent was set up: nothing to say */
     int expect = 0;
@@ -109,7 +166,7 @@ void ls_image_end(enum ls_image_end how, int code)
      * Killed by a signal, the iteration did not end: it was ongoing. */
     if (t->loop && how != LS_END_SIGNAL) ls_iteration_end(t->loop, now);
     /* A process with nothing to say (a shell script's commands) pays nothing more. */
-    if (how != LS_END_SIGNAL && (atomic_load(&r->nloops) || ls_proc.pid == ls_cfg.root_pid)) {
+    if (how != LS_END_SIGNAL && has_news(r)) {
         ls_note_identity(r);
         ls_modules_refresh(); /* not from a signal handler: the loader takes its lock */
     }
@@ -118,12 +175,13 @@ void ls_image_end(enum ls_image_end how, int code)
     atomic_store(&r->state, how == LS_END_EXEC     ? LS_IMAGE_EXECED
                             : how == LS_END_SIGNAL ? LS_IMAGE_SIGNALED
                                                    : LS_IMAGE_EXITED);
-    ls_watchdog_final(how);
+    /* Without news there is no report to write (nor a watcher thread: that comes with a loop). */
+    if (has_news(r)) ls_watchdog_final(how);
     t->guard = g;
     errno = saved;
 }
 
-void ls_image_resume(void)
+LS_COLD void ls_image_resume(void)
 {
     struct ls_record *r = ls_proc.rec;
     atomic_store(&r->state, LS_IMAGE_LIVE);
@@ -139,52 +197,92 @@ static void ended_by_signal(int sig)
     ls_image_end(LS_END_SIGNAL, 128 + sig);
 }
 
-/* Everything the agent sets up once per process (a forked child redoes the
- * per-process part in after_fork_child). */
-static void set_up(void)
+LS_COLD void ls_image_worth_keeping(void)
 {
+    /* Under run the watcher outside reads the record after any death, so no handler is
+     * needed; but it needs the module table then, for the frames the image now records (a
+     * process that never gets here records none: its table is written when it ends). */
+    if (ls_proc.watched_outside) {
+        int saved = errno, g = ls_tls.guard;
+        ls_tls.guard = 1;
+        ls_modules_refresh();
+        ls_tls.guard = g;
+        errno = saved;
+        return;
+    }
+    if (atomic_load_explicit(&fatal_installed, memory_order_acquire)) return;
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&fatal_installed, &expect, 1)) return;
     int saved = errno, g = ls_tls.guard;
     ls_tls.guard = 1;
-    ls_proc.pid = (pid_t)syscall(SYS_getpid);
-    ls_say_init();
-    ls_config_read();
-    Dl_info self;
-    if (dladdr((void *)set_up, &self) && self.dli_fname) ls_config_set_agent_path(self.dli_fname);
-    int outside = 0;
-    struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
-    ls_proc.rec = r;
-    ls_proc.watched_outside = outside;
-    ls_inject_init(getenv("LOOPSTALL_INJECT"));
-    fill_record(r, NULL);
-    ls_proc.use_tsc = (int)r->use_tsc;
-    ls_ticks_thresholds();
-    if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity(r);
-    ls_real_resolve_all();
-    ls_modules_find_self();
-    /* Watched from outside, the table is otherwise written only at a fork or an exit: a host
-     * ended by a signal would leave every frame without its module. */
-    if (outside) ls_modules_refresh();
-    ls_watchdog_init();
-    if (!outside) ls_fatal_install(ended_by_signal);
-    pthread_atfork(NULL, NULL, after_fork_child);
+    ls_fatal_install(ended_by_signal);
     ls_tls.guard = g;
     errno = saved;
 }
 
-int ls_agent_ready_slow(void)
+/* Everything the agent sets up once per process (a forked child redoes the
+ * per-process part in after_fork_child). What only a process with a loop needs (a
+ * calibrated clock, the watcher thread, the sampling and fatal-signal handlers) waits
+ * for its first loop; the real functions are looked up at their first call. */
+LS_COLD static void set_up(void)
+{
+    int saved = errno, g = ls_tls.guard;
+    ls_tls.guard = 1;
+    ls_proc.pid = (pid_t)ls_raw_syscall(SYS_getpid);
+    ls_say_init();
+    ls_config_read();
+    struct link_map *self = ls_real_self();
+    if (self && self->l_name && self->l_name[0]) ls_config_set_agent_path(self->l_name);
+    int outside = 0;
+    struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
+    if (!r) {
+        give_up("at load");
+        ls_tls.guard = g;
+        errno = saved;
+        return;
+    }
+    ls_proc.rec = r;
+    ls_proc.watched_outside = outside;
+    if (ls_cfg.inject_set) ls_inject_init(getenv("LOOPSTALL_INJECT"));
+    fill_record(r, NULL);
+    ls_proc.use_tsc = (int)r->use_tsc;
+    ls_ticks_thresholds();
+    /* The root of a run always has a report, with its argv even if it is killed without a
+     * word; others note theirs when they turn out to have something to say. */
+    if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity_at_load(r, load_argc, load_argv);
+    ls_modules_find_self();
+    ls_sampler_set_adopt_hook(ls_image_worth_keeping);
+    /* A rule can fire in a process that never runs a loop, and its count is worth a report
+     * even if the host then dies of a signal (of its own, or of the fault injected). */
+    if (ls_cfg.inject_set && ls_inject_on) ls_image_worth_keeping();
+    /* What pthread_atfork does (a stub of libc_nonshared.a, linked at the far end of the text):
+     * registered with this object, so that unloading it would remove the handler. */
+    __register_atfork(NULL, NULL, after_fork_child, __dso_handle);
+    ls_tls.guard = g;
+    errno = saved;
+}
+
+LS_COLD int ls_agent_ready_slow(void)
 {
     int expect = 0;
     if (atomic_compare_exchange_strong(&ls_agent_state, &expect, 1)) {
         set_up();
-        atomic_store_explicit(&ls_agent_state, 2, memory_order_release);
-        return 1;
+        expect = 1; /* set_up gives up (3) when it found no memory for the record */
+        atomic_compare_exchange_strong_explicit(&ls_agent_state, &expect, 2, memory_order_release,
+                                                memory_order_relaxed);
+        return expect == 1;
     }
-    return expect == 2; /* 1: another thread is setting it up; this call passes through */
+    return expect == 2; /* 1: another thread is setting it up; 3: off; this call passes through */
 }
 
-__attribute__((constructor)) static void ls_init(void)
+/* glibc passes an ELF constructor the program's arguments. */
+__attribute__((constructor)) static void ls_init(int argc, char **argv, char **envp)
 {
+    (void)envp;
+    load_argc = argc;
+    load_argv = argv;
     ls_agent_ready_slow();
+    load_argv = NULL; /* main may rewrite them (a process title): /proc says it from now on */
 }
 
 __attribute__((destructor)) static void ls_fini(void)

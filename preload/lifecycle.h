@@ -28,6 +28,12 @@ static inline int ls_agent_ready(void)
     return LS_LIKELY(ls_agent_set_up()) || ls_agent_ready_slow();
 }
 
+/* Something happened that makes this image's report worth having (its first loop, a
+ * fanout finding, injection rules at load): from now on a fatal signal the host does not
+ * handle must not lose it. Used directly, this installs the fatal-signal handlers (fatal.h),
+ * once; a process that never gets here installs none. Under run, nothing to do. */
+void ls_image_worth_keeping(void);
+
 /* The image ends now (exit, exec, a fatal signal): iterations in progress
  * end with it, the record says so, and (used directly) the report file is
  * written. The first call counts; code is the exit status, or -1. */

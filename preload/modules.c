@@ -1,18 +1,15 @@
 /* modules.c -- the record's table of loaded objects, with build-ids (see modules.h). */
 #include "modules.h"
 
-#include <dlfcn.h>
 #include <elf.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <link.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "identity.h"
 #include "state.h"
-
-static char exe_path[LS_MODULE_PATH];
 
 static void read_build_id(struct dl_phdr_info *info, char out[41])
 {
@@ -58,7 +55,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
         if (hi > m->hi) m->hi = hi;
     }
     if (m->hi == 0) return 0;
-    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
+    const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : ls_identity_exe();
     size_t len = strlen(name);
     if (len >= sizeof m->path) len = sizeof m->path - 1;
     memcpy(m->path, name, len);
@@ -87,11 +84,7 @@ void ls_modules_refresh(void)
         errno = saved;
         return;
     }
-    if (!exe_path[0]) {
-        ssize_t n =
-            syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe_path, sizeof exe_path - 1);
-        exe_path[n > 0 ? n : 0] = '\0';
-    }
+    (void)ls_identity_exe(); /* read now, not under the loader's lock in add_module */
     /* Odd while the table changes, so a reader copies it whole. */
     atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);
     uint32_t n = 0;
@@ -102,24 +95,21 @@ void ls_modules_refresh(void)
     errno = saved;
 }
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+/* The agent's own ELF header, where the linker says it is: its program headers follow, so the
+ * text range is known without asking the loader (dladdr walks every object). */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+LS_COLD void ls_modules_find_self(void)
 {
-    (void)size;
-    uintptr_t base = (uintptr_t)arg;
-    if (info->dlpi_addr != base) return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-        uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+    uintptr_t base = 0;
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) base = (uintptr_t)eh - ph[i].p_vaddr;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X)) continue;
+        uint64_t lo = base + ph[i].p_vaddr, hi = lo + ph[i].p_memsz;
         if (!ls_proc.self_lo || lo < ls_proc.self_lo) ls_proc.self_lo = lo;
         if (hi > ls_proc.self_hi) ls_proc.self_hi = hi;
     }
-    return 1;
-}
-
-void ls_modules_find_self(void)
-{
-    Dl_info info;
-    if (dladdr((void *)ls_modules_find_self, &info) && info.dli_fbase)
-        dl_iterate_phdr(find_self, info.dli_fbase);
 }

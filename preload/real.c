@@ -1,14 +1,16 @@
-/* real.c -- resolve the real functions once, at load, and lazily for early callers.
+/* real.c -- the real functions behind the wrappers, each looked up the first time it is needed.
  *
  * What dlsym(RTLD_NEXT, name) answers: the definition in the first object
  * after the agent in the loader's search order (libc, or another preloaded
- * interposer after us). At load the agent looks all its names up itself in
- * those objects' GNU hash tables, the way the loader does, because a hundred
- * dlsym calls cost a preloaded process that never runs a loop more than the
- * rest of the agent's start together (each takes the loader's lock, sets up
- * its error handling and walks every object). A name the quick lookup does
- * not settle (an object without a GNU hash table, a symbol with several
- * default versions) falls back to dlsym.
+ * interposer after us). The agent looks a name up itself, in those objects'
+ * GNU hash tables the way the loader does, on the first call that needs it:
+ * a process resolves only what it calls (a hundred names resolved at load
+ * cost a process that never runs a loop 26,000 instructions). The quick
+ * lookup takes no lock and allocates nothing, so a first call may come from a
+ * signal handler, from another library's constructor before ours, or from
+ * two threads at once (both store the same pointer). A name it does not
+ * settle (an object without a GNU hash table, a symbol with several default
+ * versions, an indirect function) falls back to dlsym.
  */
 #include "real.h"
 
@@ -19,14 +21,44 @@
 
 #include "state.h"
 
-LS_HIDDEN void *ls_real_table[LS_FN_COUNT];
-LS_HIDDEN int ls_real_fallbacks;
+#define LS_AFTER_MAX 64 /* objects after the agent searched by the quick lookup */
 
-void *ls_real_resolve(int fn)
+LS_HIDDEN void *ls_real_table[LS_FN_COUNT];
+LS_HIDDEN _Atomic int ls_real_fallbacks;
+
+/* The agent's own object and how many came after it when it was first asked: objects a
+ * dlopen adds later are not in the search list RTLD_NEXT walks (they come after these). */
+static struct link_map *_Atomic self_map;
+static _Atomic int self_known; /* 1: self_map and after_count are set (or self_map is NULL) */
+static _Atomic int after_count;
+
+LS_COLD static struct link_map *find_self_map(void)
 {
-    void *p = dlsym(RTLD_NEXT, ls_calls[fn].name);
-    if (p) __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
-    return p;
+    struct link_map *m = NULL;
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
+    /* Lock-free and safe in a signal handler, unlike dladdr. */
+    struct dl_find_object o;
+    if (_dl_find_object((void *)find_self_map, &o) == 0) return o.dlfo_link_map;
+#endif
+    Dl_info info;
+    if (!dladdr1((void *)find_self_map, &info, (void **)&m, RTLD_DL_LINKMAP)) return NULL;
+    return m;
+}
+
+LS_COLD struct link_map *ls_real_self(void)
+{
+    if (LS_LIKELY(atomic_load_explicit(&self_known, memory_order_acquire)))
+        return atomic_load_explicit(&self_map, memory_order_relaxed);
+    struct link_map *m = find_self_map();
+    int n = 0;
+    for (const struct link_map *o = m ? m->l_next : NULL; o && n < LS_AFTER_MAX; o = o->l_next)
+        n++;
+    /* Racing callers find the same object; the first count stands. */
+    int unset = 0;
+    atomic_compare_exchange_strong(&after_count, &unset, n);
+    atomic_store_explicit(&self_map, m, memory_order_relaxed);
+    atomic_store_explicit(&self_known, 1, memory_order_release);
+    return m;
 }
 
 /* One object's dynamic symbol table, as the quick lookup needs it. */
@@ -75,9 +107,10 @@ static uint32_t gnu_hash(const char *s)
     return h;
 }
 
+#define UNCLEAR ((void *)-1)
+
 /* The defined, default-version function or object called name in o: its
- * address, NULL when o does not define it, or (void *)-1 when it is not
- * clear (left to dlsym). */
+ * address, NULL when o does not define it, or UNCLEAR (left to dlsym). */
 static void *lookup(const struct object *o, const char *name, uint32_t h)
 {
     const uint32_t *t = o->gnu_hash;
@@ -92,7 +125,7 @@ static void *lookup(const struct object *o, const char *name, uint32_t h)
     if ((word & mask) != mask) return NULL;
     uint32_t i = buckets[h % nbuckets];
     if (i < symoffset) return NULL;
-    void *found = NULL;
+    const ElfW(Sym) *found = NULL;
     for (;; i++) {
         uint32_t ch = chain[i - symoffset];
         const ElfW(Sym) *s = &o->symtab[i];
@@ -102,51 +135,42 @@ static void *lookup(const struct object *o, const char *name, uint32_t h)
              ELF64_ST_TYPE(s->st_info) == STT_OBJECT)) {
             /* The default version only: not hidden (bit 15), not a local index. */
             if (!o->versym || (!(o->versym[i] & 0x8000) && (o->versym[i] & 0x7fff) >= 1)) {
-                if (found) return (void *)-1;
-                found = (void *)(o->base + s->st_value);
-                if (ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
-                    return (void *)-1; /* the resolver must run */
+                if (found) return UNCLEAR;
+                found = s;
             }
         }
         if (ch & 1) break;
     }
-    return found;
+    if (!found) return NULL;
+    if (ELF64_ST_TYPE(found->st_info) == STT_GNU_IFUNC) return UNCLEAR; /* its resolver must run */
+    return (void *)(o->base + found->st_value);
 }
 
-static struct link_map *self_map(void)
+/* The quick lookup over the objects after the agent, one at a time (a few words of stack: a
+ * signal handler's may be small); UNCLEAR when an object cannot be read or a name is not clear. */
+static void *quick(const char *name)
 {
-    Dl_info info;
-    struct link_map *m = NULL;
-    if (!dladdr1((void *)ls_real_resolve_all, &info, (void **)&m, RTLD_DL_LINKMAP)) return NULL;
-    return m;
+    struct link_map *self = ls_real_self();
+    if (!self) return UNCLEAR;
+    uint32_t h = gnu_hash(name);
+    int n = atomic_load_explicit(&after_count, memory_order_relaxed);
+    const struct link_map *m = self->l_next;
+    for (int k = 0; k < n && m; k++, m = m->l_next) {
+        struct object o;
+        if (object_of(m, &o) != 0) return UNCLEAR;
+        void *p = lookup(&o, name, h);
+        if (p) return p;
+    }
+    return n == LS_AFTER_MAX ? UNCLEAR : NULL; /* past the objects counted: dlsym's to say */
 }
 
-void ls_real_resolve_all(void)
+LS_COLD void *ls_real_resolve(int fn)
 {
-    /* The objects after the agent, read once: their dynamic sections are
-     * not walked again for every name. */
-    struct object objs[64];
-    int nobj = 0, unreadable = 0;
-    struct link_map *self = self_map();
-    for (const struct link_map *m = self ? self->l_next : NULL; m && nobj < 64; m = m->l_next) {
-        if (object_of(m, &objs[nobj]) != 0) {
-            unreadable = 1; /* an object the quick lookup cannot read: dlsym for every name */
-            break;
-        }
-        nobj++;
+    void *p = quick(ls_calls[fn].name);
+    if (p == UNCLEAR) {
+        atomic_fetch_add_explicit(&ls_real_fallbacks, 1, memory_order_relaxed);
+        p = dlsym(RTLD_NEXT, ls_calls[fn].name);
     }
-    if (!self || unreadable) nobj = 0;
-    for (int fn = 0; fn < LS_FN_COUNT; fn++) {
-        if (ls_real_table[fn]) continue;
-        void *p = NULL;
-        uint32_t h = gnu_hash(ls_calls[fn].name);
-        for (int k = 0; k < nobj && !p; k++)
-            p = lookup(&objs[k], ls_calls[fn].name, h);
-        if (p && p != (void *)-1 && nobj) {
-            __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
-        } else {
-            ls_real_fallbacks++;
-            ls_real_resolve(fn);
-        }
-    }
+    if (p) __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
+    return p;
 }

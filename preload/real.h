@@ -30,11 +30,16 @@
 
 extern void *ls_real_table[LS_FN_COUNT];
 
-/* Resolves fn with dlsym(RTLD_NEXT); used for calls that arrive before the constructor. */
+/* Looks fn up (what dlsym(RTLD_NEXT) would answer) and keeps it in the table; NULL when no
+ * object after the agent defines it. The first call of each function comes here, whenever
+ * and wherever it is made: lock-free and allocation-free but for names left to dlsym. */
 void *ls_real_resolve(int fn);
-void ls_real_resolve_all(void);
 /* How many names the quick lookup left to dlsym (the tests keep it honest). */
-extern int ls_real_fallbacks;
+extern _Atomic int ls_real_fallbacks;
+
+/* The agent's own object as the loader knows it (its path is l_name), or NULL. */
+struct link_map;
+struct link_map *ls_real_self(void);
 
 static inline void *ls_real_get(int fn)
 {
@@ -44,5 +49,10 @@ static inline void *ls_real_get(int fn)
 
 /* real(name) is the typed real function, e.g. real(read)(fd, buf, n). */
 #define real(name) ((ls_real_##name##_t)ls_real_get(LS_FN_##name))
+
+/* A system call made by libc's syscall(), not through the agent's own wrapper of it
+ * (wrap_exit.c): for the load path, where each further page of the agent's code costs a process
+ * that never runs a loop a page fault. */
+#define ls_raw_syscall(...) real(syscall)(__VA_ARGS__)
 
 #endif

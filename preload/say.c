@@ -7,15 +7,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "real.h"
+#include "state.h"
+
 static dev_t err_dev;
 static ino_t err_ino;
 static int err_known;
 
-void ls_say_init(void)
+LS_COLD void ls_say_init(void)
 {
     struct stat st;
     int saved = errno;
-    err_known = syscall(SYS_fstat, 2, &st) == 0;
+    err_known = ls_raw_syscall(SYS_fstat, 2, &st) == 0;
     if (err_known) {
         err_dev = st.st_dev;
         err_ino = st.st_ino;

@@ -188,11 +188,32 @@ struct trusted_object {
 };
 static struct trusted_object trusted_obj[LS_TRUSTED_MAX]; /* sorted by hdr */
 static atomic_int trusted_n;
+static int startup_count; /* objects loaded when this library was: the host's startup set */
+
+/* Counting, when the agent (or a test that links this file) is loaded, before the host's main:
+ * a walk of the loader's list, no lock, nothing written but the count. The table itself is
+ * built at the first walk made outside a signal handler (ls_unwind_trust_startup), not here: a
+ * process that never runs a loop never walks a stack, and building it costs a process's start
+ * ~4 us on the machine of bench/README.md (dl_iterate_phdr's first call, a page of .bss). */
+__attribute__((constructor)) static void count_startup_objects(void)
+{
+    int n = 0;
+    for (const struct link_map *m = _r_debug.r_map; m; m = m->l_next)
+        n++;
+    startup_count = n;
+}
+
+struct startup_walk {
+    int seen; /* objects visited, in the loader's order: the startup set comes first */
+    int n;    /* entries of trusted_obj written */
+};
 
 static int note_startup_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    int *n = arg;
+    struct startup_walk *w = arg;
+    int *n = &w->n;
     (void)size;
+    if (w->seen++ >= startup_count) return 1; /* dlopen'd since: not trusted */
     uint64_t lo = UINT64_MAX, hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -213,12 +234,16 @@ static int note_startup_object(struct dl_phdr_info *info, size_t size, void *arg
     return 0;
 }
 
-/* Runs when the agent (or a test that links this file) is loaded, before the host's main. */
-__attribute__((constructor)) static void trust_startup_objects(void)
+void ls_unwind_trust_startup(void)
 {
-    int n = 0;
-    dl_iterate_phdr(note_startup_object, &n);
-    atomic_store_explicit(&trusted_n, n, memory_order_release);
+    static atomic_int built;
+    int expect = 0;
+    if (atomic_load_explicit(&built, memory_order_acquire) ||
+        !atomic_compare_exchange_strong(&built, &expect, 1))
+        return; /* a walk meanwhile reads every object fault-safely: slower, never wrong */
+    struct startup_walk w = {0, 0};
+    dl_iterate_phdr(note_startup_object, &w);
+    atomic_store_explicit(&trusted_n, w.n, memory_order_release);
 }
 
 /* The startup object whose unwind table is at hdr, or NULL. */
@@ -243,6 +268,8 @@ static const struct trusted_object {
     (void)hdr;
     return NULL;
 }
+
+void ls_unwind_trust_startup(void) {}
 #endif
 
 /* ---- Reading a module's unwind tables ---- */
@@ -1056,6 +1083,8 @@ static int bad_pc_step(struct walk *w, struct regs *r)
     return ret ? STEP_OK : STEP_END;
 }
 
+#else
+void ls_unwind_trust_startup(void) {}
 #endif /* LS_UNWIND_CFI */
 
 /* ---- The walk ---- */

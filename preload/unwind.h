@@ -35,6 +35,12 @@ struct ls_stack_bounds {
     uint64_t lo, hi;
 };
 
+/* Notes which objects are the host's startup set (read with plain loads: glibc never unloads
+ * them), once, before the first walk that may run in a signal handler: the sampler calls it
+ * when a loop is adopted, a capture outside any loop before its walk. Takes the loader's lock:
+ * never in a signal handler. Until then every object is read fault-safely. */
+void ls_unwind_trust_startup(void);
+
 /* Walks the stack a signal interrupted, from the handler's third argument: ips[0] is the
  * interrupted pc (exact), the next entries return addresses - 1 (the call instruction), except
  * the frame a nested signal interrupted, which is exact again. Returns the number of entries

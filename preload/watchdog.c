@@ -45,10 +45,26 @@ static void say_line(void *ctx, const char *line)
     ls_say_line(line);
 }
 
-void ls_watchdog_init(void)
+/* The watch is set up when first needed (the first loop, or the end of an image with something
+ * to say): a process that has neither never touches its 12 KiB, each page of which would cost
+ * it a page fault. 0: not set up, 1: being set up, 2: set up; stale: a forked child's copy of
+ * its parent's watch, forgotten when it is set up. */
+static _Atomic int self_state;
+static int self_stale;
+
+/* 0 once the watch is set up; -1 while another thread sets it up (a signal handler's final
+ * write cannot wait for the thread it interrupted). */
+static int watch_ready(void)
 {
+    int expect = 0;
+    if (atomic_load_explicit(&self_state, memory_order_acquire) == 2) return 0;
+    if (!atomic_compare_exchange_strong(&self_state, &expect, 1)) return expect == 2 ? 0 : -1;
+    if (self_stale) memset(&self, 0, sizeof self);
+    self_stale = 0;
     ls_watch_init(&self, ls_proc.rec, 0, map_zeroed);
     self.say = say_line;
+    atomic_store_explicit(&self_state, 2, memory_order_release);
+    return 0;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -141,6 +157,10 @@ void ls_watchdog_ensure(void)
     if (atomic_load_explicit(&running, memory_order_relaxed) ||
         !atomic_compare_exchange_strong(&running, &expect, 1))
         return;
+    if (watch_ready() != 0) { /* set up by another thread this instant: the next loop starts it */
+        atomic_store(&running, 0);
+        return;
+    }
     int saved = errno;
     sigset_t all, old;
     sigfillset(&all);
@@ -177,6 +197,11 @@ void ls_watchdog_final(enum ls_image_end how)
         sleep_ns(1000000);
         waited += 1000000;
     }
+    if (watch_ready() != 0) {
+        atomic_store(&writing, 0);
+        errno = saved;
+        return;
+    }
     ls_watch_drain(&self);
     if (ls_worth_a_report(&self, ls_cfg.root_pid, how)) {
         ls_modules_refresh();
@@ -200,7 +225,8 @@ void ls_watchdog_after_fork(void)
     atomic_store(&writing, 0);
     atomic_store(&final_done, 0);
     last_write_ns = 0;
-    /* The parent's stalls are not the child's (its store's memory was copied: forget it). */
-    memset(&self, 0, sizeof self);
-    ls_watchdog_init();
+    /* The parent's stalls are not the child's (its store's memory was copied): forgotten when
+     * the child's watch is set up, if it ever is. */
+    self_stale = 1;
+    atomic_store(&self_state, 0);
 }

@@ -10,8 +10,6 @@
 
 #include "write.h"
 
-/* The record this process's watcher reads. */
-void ls_watchdog_init(void);
 /* Starts the thread if this process has none yet and needs one. */
 void ls_watchdog_ensure(void);
 /* The image ends: drains what is left and writes the final report, waiting

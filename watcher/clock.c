@@ -3,15 +3,22 @@
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+#include <sys/platform/x86.h>
+#endif
 #endif
 
 /* The TSC is a clock only when it is invariant: constant rate, never
  * stopping (CPUID 0x80000007, EDX bit 8; the kernel's constant_tsc and
- * nonstop_tsc come from it). One instruction, not a read of /proc/cpuinfo:
- * every process pays for this at load. */
+ * nonstop_tsc come from it). Not a read of /proc/cpuinfo: every process pays
+ * for this at load. And not CPUID itself where glibc has kept its answer: in a
+ * virtual machine each CPUID traps to the hypervisor (3.7 us apiece on the
+ * machine of bench/README.md, two of them a sixth of the agent's start-up). */
 static int tsc_is_invariant(void)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(CPU_FEATURE_PRESENT)
+    return CPU_FEATURE_PRESENT(INVARIANT_TSC) != 0;
+#elif defined(__x86_64__)
     unsigned a, b, c, d;
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
     if (!__get_cpuid(0x80000007u, &a, &b, &c, &d)) return 0;
@@ -23,17 +30,23 @@ static int tsc_is_invariant(void)
 
 /* One (ticks, ns) pair read close together: the pair whose two TSC reads
  * bracket the clock read most tightly, so a preemption cannot skew it. */
-static void tight_pair(const struct ls_record *r, uint64_t *ticks, uint64_t *ns)
+static void tight_pair(const struct ls_record *r, uint64_t (*now_ns)(void), uint64_t *ticks,
+                       uint64_t *ns)
 {
     uint64_t best = UINT64_MAX;
     for (int i = 0; i < 5; i++) {
-        uint64_t t1 = ls_rec_ticks(r), m = ls_mono_ns(), t2 = ls_rec_ticks(r);
+        uint64_t t1 = ls_rec_ticks(r), m = now_ns(), t2 = ls_rec_ticks(r);
         if (t2 - t1 < best) {
             best = t2 - t1;
             *ticks = t1 + (t2 - t1) / 2;
             *ns = m;
         }
     }
+}
+
+static uint64_t mono_ns_vdso(void)
+{
+    return ls_mono_ns();
 }
 
 static void store_rate(struct ls_record *r, double ns_per_tick)
@@ -43,19 +56,20 @@ static void store_rate(struct ls_record *r, double ns_per_tick)
     atomic_store_explicit(&r->ns_per_tick_bits, bits, memory_order_relaxed);
 }
 
-void ls_clock_init(struct ls_record *r)
+/* Once per process: cold, so the agent's linker puts it with its other load-time code. */
+__attribute__((cold)) void ls_clock_init(struct ls_record *r, uint64_t (*mono_ns)(void))
 {
     r->use_tsc = (uint32_t)tsc_is_invariant();
     store_rate(r, 1.0);
-    if (r->use_tsc) tight_pair(r, &r->base_ticks, &r->base_ns);
+    if (r->use_tsc) tight_pair(r, mono_ns ? mono_ns : mono_ns_vdso, &r->base_ticks, &r->base_ns);
 }
 
 void ls_clock_calibrate(struct ls_record *r, uint64_t min_ns)
 {
     if (!r->use_tsc) return;
-    uint64_t ns, t;
+    uint64_t ns = 0, t = 0;
     do
-        tight_pair(r, &t, &ns);
+        tight_pair(r, mono_ns_vdso, &t, &ns);
     while (ns - r->base_ns < min_ns);
     if (t > r->base_ticks) store_rate(r, (double)(ns - r->base_ns) / (double)(t - r->base_ticks));
 }
@@ -63,8 +77,8 @@ void ls_clock_calibrate(struct ls_record *r, uint64_t min_ns)
 void ls_clock_refine(struct ls_record *r)
 {
     if (!r->use_tsc) return;
-    uint64_t ns, t;
-    tight_pair(r, &t, &ns);
+    uint64_t ns = 0, t = 0;
+    tight_pair(r, mono_ns_vdso, &t, &ns);
     /* Past 100 ms the pair's jitter (tens of ns) is below a part in a million. */
     if (t > r->base_ticks && ns - r->base_ns > 100000000ULL)
         store_rate(r, (double)(ns - r->base_ns) / (double)(t - r->base_ticks));

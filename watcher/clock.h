@@ -55,8 +55,9 @@ static inline uint64_t ls_rec_from_ns(const struct ls_record *r, uint64_t ns)
     return (uint64_t)((double)ns / ls_rec_ns_per_tick(r));
 }
 
-/* Decides whether the record's clock is the TSC, and takes the base pair. */
-void ls_clock_init(struct ls_record *r);
+/* Decides whether the record's clock is the TSC, and takes the base pair, reading
+ * CLOCK_MONOTONIC with mono_ns (NULL: ls_mono_ns). */
+void ls_clock_init(struct ls_record *r, uint64_t (*mono_ns)(void));
 /* Measures the rate over at least min_ns since the base pair (busy-waiting
  * only for what is missing) and stores it; used for the first estimate. */
 void ls_clock_calibrate(struct ls_record *r, uint64_t min_ns);

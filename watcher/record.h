@@ -26,7 +26,7 @@
 #include "pyframes.h"
 
 #define LS_RECORD_MAGIC   0x4452434cu /* "LCRD" */
-#define LS_RECORD_VERSION 1
+#define LS_RECORD_VERSION 2           /* one more whenever the layout changes */
 
 #define LS_MAX_LOOPS     64  /* loop threads alive at once; exited ones free their slot */
 #define LS_FRAMES        32  /* native frames kept per stack */
@@ -238,10 +238,9 @@ struct ls_record {
     _Atomic int32_t sample_signal;
     uint64_t sample_cookie;
 
-    char exe[512];
-    uint32_t argv_len; /* NUL-separated, as /proc/PID/cmdline */
-    char argv[LS_ARGV_MAX];
-
+    /* What says whether the image is worth a report, in the first page with the header:
+     * the end of a process that never ran a loop reads nothing else (each other page it
+     * touched would cost it a page fault). */
     _Atomic uint32_t nloops; /* slots ever used: the watcher scans no further */
     /* A futex word: 1 while the watcher dozes because every loop has been waiting for a while;
      * the loop thread that begins an iteration then wakes it (the watcher must see a stall as
@@ -249,11 +248,7 @@ struct ls_record {
     _Atomic uint32_t watcher_asleep;
     _Atomic uint64_t loops_dropped;  /* loop threads that found no free slot */
     _Atomic uint64_t stalls_dropped; /* stalls lost for lack of room in a ring */
-
-    /* Injection: the rules as written and how often each fired. */
-    uint32_t nrules;
-    char rule_text[LS_MAX_RULES][LS_RULE_TEXT_MAX];
-    _Atomic uint64_t rule_fired[LS_MAX_RULES];
+    uint32_t nrules;                 /* injection rules (their text and counts are below) */
 
     /* Threads the host created, for the unbounded-fanout finding. */
     struct {
@@ -265,6 +260,14 @@ struct ls_record {
         uint64_t first_ns;
         struct ls_stack stack;
     } fanout;
+
+    char exe[512];
+    uint32_t argv_len; /* NUL-separated, as /proc/PID/cmdline */
+    char argv[LS_ARGV_MAX];
+
+    /* Injection: the rules as written and how often each fired. */
+    char rule_text[LS_MAX_RULES][LS_RULE_TEXT_MAX];
+    _Atomic uint64_t rule_fired[LS_MAX_RULES];
 
     /* Loaded objects; seq is odd while the agent rewrites the table. */
     _Atomic uint32_t modules_seq;

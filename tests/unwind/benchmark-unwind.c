@@ -110,6 +110,7 @@ int main(int argc, char **argv)
         return 2;
     }
     m.ns = calloc((size_t)m.walks, sizeof m.ns[0]);
+    ls_unwind_trust_startup(); /* as the agent does when it adopts a loop */
 #ifdef LS_UNWIND_TRUST_NO_OBJECT
     printf("every module read fault-safely (process_vm_readv), %d walks each\n", m.walks);
 #else

@@ -5,9 +5,10 @@
 #   syscall           process_vm_readv and getpid for fault-safe reads; open/read/close of
 #                     /proc/self/maps in ls_stack_bounds_of_self (never in a handler)
 #   __errno_location  errno saved and restored
-#   dl_iterate_phdr   the constructor's list of startup objects (before main, never in a walk)
+#   dl_iterate_phdr   the list of startup objects (ls_unwind_trust_startup, never in a walk)
+#   _r_debug          the loader's list, data not a call: the constructor counts the startup set
 #   getrlimit         ls_stack_bounds_of_self (never in a handler)
-allowed="_dl_find_object syscall __errno_location dl_iterate_phdr getrlimit"
+allowed="_dl_find_object syscall __errno_location dl_iterate_phdr _r_debug getrlimit"
 status=0
 for obj in "$@"; do
     for sym in $(nm -u "$obj" | awk '{print $2}' | sed 's/@.*//'); do

@@ -101,6 +101,7 @@ int main(int argc, char **argv)
     }
     use_libunwind = strcmp(argv[1], "libunwind") == 0;
     int samples = atoi(argv[2]);
+    ls_unwind_trust_startup(); /* as the agent does when it adopts a loop */
     if (use_libunwind) unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     Dl_info info;
     const ElfW(Sym) *sym = NULL;

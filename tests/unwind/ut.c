@@ -14,6 +14,12 @@
 
 #include "ut.h"
 
+/* The startup set trusted before main, as the agent does when it adopts a loop. */
+__attribute__((constructor)) static void ut_trust_startup(void)
+{
+    ls_unwind_trust_startup();
+}
+
 struct ls_stack_bounds ut_bounds(void)
 {
     struct ls_stack_bounds b;
