@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "doze.h"
 #include "errnames.h"
 #include "hello.h"
 #include "json_out.h"
@@ -26,7 +27,7 @@
 #include "write.h"
 
 /* What an epoll event is about: the first member of each thing the collector waits on. */
-enum source_kind { SRC_LISTEN, SRC_IMAGE, SRC_SIGNALS, SRC_AWAITED };
+enum source_kind { SRC_LISTEN, SRC_IMAGE, SRC_SIGNALS, SRC_AWAITED, SRC_DOZE };
 struct source {
     enum source_kind kind;
 };
@@ -61,7 +62,10 @@ struct ls_collector {
     pid_t root_pid;
     struct image *images;
     struct awaited *awaited;
-    uint64_t next_tick_ns; /* 0: no tick is due (no record is live) */
+    uint64_t next_tick_ns;  /* 0: no tick is due (no record is live) */
+    struct ls_doze *doze;   /* NULL: this kernel cannot wait on many futexes; ticks go on */
+    struct source doze_src; /* SRC_DOZE: the doze's eventfd */
+    int quiet;              /* ticks in a row that saw every loop waiting, none stirred */
     char **losses;
     int nlosses;
     int hold; /* reports kept in memory (held), not written into dir */
@@ -116,6 +120,13 @@ struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
     snprintf(name, len, "@%s", sa.sun_path + 1);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->listen_src};
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lsock, &ev) != 0) goto fail;
+    c->doze_src.kind = SRC_DOZE;
+    c->doze = ls_doze_open();
+    struct epoll_event dev = {.events = EPOLLIN, .data.ptr = &c->doze_src};
+    if (c->doze && epoll_ctl(c->epfd, EPOLL_CTL_ADD, ls_doze_fd(c->doze), &dev) != 0) {
+        ls_doze_close(c->doze);
+        c->doze = NULL;
+    }
     return c;
 fail:;
     int e = errno;
@@ -350,13 +361,42 @@ static void accept_one(struct ls_collector *c, int s)
 static void tick(struct ls_collector *c)
 {
     uint64_t next = 0;
+    int stirred = 0;
     for (struct image *im = c->images; im; im = im->next) {
         if (im->done) continue;
         ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &im->busy);
+        stirred |= im->busy;
         uint64_t step = ls_watch_interval_ns(im->rec, im->busy);
         if (!next || step < next) next = step;
     }
+    c->quiet = stirred ? 0 : c->quiet + 1;
     c->next_tick_ns = next ? ls_mono_ns() + next : 0;
+}
+
+/* After QUIET_TICKS ticks that saw every loop waiting, the collector dozes (doze.h) until a loop
+ * begins an iteration, something else arrives, or DOZE_MS pass. Says whether it dozes: each
+ * record is told first, then looked at again, so a loop that began an iteration in between is
+ * either seen here or wakes the doze. */
+#define QUIET_TICKS 2
+#define DOZE_MS     1000
+static int doze(struct ls_collector *c)
+{
+    _Atomic uint32_t *words[LS_DOZE_WORDS];
+    int n = 0;
+    for (struct image *im = c->images; im; im = im->next) {
+        if (im->done) continue;
+        if (n == LS_DOZE_WORDS) return 0;
+        words[n++] = &im->rec->watcher_asleep;
+    }
+    if (!ls_doze_prepare(c->doze, words, n)) return 0;
+    for (struct image *im = c->images; im; im = im->next)
+        if (!im->done && !ls_watch_all_waiting(&im->w)) {
+            ls_doze_end(c->doze);
+            c->quiet = 0;
+            return 0;
+        }
+    ls_doze_start(c->doze);
+    return 1;
 }
 
 /* A process left behind ended (or was never there): the collector no longer waits for it. */
@@ -385,7 +425,15 @@ static int timeout_ms(const struct ls_collector *c)
 int ls_collector_wait(struct ls_collector *c)
 {
     struct epoll_event ev[64];
-    int n = epoll_wait(c->epfd, ev, 64, timeout_ms(c));
+    int timeout = timeout_ms(c);
+    if (timeout && c->next_tick_ns && c->doze && c->quiet >= QUIET_TICKS && doze(c))
+        timeout = DOZE_MS;
+    int n = epoll_wait(c->epfd, ev, 64, timeout);
+    if (ls_doze_active(c->doze)) {
+        /* Whatever ended the doze, the records are looked at now (and may be unmapped). */
+        ls_doze_end(c->doze);
+        c->next_tick_ns = ls_mono_ns();
+    }
     int signals = 0;
     /* Every hello first: a process may end right after it. */
     for (int i = 0; i < n; i++) {
@@ -491,6 +539,7 @@ static void free_lists(struct ls_collector *c)
     for (int i = 0; i < c->nheld; i++)
         free(c->held[i].text);
     free(c->held);
+    ls_doze_close(c->doze);
     close(c->lsock);
     close(c->epfd);
     free(c);
