@@ -65,6 +65,23 @@ ssize_t ls_read_small(const char *path, char *buf, size_t len)
     return total;
 }
 
+/* A file of one short line made anew at each open (schedstat, syscall): one read has it all,
+ * where ls_read_small would read again to see the end. */
+static ssize_t read_line_once(const char *path, char *buf, size_t len)
+{
+    int saved = errno;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        errno = saved;
+        return -1;
+    }
+    ssize_t n = syscall(SYS_read, fd, buf, len - 1);
+    syscall(SYS_close, fd);
+    buf[n > 0 ? n : 0] = '\0';
+    errno = saved;
+    return n;
+}
+
 static int parse_sched(const char *buf, uint64_t *cpu_ns, uint64_t *runq_ns)
 {
     uint64_t vals[2] = {0, 0};
@@ -85,7 +102,7 @@ int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns)
 {
     char path[64], buf[96];
     ls_proc_path(path, sizeof path, pid, tid, "schedstat");
-    if (ls_read_small(path, buf, sizeof buf) <= 0) return -1;
+    if (read_line_once(path, buf, sizeof buf) <= 0) return -1;
     return parse_sched(buf, cpu_ns, runq_ns);
 }
 
@@ -101,7 +118,7 @@ int ls_thread_in_user_space(pid_t pid, pid_t tid)
 {
     char path[64], buf[32];
     ls_proc_path(path, sizeof path, pid, tid, "syscall");
-    return parse_syscall(buf, ls_read_small(path, buf, sizeof buf));
+    return parse_syscall(buf, read_line_once(path, buf, sizeof buf));
 }
 
 /* One pread at offset 0 of a /proc file kept open (its contents are made

@@ -76,6 +76,20 @@ static void snapshot_cpu(struct ls_watch *w, struct ls_loop *l, uint64_t seq, ui
     atomic_store_explicit(&l->snap_seq, seq, memory_order_release);
 }
 
+/* A sample costs the watcher a /proc read and a signal, and the loop thread a walk of its stack:
+ * a loop is sampled at most once a millisecond on average, in bursts of up to LS_SAMPLE_BURST_NS
+ * worth. One stall's samples (an eighth of a threshold apart) never wait for it; a storm of 1 ms
+ * stalls at a 1 ms threshold gets about one each, where it would take two or three. */
+#define LS_SAMPLE_COST_NS  1000000ULL
+#define LS_SAMPLE_BURST_NS 16000000ULL
+static int paced(struct ls_watch_loop *v, uint64_t now_ns)
+{
+    uint64_t credit = v->paced_ns ? v->sample_credit_ns + (now_ns - v->paced_ns) : ~0ULL;
+    v->sample_credit_ns = credit < LS_SAMPLE_BURST_NS ? credit : LS_SAMPLE_BURST_NS;
+    v->paced_ns = now_ns;
+    return v->sample_credit_ns >= LS_SAMPLE_COST_NS;
+}
+
 /* Asks the loop thread for a stack sample: only while it runs in user space
  * (a signal landing in a system call could turn it into EINTR), never while
  * it blocks the signal (it would stay pending, for a later ppoll or a
@@ -99,8 +113,13 @@ static int request_sample(struct ls_watch *w, struct ls_loop *l, uint32_t slot)
     memset(&si, 0, sizeof si);
     si.si_signo = sig;
     si.si_code = SI_QUEUE;
-    si.si_pid = (pid_t)syscall(SYS_getpid);
-    si.si_uid = (uid_t)syscall(SYS_getuid);
+    /* Who sends it (only informative: the handler knows ours by the cookie), asked once. */
+    if (!w->sender_pid) {
+        w->sender_pid = (pid_t)syscall(SYS_getpid);
+        w->sender_uid = (uid_t)syscall(SYS_getuid);
+    }
+    si.si_pid = w->sender_pid;
+    si.si_uid = w->sender_uid;
     si.si_value.sival_ptr = (void *)(uintptr_t)r->sample_cookie;
     int saved = errno;
     long rc = syscall(SYS_rt_tgsigqueueinfo, (pid_t)r->pid, (pid_t)l->tid, sig, &si);
@@ -233,10 +252,13 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
      * stall 1.4 thresholds long has them all, its whole length covered), then less often
      * as it drags on; past the cap, the last slots are reused so a hang shows where it is now.
      * An iteration that ends short of the threshold throws its few samples away. */
-    if (ran >= v->sample_next_ns) {
+    if (ran >= v->sample_next_ns && paced(v, now_ns)) {
         uint32_t n = v->samples;
         uint32_t slot = n < LS_SAMPLES ? n : LS_SAMPLES / 2 + (n - LS_SAMPLES) % (LS_SAMPLES / 2);
-        if (request_sample(w, l, slot)) v->samples++;
+        if (request_sample(w, l, slot)) {
+            v->samples++;
+            v->sample_credit_ns -= LS_SAMPLE_COST_NS;
+        }
         uint64_t step = v->samples < LS_SAMPLES         ? r->threshold_ns / 8
                         : r->threshold_ns / 2 > ran / 4 ? r->threshold_ns / 2
                                                         : ran / 4;
@@ -245,12 +267,14 @@ static int watch_loop(struct ls_watch *w, struct ls_loop *l, uint64_t now, uint6
     if (ran < r->threshold_ns) return LS_NEWS_NONE;
     int news = LS_NEWS_NONE;
     if (v->ongoing_seq != seq) {
-        /* Newly past the threshold: reported as ongoing at once, then its
-         * length refreshed every LS_ONGOING_REFRESH_NS while it lasts. */
+        /* Newly past the threshold: news, written with the rest (at most once a
+         * second); still ongoing LS_ONGOING_REFRESH_NS later, urgent, and its length
+         * refreshed that often while it lasts. A storm of short stalls (10,000 of
+         * 1.2 ms at 1 ms) so rewrites the report once a second, not at each one. */
         v->ongoing_seq = seq;
         v->ongoing_told_ns = now_ns;
         v->hang_told = 0;
-        news = LS_NEWS_URGENT;
+        news = LS_NEWS_SOME;
     } else if (now_ns - v->ongoing_told_ns >= LS_ONGOING_REFRESH_NS) {
         v->ongoing_told_ns = now_ns;
         news = LS_NEWS_URGENT;

@@ -18,9 +18,11 @@
 #include "store.h"
 
 #define LS_HANG_FACTOR 10 /* a stall this many thresholds long is a hang: say so */
-/* An ongoing stall's length is refreshed this often: a host killed without a
- * word (SIGKILL) leaves a hang on disk at most this much (plus a tick and a
- * write) shorter than it was. */
+/* An ongoing stall's length is refreshed this often, from this long after it
+ * crossed the threshold: a host killed without a word (SIGKILL) leaves a hang on
+ * disk at most this much (plus a tick and a write) shorter than it was, and a
+ * stall killed sooner than this after crossing is on disk only if the
+ * once-a-second news wrote it (under run the record outlives the host). */
 #define LS_ONGOING_REFRESH_NS 150000000u
 
 /* The watcher's own view of one slot. */
@@ -32,6 +34,8 @@ struct ls_watch_loop {
     uint64_t ongoing_told_ns;
     uint64_t sample_next_ns; /* when the next sample of this iteration is due */
     uint32_t samples;        /* samples requested in this iteration */
+    /* Pacing across iterations (LS_SAMPLE_COST_NS): credit left, as of paced_ns. */
+    uint64_t sample_credit_ns, paced_ns;
     int hang_told;
     uint64_t alive_checked_ns;
     /* The call in progress named while the process could still be asked (a
@@ -45,7 +49,9 @@ struct ls_watch_loop {
 
 struct ls_watch {
     struct ls_record *rec;
-    pid_t pid; /* the watched process; 0 for this one */
+    pid_t pid;        /* the watched process; 0 for this one */
+    pid_t sender_pid; /* this process and its uid, for the sampling signal's siginfo */
+    uid_t sender_uid;
     /* Says one line (the hang announcement) where the user reads: the
      * host's stderr for the agent, the command's own for `run`. */
     void (*say)(void *ctx, const char *line);
@@ -62,8 +68,9 @@ void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(
  * an iteration since the last tick (a watcher dozes only after ticks that saw none of these). */
 enum { LS_WATCH_BUSY = 1, LS_WATCH_HOT = 2, LS_WATCH_STIRRED = 4 /* an iteration began */ };
 
-/* One tick at now (record ticks). Returns LS_NEWS_*: URGENT when a loop just
- * went past the threshold or its ongoing stall is due for a refresh. *busy
+/* One tick at now (record ticks). Returns LS_NEWS_*: SOME when a loop just went
+ * past the threshold or finished stalls were taken, URGENT when an ongoing stall
+ * is due for a refresh (LS_ONGOING_REFRESH_NS). *busy
  * gets the LS_WATCH_* flags of what the tick saw. */
 int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy);
 /* Closes what the watcher keeps open for the image (outside the host). */
