@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   build-essential cmake pkg-config git
-  libunwind-dev libjansson-dev libdw-dev libelf-dev   # agent stacks, report model, symbolization
+  libunwind-dev libjansson-dev libdw-dev libelf-dev   # libunwind: tests/unwind compares our walker with it; report model; symbolization
   libuv1-dev libcurl4-openssl-dev                     # labs
   libcriterion-dev                                    # tests
   python3 nodejs redis-server redis-tools             # real runtimes the tests observe
