@@ -1,7 +1,8 @@
 /* test-hostile-threads.c -- the agent creates keys, threads and handlers only on its own code
  * paths, and holds nothing across a fork: a host library that makes a thread and a key in its
  * constructor (before the agent's) keeps its key, and a multithreaded host that forks hundreds
- * of times while the watcher writes never leaves a child hung. */
+ * of times while the watcher writes never leaves a child hung; under run a single-threaded host
+ * stays single-threaded. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,27 @@ Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_
         }
         cr_assert_geq(children_with_a_stall, 150, "%s: %d children with their stall:%s",
                       bt_way_name[way], children_with_a_stall, ls_describe_stalls(r.report));
+        bt_free(&r);
+    }
+    free(target);
+}
+
+/* The watcher outside the host (README "How it works"): under run a single-threaded server
+ * stays single-threaded while it stalls and is sampled, and so keeps glibc's single-threaded
+ * fast paths; used directly, the agent's watcher is one thread more. */
+Test(threads, a_single_threaded_host_stays_single_threaded_under_run_and_gains_one_used_directly)
+{
+    char *target = ls_target("thread-count");
+    char *cmd[] = {target, NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        bt_run(&r, way, "20", cmd, NULL, 30);
+        cr_assert_eq(bt_status(&r), 0, "%s: %s%s", bt_way_name[way], r.proc.out, r.proc.err);
+        cr_assert_eq(ls_report_stall_count(r.report), 2, "%s: the loop's two stalls:%s",
+                     bt_way_name[way], ls_describe_stalls(r.report));
+        long long n = bt_number_after(r.proc.out, "threads: ");
+        cr_assert_eq(n, way == BT_RUN ? 1 : 2, "%s: the host has %lld threads after its stalls",
+                     bt_way_name[way], n);
         bt_free(&r);
     }
     free(target);
