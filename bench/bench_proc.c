@@ -25,12 +25,13 @@ static uint64_t schedstat_ns(const char *path)
     return ns;
 }
 
-uint64_t bench_cpu_ns(pid_t pid, pid_t tid)
+/* read(/proc/pid/task/tid/leaf) for one thread; tid 0: the sum over every thread of pid. */
+static uint64_t per_thread(pid_t pid, pid_t tid, const char *leaf, uint64_t (*read)(const char *))
 {
     char path[96];
     if (tid > 0) {
-        snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
-        return schedstat_ns(path);
+        snprintf(path, sizeof path, "/proc/%d/task/%d/%s", (int)pid, (int)tid, leaf);
+        return read(path);
     }
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
@@ -38,9 +39,22 @@ uint64_t bench_cpu_ns(pid_t pid, pid_t tid)
     uint64_t sum = 0;
     struct dirent *e;
     while ((e = readdir(d)))
-        if (e->d_name[0] != '.') sum += bench_cpu_ns(pid, (pid_t)atoi(e->d_name));
+        if (e->d_name[0] != '.') sum += per_thread(pid, (pid_t)atoi(e->d_name), leaf, read);
     closedir(d);
     return sum;
+}
+
+/* The same for the watcher: its thread, or every thread of run. */
+static uint64_t of_watcher(const struct bench_watcher *w, const char *leaf,
+                           uint64_t (*read)(const char *))
+{
+    if (w->kind == BENCH_WATCHER_NONE) return 0;
+    return per_thread(w->pid, w->kind == BENCH_WATCHER_THREAD ? w->tid : 0, leaf, read);
+}
+
+uint64_t bench_cpu_ns(pid_t pid, pid_t tid)
+{
+    return per_thread(pid, tid, "schedstat", schedstat_ns);
 }
 
 static int comm_is(const char *path, const char *want)
@@ -81,14 +95,7 @@ void bench_watcher_find(struct bench_watcher *w)
 
 uint64_t bench_watcher_cpu_ns(const struct bench_watcher *w)
 {
-    switch (w->kind) {
-    case BENCH_WATCHER_THREAD:
-        return bench_cpu_ns(w->pid, w->tid);
-    case BENCH_WATCHER_RUN:
-        return bench_cpu_ns(w->pid, 0);
-    default:
-        return 0;
-    }
+    return of_watcher(w, "schedstat", schedstat_ns);
 }
 
 static uint64_t switches_of(const char *path)
@@ -108,32 +115,12 @@ static uint64_t switches_of(const char *path)
 
 uint64_t bench_switches(pid_t pid, pid_t tid)
 {
-    char path[96];
-    if (tid > 0) {
-        snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
-        return switches_of(path);
-    }
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    if (!d) return 0;
-    uint64_t sum = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') sum += bench_switches(pid, (pid_t)atoi(e->d_name));
-    closedir(d);
-    return sum;
+    return per_thread(pid, tid, "status", switches_of);
 }
 
 uint64_t bench_watcher_switches(const struct bench_watcher *w)
 {
-    switch (w->kind) {
-    case BENCH_WATCHER_THREAD:
-        return bench_switches(w->pid, w->tid);
-    case BENCH_WATCHER_RUN:
-        return bench_switches(w->pid, 0);
-    default:
-        return 0;
-    }
+    return of_watcher(w, "status", switches_of);
 }
 
 const char *bench_watcher_name(const struct bench_watcher *w)
