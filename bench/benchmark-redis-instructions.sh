@@ -136,35 +136,4 @@ for r in $(seq "$repeat"); do
     done
 done
 
-# Paired differences of each repeat, in instructions per command and in percent of A.
-paired() { # paired MODE COLUMN: COLUMN 1 = instructions, 2 = percent
-    awk -v m="$1" -v c="$2" '{ x[$1, $2] = $3; n = $2 > n ? $2 : n }
-        END { for (r = 1; r <= n; r++) print (c == 1) ? x[m, r] - x["A", r] : (x[m, r] / x["A", r] - 1) * 100 }' "$results"
-}
-read -r a_med _ _ a_min a_max _ < <(awk '$1 == "A" { print $3 }' "$results" | bench_stats)
-echo
-printf '  A bare: median %.1f instructions per command (min %.1f, max %.1f)\n' "$a_med" "$a_min" "$a_max"
-declare -A pct_med
-for mode in B C; do
-    read -r d_med _ _ d_min d_max n < <(paired "$mode" 1 | bench_stats)
-    read -r p_med _ _ p_min p_max _ < <(paired "$mode" 2 | bench_stats)
-    pct_med[$mode]=$p_med
-    printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per command (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
-        "$mode" "${label[$mode]}" "$mode" "$d_med" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
-    read -r i_med _ _ i_min i_max _ < <(awk -v m="$mode" '$1 == m { print $3 }' "$results.agent" | bench_stats)
-    printf '    of which inside the agent (libloopstall.so'"'"'s own functions): median %.1f per command (%.2f%% of A), min %.1f, max %.1f\n' \
-        "$i_med" "$(awk -v i="$i_med" -v a="$a_med" 'BEGIN { print i / a * 100 }')" "$i_min" "$i_max"
-    bench_table "Redis GET/SET ($clients clients), instructions per command, ${label[$mode]} (callgrind)" \
-        "$(printf '%+.2f%% (%+.0f instr./cmd over %.0f)' "$p_med" "$d_med" "$a_med")" \
-        "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
-        "<= +1.0%" "$(bench_verdict "$p_med" 1.0)"
-done
-echo "overhead: preloaded $(printf '%+.2f' "${pct_med[B]}")%, under run $(printf '%+.2f' "${pct_med[C]}")% instructions per command (paired medians of $repeat)"
-bench_end
-if [[ -n "$json" ]]; then
-    jq -n --arg commit "$bench_commit_id" --arg load_start "$bench_load_start" --arg load_end "$(bench_load)" \
-        --argjson requests "$requests" --rawfile rounds "$results" \
-        '{benchmark: "redis-instructions", commit: $commit, load_start: $load_start, load_end: $load_end,
-          requests: $requests,
-          rounds: [$rounds | split("\n")[] | select(length > 0) | split(" ") | {mode: .[0], repeat: (.[1] | tonumber), per_command: (.[2] | tonumber)}]}' >"$json"
-fi
+bench_callgrind_summary command cmd "Redis GET/SET ($clients clients), instructions per command" 1.0 redis-instructions

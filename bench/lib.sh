@@ -134,6 +134,51 @@ bench_agent_ir() {
     END { printf "%d\n", s }' "$@"
 }
 
+# The paired differences of each repeat of a callgrind benchmark's "$results", one a line:
+# bench_callgrind_paired MODE COLUMN: COLUMN 1 = instructions, 2 = percent of A.
+bench_callgrind_paired() {
+    awk -v m="$1" -v c="$2" '{ x[$1, $2] = $3; n = $2 > n ? $2 : n }
+        END { for (r = 1; r <= n; r++) print (c == 1) ? x[m, r] - x["A", r] : (x[m, r] / x["A", r] - 1) * 100 }' "$results"
+}
+
+# The end of a callgrind benchmark (N/2N method): from "$results" (lines "MODE REPEAT PER_UNIT",
+# modes A bare, B preloaded, C under run; label[MODE] names them) and "$results.agent" (the part
+# inside the agent, the same lines), the paired medians and spread, one table line per way, the
+# footer, and with $json set, the rounds as JSON.
+# bench_callgrind_summary UNIT SHORT WHAT LIMIT NAME: UNIT "request", SHORT "req" (the table's
+# abbreviation), WHAT the table line's start, LIMIT the target in percent, NAME the benchmark's.
+bench_callgrind_summary() {
+    local unit=$1 short=$2 what=$3 limit=$4 name=$5
+    local a_med a_min a_max d_med d_min d_max p_med p_min p_max i_med i_min i_max n mode
+    read -r a_med _ _ a_min a_max _ < <(awk '$1 == "A" { print $3 }' "$results" | bench_stats)
+    echo
+    printf '  A bare: median %.1f instructions per %s (min %.1f, max %.1f)\n' "$a_med" "$unit" "$a_min" "$a_max"
+    declare -A pct_med
+    for mode in B C; do
+        read -r d_med _ _ d_min d_max n < <(bench_callgrind_paired "$mode" 1 | bench_stats)
+        read -r p_med _ _ p_min p_max _ < <(bench_callgrind_paired "$mode" 2 | bench_stats)
+        pct_med[$mode]=$p_med
+        printf '  %s %-10s paired %s_r - A_r: median %+.1f instructions per %s (%+.2f%%), min %+.1f (%+.2f%%), max %+.1f (%+.2f%%), %d pairs\n' \
+            "$mode" "${label[$mode]}" "$mode" "$d_med" "$unit" "$p_med" "$d_min" "$p_min" "$d_max" "$p_max" "$n"
+        read -r i_med _ _ i_min i_max _ < <(awk -v m="$mode" '$1 == m { print $3 }' "$results.agent" | bench_stats)
+        printf '    of which inside the agent (libloopstall.so'"'"'s own functions): median %.1f per %s (%.2f%% of A), min %.1f, max %.1f\n' \
+            "$i_med" "$unit" "$(awk -v i="$i_med" -v a="$a_med" 'BEGIN { print i / a * 100 }')" "$i_min" "$i_max"
+        bench_table "$what, ${label[$mode]} (callgrind)" \
+            "$(printf '%+.2f%% (%+.0f instr./%s over %.0f)' "$p_med" "$d_med" "$short" "$a_med")" \
+            "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
+            "<= +$limit%" "$(bench_verdict "$p_med" "$limit")"
+    done
+    echo "overhead: preloaded $(printf '%+.2f' "${pct_med[B]}")%, under run $(printf '%+.2f' "${pct_med[C]}")% instructions per $unit (paired medians of $repeat)"
+    bench_end
+    if [[ -n "$json" ]]; then
+        jq -n --arg commit "$bench_commit_id" --arg load_start "$bench_load_start" --arg load_end "$(bench_load)" \
+            --arg name "$name" --arg key "per_$unit" --argjson requests "$requests" --rawfile rounds "$results" \
+            '{benchmark: $name, commit: $commit, load_start: $load_start, load_end: $load_end,
+              requests: $requests,
+              rounds: [$rounds | split("\n")[] | select(length > 0) | split(" ") | {mode: .[0], repeat: (.[1] | tonumber), ($key): (.[2] | tonumber)}]}' >"$json"
+    fi
+}
+
 # The children of a process (run's command, for one).
 bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true; }
 
