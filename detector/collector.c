@@ -373,12 +373,10 @@ static void tick(struct ls_collector *c)
     c->next_tick_ns = next ? ls_mono_ns() + next : 0;
 }
 
-/* After QUIET_TICKS ticks that saw every loop waiting, the collector dozes (doze.h) until a loop
- * begins an iteration, something else arrives, or DOZE_MS pass. Says whether it dozes: each
- * record is told first, then looked at again, so a loop that began an iteration in between is
+/* After LS_DOZE_QUIET_TICKS ticks that saw every loop waiting, the collector dozes (doze.h) until
+ * a loop begins an iteration, something else arrives, or LS_DOZE_NS pass. Says whether it dozes:
+ * each record is told first, then looked at again, so a loop that began an iteration in between is
  * either seen here or wakes the doze. */
-#define QUIET_TICKS 2
-#define DOZE_MS     1000
 static int doze(struct ls_collector *c)
 {
     _Atomic uint32_t *words[LS_DOZE_WORDS];
@@ -426,8 +424,8 @@ int ls_collector_wait(struct ls_collector *c)
 {
     struct epoll_event ev[64];
     int timeout = timeout_ms(c);
-    if (timeout && c->next_tick_ns && c->doze && c->quiet >= QUIET_TICKS && doze(c))
-        timeout = DOZE_MS;
+    if (timeout && c->next_tick_ns && c->doze && c->quiet >= LS_DOZE_QUIET_TICKS && doze(c))
+        timeout = (int)(LS_DOZE_NS / 1000000);
     int n = epoll_wait(c->epfd, ev, 64, timeout);
     if (ls_doze_active(c->doze)) {
         /* Whatever ended the doze, the records are looked at now (and may be unmapped). */

@@ -22,8 +22,6 @@
 #define NEWS_INTERVAL_NS   1000000000ULL /* finished stalls are written at most once a second */
 #define URGENT_INTERVAL_NS 150000000ULL  /* an ongoing stall as often as it is refreshed */
 #define FINAL_WAIT_NS      500000000ULL  /* how long exit waits for a write in progress */
-#define DOZE_NS            1000000000ULL /* a dozing watcher still looks once a second */
-#define QUIET_TICKS        2             /* ticks that saw every loop waiting, before a doze */
 
 static struct ls_watch self;
 static _Atomic int running;
@@ -100,17 +98,18 @@ static void tick_and_maybe_write(int *pending, int *busy)
     *pending = LS_NEWS_NONE;
 }
 
-/* Sleeps until a loop begins an iteration (ls_watchdog_wake) or DOZE_NS pass. Saying so first
+/* Sleeps until a loop begins an iteration (ls_watchdog_wake) or LS_DOZE_NS pass. Saying so first
  * and then looking again closes the race with a loop that began one in between: it either sees
  * watcher_asleep set and wakes us, or we see its iteration here. (A loop's store still in its
  * CPU's store buffer for the few ns around our look is the one case left: then we look again
- * after DOZE_NS.) */
+ * after LS_DOZE_NS.) */
 static void doze(void)
 {
     _Atomic uint32_t *asleep = &ls_proc.rec->watcher_asleep;
     atomic_store(asleep, 1);
     if (ls_watch_all_waiting(&self)) {
-        struct timespec ts = {(time_t)(DOZE_NS / 1000000000ULL), (long)(DOZE_NS % 1000000000ULL)};
+        struct timespec ts = {(time_t)(LS_DOZE_NS / 1000000000ULL),
+                              (long)(LS_DOZE_NS % 1000000000ULL)};
         /* Not FUTEX_PRIVATE: the record may be shared memory. */
         syscall(SYS_futex, asleep, FUTEX_WAIT, 1, &ts, NULL, 0);
     }
@@ -132,7 +131,7 @@ static void *watchdog_main(void *arg)
     ls_tls.guard = 1; /* everything this thread calls passes through the wrappers */
     int pending = 0, busy = 1, quiet = 0;
     for (;;) {
-        if (quiet >= QUIET_TICKS && pending == LS_NEWS_NONE)
+        if (quiet >= LS_DOZE_QUIET_TICKS && pending == LS_NEWS_NONE)
             doze();
         else
             sleep_ns(ls_watch_interval_ns(ls_proc.rec, busy));

@@ -79,6 +79,10 @@ void ls_watch_release(struct ls_watch *w);
  * the images watched together) at this threshold; for one record. */
 uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy);
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
+/* Both watchers (the agent's thread, run's collector) doze after LS_DOZE_QUIET_TICKS ticks in a
+ * row that saw no LS_WATCH_* flag, and still look every LS_DOZE_NS while they doze. */
+#define LS_DOZE_QUIET_TICKS 2
+#define LS_DOZE_NS          1000000000ULL
 /* 1 when every loop is waiting and none began an iteration since the last tick: what a watcher
  * checks again after saying it dozes (record->watcher_asleep), before it sleeps. */
 int ls_watch_all_waiting(const struct ls_watch *w);
