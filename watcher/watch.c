@@ -33,8 +33,9 @@ void ls_watch_release(struct ls_watch *w)
     }
 }
 
-uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy)
+uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy)
 {
+    uint64_t threshold_ns = r->threshold_ns;
     /* An eighth of a threshold while some iteration has run a quarter of one
      * (the sampler's first steps), half a threshold while some loop is in an
      * iteration, a whole one when every loop waits. Each wake-up costs CPU, so
@@ -45,11 +46,6 @@ uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy)
     if (t < 500000) t = 500000;
     if (t > 50000000) t = 50000000;
     return t;
-}
-
-uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy)
-{
-    return ls_watch_step_ns(r->threshold_ns, busy);
 }
 
 /* Takes the CPU snapshot for an iteration the first time the watcher sees it

@@ -75,9 +75,8 @@ enum { LS_WATCH_BUSY = 1, LS_WATCH_HOT = 2, LS_WATCH_STIRRED = 4 /* an iteration
 int ls_watch_tick(struct ls_watch *w, uint64_t now, int *busy);
 /* Closes what the watcher keeps open for the image (outside the host). */
 void ls_watch_release(struct ls_watch *w);
-/* How long to sleep before the next tick, after one that saw busy (LS_WATCH_* flags, of all
- * the images watched together) at this threshold; for one record. */
-uint64_t ls_watch_step_ns(uint64_t threshold_ns, int busy);
+/* How long to sleep before the next tick of record r, after one that saw busy (LS_WATCH_*
+ * flags) at r's threshold. */
 uint64_t ls_watch_interval_ns(const struct ls_record *r, int busy);
 /* Both watchers (the agent's thread, run's collector) doze after LS_DOZE_QUIET_TICKS ticks in a
  * row that saw no LS_WATCH_* flag, and still look every LS_DOZE_NS while they doze. */
