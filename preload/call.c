@@ -97,3 +97,19 @@ void ls_call_end_rest(struct ls_call *c, uint64_t dt)
     t->guard = 0;
     errno = saved;
 }
+
+/* ls_fast_end's way out for a call that was long (or seen in strict mode): the same as the
+ * general path's, from the values the fast path kept in registers. */
+void ls_call_end_long(struct ls_loop *l, int fn, int tkind, uint64_t target, uint64_t start,
+                      uint64_t dt)
+{
+    struct ls_call c = {.loop = l,
+                        .fn = fn,
+                        .rule = -1,
+                        .tkind = tkind,
+                        .target = target,
+                        .start = start,
+                        .injected_ns = 0,
+                        .hits = 0};
+    ls_call_end_rest(&c, dt);
+}

@@ -43,12 +43,15 @@ void ls_fd_learn(int fd);
 /* Forgets what is known of fd (out of line: two locked instructions). */
 void ls_fd_forget_known(int fd);
 
-/* Forgets what is known of fd; a load when nothing is (a file, a descriptor never used on a
- * loop thread), which is what most closes find. */
+/* Forgets what is known of fd; a load and a bit test when nothing is (a file, a descriptor
+ * never used on a loop thread), which is what most closes find. Only the known bit is tested:
+ * ls_fd_learn sets it after the non-blocking one and ls_fd_forget_known clears it last, so a
+ * descriptor marked non-blocking is always known except inside a learn racing a close of the
+ * same descriptor on another thread, which is a race whatever the order (the learn's fstat may
+ * see either file). */
 static inline void ls_fd_forget(int fd)
 {
-    if ((unsigned)fd < LS_FD_MAX && (ls_fd_bit(ls_fd_known, fd) | ls_fd_bit(ls_fd_nonblock, fd)))
-        ls_fd_forget_known(fd);
+    if ((unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_known, fd)) ls_fd_forget_known(fd);
 }
 /* Forgets every descriptor from lo to hi (close_range). */
 void ls_fd_forget_range(unsigned lo, unsigned hi);

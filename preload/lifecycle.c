@@ -251,7 +251,7 @@ LS_COLD static void set_up(void)
      * word; others note theirs when they turn out to have something to say. */
     if (ls_proc.pid == ls_cfg.root_pid) ls_note_identity_at_load(r, load_argc, load_argv);
     ls_modules_find_self();
-    ls_sampler_set_adopt_hook(ls_image_worth_keeping);
+    ls_proc.on_adopt = ls_image_worth_keeping;
     /* A rule can fire in a process that never runs a loop, and its count is worth a report
      * even if the host then dies of a signal (of its own, or of the fault injected). */
     if (ls_cfg.inject_set && ls_inject_on) ls_image_worth_keeping();

@@ -15,12 +15,6 @@
 static _Atomic int installed;    /* 0: not tried, 1: installed, -1: none free */
 static int installed_sig;        /* the signal the handler is on */
 static _Atomic int host_claimed; /* the host took the signal: sampling is off for good */
-static void (*adopt_hook)(void); /* set once at load (lifecycle.c) */
-
-void ls_sampler_set_adopt_hook(void (*hook)(void))
-{
-    adopt_hook = hook;
-}
 
 /* The record's cookie: a value the host cannot guess by accident. */
 static uint64_t new_cookie(void)
@@ -63,7 +57,7 @@ int ls_sampler_signal(void)
 void ls_sampler_adopt(struct ls_loop *l)
 {
     if (atomic_load_explicit(&installed, memory_order_acquire) == 0) install();
-    if (adopt_hook) adopt_hook();
+    if (ls_proc.on_adopt) ls_proc.on_adopt();
     int sig = ls_sampler_signal();
     sigset_t cur;
     if (sig && pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)

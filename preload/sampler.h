@@ -15,13 +15,8 @@
 #include "record.h"
 
 /* A thread became a loop: install the handler if nobody has yet, note
- * whether this thread blocks the signal and where its stack is, and call the
- * adopt hook. */
+ * whether this thread blocks the signal and where its stack is, and call ls_proc.on_adopt. */
 void ls_sampler_adopt(struct ls_loop *l);
-/* What else comes with a loop (lifecycle.c's ls_image_worth_keeping: the fatal-signal
- * handlers, the module table under run), set at load. A hook, because lifecycle.c knows this
- * stage and not the other way round. */
-void ls_sampler_set_adopt_hook(void (*hook)(void));
 /* The signal sampling uses now, or 0. */
 int ls_sampler_signal(void);
 /* The host installs a disposition of its own for sig: if it is ours,

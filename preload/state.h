@@ -46,10 +46,19 @@ struct ls_proc {
     struct ls_record *rec; /* never NULL once the agent is set up (off without it) */
     pid_t pid;
     int use_tsc;               /* copied from the record, for the inline clock */
+    int fast_calls;            /* 1: timed calls may take call.h's fast path (the TSC is the
+                                * clock and no injection rule is active); 0 before set-up */
     uint64_t threshold_ticks;  /* iterations at least this long are stalls */
     uint64_t record_min_ticks; /* calls at least this long are kept with stack and target */
+    uint64_t end_min_ticks;    /* ... and go out of line when they end: record_min_ticks, or 0
+                                * when every call does (strict mode, injection rules active) */
     int watched_outside;       /* a collector (`loopstall run`) watches the record */
     uint64_t self_lo, self_hi; /* the agent's own text: its frames are not the culprit's */
+    /* What else comes with a loop, called by the sampler at each adoption (lifecycle.c's
+     * ls_image_worth_keeping: the fatal-signal handlers, the module table under run). A hook,
+     * because lifecycle.c knows the sampler and not the other way round; kept here, in the
+     * page every process writes at load, not in the sampler's (one page fault less). */
+    void (*on_adopt)(void);
 };
 extern struct ls_proc ls_proc;
 

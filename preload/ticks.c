@@ -8,6 +8,7 @@
 #include "ticks.h"
 
 #include "config.h"
+#include "inject.h"
 
 #define LS_FIRST_CALIBRATION_NS 20000 /* +-25 ns of pair jitter: 0.1% */
 
@@ -25,6 +26,12 @@ void ls_ticks_thresholds(void)
     uint64_t min_ns = ls_cfg.threshold_ns / 10;
     if (min_ns < 200000) min_ns = 200000;
     ls_proc.record_min_ticks = ls_rec_from_ns(ls_proc.rec, min_ns);
+    /* One comparison on every call's way out decides whether it goes out of line: strict mode
+     * notes every call, and a rule's delay counts even on a short call (call.c). */
+    /* ls_cfg.inject_set first: without rules, inject.c's page is never touched at load. */
+    int rules = ls_cfg.inject_set && ls_inject_on;
+    ls_proc.end_min_ticks = ls_cfg.strict || rules ? 0 : ls_proc.record_min_ticks;
+    ls_proc.fast_calls = ls_proc.use_tsc && !rules;
 }
 
 void ls_ticks_ensure_calibrated(void)

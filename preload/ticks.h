@@ -21,6 +21,17 @@ static inline uint64_t ls_ticks(void)
     return ls_mono_ns();
 }
 
+/* The clock of call.h's fast path, taken only where ls_proc.fast_calls says the TSC is the
+ * clock: no test of its own. */
+static inline uint64_t ls_tsc(void)
+{
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return ls_mono_ns(); /* not reached: fast_calls needs the TSC */
+#endif
+}
+
 /* Nanoseconds per tick in 32.32 fixed point, from the record's rate each time the thresholds
  * are recomputed: a multiply and a shift where the record's double would cost two conversions. */
 extern _Atomic uint64_t ls_ns_per_tick_q32;

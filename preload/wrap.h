@@ -24,9 +24,25 @@
     }
 
 /* A timed call (inside an iteration, or under injection) of a function that
- * fails with -1 and errno: sets ls_r to its result; the caller returns it. */
+ * fails with -1 and errno: sets ls_r to its result; the caller returns it. The
+ * fast path first (call.h), then the general one. */
+/* The fast path alone, in loop l (from ls_fast_loop): for a wrapper that keeps its general
+ * path out of line, so that the fast one saves few registers. Sets ls_r. */
+#define LS_FAST_TIMED(l, name, tkind, target, call)                                                \
+    do {                                                                                           \
+        uint64_t ls_t = (uint64_t)(uintptr_t)(target);                                             \
+        uint64_t ls_s = ls_fast_begin(l, LS_FN_##name, tkind, ls_t);                               \
+        ls_r = call;                                                                               \
+        ls_fast_end(l, LS_FN_##name, tkind, ls_t, ls_s);                                           \
+    } while (0)
+
 #define LS_TIMED(name, tkind, target, call)                                                        \
     do {                                                                                           \
+        struct ls_loop *ls_l = ls_fast_loop();                                                     \
+        if (LS_LIKELY(ls_l != NULL)) {                                                             \
+            LS_FAST_TIMED(ls_l, name, tkind, target, call);                                        \
+            break;                                                                                 \
+        }                                                                                          \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \

@@ -45,6 +45,27 @@
 #define LS_FD_SKIPPABLE(fam, tkind)                                                                \
     ((LS_FAM_##fam == LS_FAM_IO || LS_FAM_##fam == LS_FAM_NET) && (tkind) == LS_T_FD)
 
+/* sendfile also reads a file: with its socket non-blocking it still waits for the disk
+ * (the page cache misses; no flag makes that part non-blocking), so it passes untimed only when
+ * its input never blocks either, and when it is timed because of the input, the input is the
+ * target it is named by. The input is the second argument; LS_SECOND takes it from any
+ * argument list (0 when there is none), used only where LS_READS_SECOND_FD is 1. */
+#define LS_READS_SECOND_FD(name)                                                                   \
+    (LS_FN_##name == LS_FN_sendfile || LS_FN_##name == LS_FN_sendfile64)
+#define LS_SECOND_(a, b, ...) b
+#define LS_SECOND(...)        LS_SECOND_(__VA_ARGS__, 0, 0)
+#define LS_NEVER_BLOCKS(name, texpr, args)                                                         \
+    (ls_fd_never_blocks((int)(intptr_t)(texpr)) &&                                                 \
+     (!LS_READS_SECOND_FD(name) || ls_fd_never_blocks((int)(intptr_t)(LS_SECOND args))))
+#define LS_TARGET(name, texpr, args)                                                               \
+    (LS_READS_SECOND_FD(name) && ls_fd_never_blocks((int)(intptr_t)(texpr))                        \
+         ? (uint64_t)(uintptr_t)(LS_SECOND args)                                                   \
+         : (uint64_t)(uintptr_t)(texpr))
+
+/* A parameter or argument list without its parentheses (LS_UNPAREN params), to put more in
+ * front of it. */
+#define LS_UNPAREN(...) __VA_ARGS__
+
 /* short=: cap the byte count the real call sees. */
 #define LS_SHORT_NOCOUNT
 #define LS_SHORT_n                                                                                 \
@@ -63,7 +84,7 @@
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(texpr), &ls_err,       \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, LS_TARGET(name, texpr, args), &ls_err,       \
                           &ls_sb))                                                                 \
             return fail##_RET(ret, ls_err);                                                        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
@@ -79,6 +100,25 @@
             ls_fd_learn((int)(intptr_t)(texpr));                                                   \
         return ls_r;                                                                               \
     }                                                                                              \
+    /* A loop thread's call that may block: timed on the fast path when it can be (call.h). Out    \
+     * of line, so that the exported wrapper's pass-through paths save no registers. */            \
+    static __attribute__((noinline))                                                               \
+    ret ls_fast_##name(ls_real_##name##_t ls_f, uint64_t ls_t, LS_UNPAREN params)                  \
+    {                                                                                              \
+        struct ls_loop *ls_l = ls_fast_loop();                                                     \
+        if (LS_UNLIKELY(ls_l == NULL)) return ls_slow_##name args;                                 \
+        uint32_t ls_hits = ls_tls.sample_hits;                                                     \
+        uint64_t ls_s = ls_fast_begin(ls_l, LS_FN_##name, tkind, ls_t);                            \
+        ret ls_r = ls_f args;                                                                      \
+        ls_fast_end(ls_l, LS_FN_##name, tkind, ls_t, ls_s);                                        \
+        /* Interrupted by our own signal: again, through the general path. */                      \
+        if (LS_RETRIES_EINTR(fam, name) && LS_UNLIKELY(fail##_EINTR(ls_r)) &&                      \
+            ls_tls.sample_hits != ls_hits)                                                         \
+            return ls_slow_##name args;                                                            \
+        if (LS_FD_SKIPPABLE(fam, tkind) && ls_fd_unknown((int)(intptr_t)(texpr)))                  \
+            ls_fd_learn((int)(intptr_t)(texpr));                                                   \
+        return ls_r;                                                                               \
+    }                                                                                              \
     LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
     LS_EXPORT ret ls_wrap_##name params                                                            \
     {                                                                                              \
@@ -87,8 +127,9 @@
             (ls_real_##name##_t)__atomic_load_n(&ls_real_table[LS_FN_##name], __ATOMIC_RELAXED);   \
         if (LS_LIKELY(ls_f != NULL && !ls_inject_on)) {                                            \
             if (LS_LIKELY(!ls_tls.loop)) return ls_f args;                                         \
-            if (LS_FD_SKIPPABLE(fam, tkind) && ls_fd_never_blocks((int)(intptr_t)(texpr)))         \
+            if (LS_FD_SKIPPABLE(fam, tkind) && LS_NEVER_BLOCKS(name, texpr, args))                 \
                 return ls_f args;                                                                  \
+            return ls_fast_##name(ls_f, LS_TARGET(name, texpr, args), LS_UNPAREN args);            \
         }                                                                                          \
         return ls_slow_##name args;                                                                \
     }

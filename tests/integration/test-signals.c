@@ -90,3 +90,24 @@ Test(signals, a_non_blocking_socket_read_on_the_loop_is_learned_once_and_then_pa
     free(log);
     ls_tmpdir_cleanup(dir);
 }
+
+/* sendfile to a non-blocking socket still reads its file, and that read waits for the disk
+ * when the page cache misses (what nginx's aio threads are for): it is timed, never passed
+ * through because its socket is known never to block. */
+Test(signals, a_sendfile_from_a_file_to_a_non_blocking_socket_is_timed_as_a_call_of_the_loop)
+{
+    char *target = ls_target("nonblock-reads");
+    char *cmd[] = {target, "sendfile", NULL};
+    struct ls_proc_result r;
+    json_t *report = ls_loopstall_run("20", NULL, cmd, &r);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(ls_report_stall_count(report), 1, "the iteration that sent the file:%s",
+                 ls_describe_stalls(report));
+    json_t *s = ls_report_stall(report, 0);
+    cr_assert_geq(
+        ls_json_u64(s, "call_count"), 20,
+        "its 20 sendfiles are calls it made (the peer's reads pass through once learned)");
+    json_decref(report);
+    ls_proc_result_free(&r);
+    free(target);
+}
