@@ -188,7 +188,10 @@ struct trusted_object {
 };
 static struct trusted_object trusted_obj[LS_TRUSTED_MAX]; /* sorted by hdr */
 static atomic_int trusted_n;
-static int startup_count; /* objects loaded when this library was: the host's startup set */
+/* Objects loaded when this library was: the host's startup set. Initialized, so that it lives
+ * in .data, in the page the loader writes at load anyway, not in a page of .bss of its own that
+ * every process would fault in for one store. */
+static int startup_count = -1;
 
 /* Counting, when the agent (or a test that links this file) is loaded, before the host's main:
  * a walk of the loader's list, no lock, nothing written but the count. The table itself is
