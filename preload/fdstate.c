@@ -46,12 +46,10 @@ void ls_fd_forget_range(unsigned lo, unsigned hi)
     if (lo >= LS_FD_MAX) return;
     if (hi >= LS_FD_MAX) hi = LS_FD_MAX - 1;
     for (unsigned w = lo >> 6; w <= hi >> 6; w++) {
-        uint64_t keep = 0;
-        for (unsigned b = 0; b < 64; b++) {
-            unsigned fd = w * 64 + b;
-            if (fd < lo || fd > hi) keep |= 1ULL << b;
-        }
-        atomic_fetch_and_explicit(&ls_fd_nonblock[w], keep, memory_order_relaxed);
-        atomic_fetch_and_explicit(&ls_fd_known[w], keep, memory_order_relaxed);
+        /* The bits of lo..hi in this word, cleared; a close is a range of one. */
+        unsigned from = w == lo >> 6 ? lo & 63 : 0, to = w == hi >> 6 ? hi & 63 : 63;
+        uint64_t range = (to == 63 ? ~0ULL : (1ULL << (to + 1)) - 1) & ~((1ULL << from) - 1);
+        atomic_fetch_and_explicit(&ls_fd_nonblock[w], ~range, memory_order_relaxed);
+        atomic_fetch_and_explicit(&ls_fd_known[w], ~range, memory_order_relaxed);
     }
 }

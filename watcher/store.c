@@ -74,15 +74,25 @@ void ls_store_add(struct ls_store *st, const struct ls_stall_rec *s)
     }
     if (st->nkept < LS_KEEP) {
         st->kept[st->nkept++] = *s;
+        st->min_known = 0;
         return;
     }
-    /* Full: the shortest kept stall makes room for a longer one, and is folded. */
-    uint32_t min = 0;
-    for (uint32_t i = 1; i < st->nkept; i++)
-        if (st->kept[i].wall_ns < st->kept[min].wall_ns) min = i;
+    /* Full: the shortest kept stall makes room for a longer one, and is folded. Which one is
+     * shortest is looked for again only when it was replaced: in a storm of alike stalls few
+     * beat the shortest of the longest kept, and a scan touches every kept record (12 KiB each;
+     * it was 6% of the direct watcher's CPU in a storm of 10,000). */
+    if (!st->min_known) {
+        uint32_t min = 0;
+        for (uint32_t i = 1; i < st->nkept; i++)
+            if (st->kept[i].wall_ns < st->kept[min].wall_ns) min = i;
+        st->min_kept = min;
+        st->min_known = 1;
+    }
+    uint32_t min = st->min_kept;
     if (st->kept[min].wall_ns < s->wall_ns) {
         fold(st, &st->kept[min]);
         st->kept[min] = *s;
+        st->min_known = 0;
     } else {
         fold(st, s);
     }
@@ -104,6 +114,7 @@ void ls_store_add_gone(struct ls_store *st, const struct ls_loop_summary *sum)
 void ls_store_reset(struct ls_store *st)
 {
     st->nkept = st->nfolded = st->ngone = 0;
+    st->min_known = 0;
     st->lost = st->folded_count = st->gone_lost = 0;
 }
 

@@ -43,6 +43,8 @@ struct ls_store {
     void *(*alloc)(size_t); /* zeroed memory: mmap in the agent, calloc in the command */
     struct ls_stall_rec *kept;
     uint32_t nkept;
+    uint32_t min_kept; /* the shortest kept stall, when min_known (ls_store_add's cache) */
+    uint32_t min_known;
     struct ls_folded *folded;
     uint32_t nfolded;
     uint64_t lost; /* stalls not even folded (every aggregate taken) */

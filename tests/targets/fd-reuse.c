@@ -1,12 +1,14 @@
 /* fd-reuse.c -- descriptors that change under the agent: a non-blocking socket is learned as
  * "never blocks", then its number comes back blocking (close and reuse, dup2 over it, fcntl
- * F_SETFL). Each time, a read on it blocks 60 ms inside a loop iteration and must be named. */
+ * F_SETFL, closed with syscall(SYS_close) as libuv does, or with close_range over it and its
+ * neighbours). Each time, a read on it blocks 60 ms inside a loop iteration and must be named. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int late_fd;
@@ -63,6 +65,24 @@ int main(void)
     learn_nonblocking(ep, sv); /* 3: made blocking with fcntl */
     fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) & ~O_NONBLOCK);
     iteration_blocking_on(ep, sv[0], sv[1]);
+
+    learn_nonblocking(ep, sv); /* 4: closed with the raw system call, the number reused */
+    num = sv[0];
+    syscall(SYS_close, sv[0]);
+    close(sv[1]);
+    if (pipe(p) != 0 || (p[0] != num && dup2(p[0], num) < 0)) abort();
+    iteration_blocking_on(ep, num, p[1]);
+
+    learn_nonblocking(ep, sv); /* 5: closed by close_range with the descriptors around it */
+    num = sv[0];
+    unsigned last = (unsigned)num;
+    if (sv[1] == num + 1)
+        last++; /* its peer, next to it */
+    else
+        close(sv[1]);
+    if (syscall(SYS_close_range, (unsigned)num, last, 0) != 0) abort();
+    if (pipe(p) != 0 || (p[0] != num && dup2(p[0], num) < 0)) abort();
+    iteration_blocking_on(ep, num, p[1]);
 
     struct epoll_event ev;
     epoll_wait(ep, &ev, 1, 0);
