@@ -42,20 +42,34 @@ static inline int injecting(int fn)
         return r;                                                                                  \
     } while (0)
 
-LS_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+/* The rest of pthread_mutex_lock, out of line: a held lock, or a rule active. */
+static __attribute__((noinline)) int mutex_lock_general(pthread_mutex_t *m)
 {
     ls_real_pthread_mutex_lock_t f = real(pthread_mutex_lock);
     if (LS_UNLIKELY(!f)) return ENOSYS;
     if (LS_LIKELY(!worth_timing())) return f(m);
-    /* A mutex free at this instant is taken without waiting: glibc's lock word (its ABI, the
-     * first int of every mutex kind) is 0. Reading it costs one load where trying the mutex
-     * first cost a second locked call; a thread that takes it between the load and the lock
-     * makes one wait go untimed, and a held word (another thread's, or this thread's own
-     * recursive or error-checking mutex) is simply timed, however short. */
     if (!injecting(LS_FN_pthread_mutex_lock) &&
         __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0)
         return f(m);
     TIMED_RETERR(pthread_mutex_lock, f(m));
+}
+
+/* A mutex free at this instant is taken without waiting, on any thread: glibc's lock word (its
+ * ABI, the first int of every mutex kind) is 0. That is tested first, before which thread this
+ * is: an interpreter locks its global lock's mutex around every system call it lets other
+ * threads run through (Python: twice each), so this path is most of the agent's cost on a
+ * Python server (bench/benchmark-http-instructions.sh). Reading the word costs one load where
+ * trying the mutex first cost a second locked call; a thread that takes it between the load and
+ * the lock makes one wait go untimed, and a held word (another thread's, or this thread's own
+ * recursive or error-checking mutex) is timed on a loop thread, however short. */
+LS_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    ls_real_pthread_mutex_lock_t f = (ls_real_pthread_mutex_lock_t)__atomic_load_n(
+        &ls_real_table[LS_FN_pthread_mutex_lock], __ATOMIC_RELAXED);
+    if (LS_LIKELY(f != NULL && !ls_inject_on) &&
+        __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0)
+        return f(m);
+    return mutex_lock_general(m);
 }
 
 LS_EXPORT int pthread_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m)
