@@ -11,8 +11,9 @@
 #
 # Usage: bench/run-all.sh [--build DIR] [--out DIR] [--quick] [--only NAME...]
 #   --quick     smaller counts (a check that everything runs, not figures to publish)
-#   --only      run only these (rss, redis-instructions, nginx-instructions, startup, wrapper-cost,
-#               idle, storm, redis-cpu, python-cpu, node-cpu)
+#   --only      run only these (rss, redis-instructions, nginx-instructions, python-instructions,
+#               node-instructions, startup, wrapper-cost, idle, storm, redis-cpu, python-cpu,
+#               node-cpu)
 set -uo pipefail
 bench_name=run-all
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -41,6 +42,8 @@ benches=(
     "rss|$b/benchmark-rss.sh --repeat 3|$b/benchmark-rss.sh --repeat 1"
     "redis-instructions|$b/benchmark-redis-instructions.sh --requests 10000 --repeat 5|$b/benchmark-redis-instructions.sh --requests 2000 --repeat 1"
     "nginx-instructions|$b/benchmark-nginx-instructions.sh --requests 5000 --repeat 5|$b/benchmark-nginx-instructions.sh --requests 1000 --repeat 1"
+    "python-instructions|$b/benchmark-http-instructions.sh --server python --requests 2000 --repeat 3|$b/benchmark-http-instructions.sh --server python --requests 300 --repeat 1"
+    "node-instructions|$b/benchmark-http-instructions.sh --server node --requests 1000 --repeat 3|$b/benchmark-http-instructions.sh --server node --requests 100 --repeat 1"
     "startup|$b/benchmark-startup.sh --runs 300|$b/benchmark-startup.sh --runs 30"
     "wrapper-cost|$b/benchmark-wrapper-cost.sh --runs 5 -n 5e6|$b/benchmark-wrapper-cost.sh --runs 2 -n 1e6"
     "idle|$b/benchmark-idle.sh --seconds 10|$b/benchmark-idle.sh --seconds 2"
