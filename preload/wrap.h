@@ -2,8 +2,10 @@
  * steps).
  *
  * A hand-written wrapper computes only what differs (an argument, a role, a
- * remaining time) and then ends in LS_TIMED_CALL: injection, timing, errno
- * and the re-entrancy guard in one place (call.h).
+ * remaining time) and then ends in LS_TIMED_CALL or LS_TIMED: injection,
+ * timing, errno and the re-entrancy guard in one place (call.h). A wrapper on
+ * a busy server's path (open, close) calls LS_FAST_TIMED itself and keeps its
+ * general path, with LS_TIMED, in a function of its own.
  */
 #ifndef LS_WRAP_H
 #define LS_WRAP_H
@@ -23,9 +25,6 @@
         return -1;                                                                                 \
     }
 
-/* A timed call (inside an iteration, or under injection) of a function that
- * fails with -1 and errno: sets ls_r to its result; the caller returns it. The
- * fast path first (call.h), then the general one. */
 /* The fast path alone, in loop l (from ls_fast_loop): for a wrapper that keeps its general
  * path out of line, so that the fast one saves few registers. Sets ls_r. */
 #define LS_FAST_TIMED(l, name, tkind, target, call)                                                \
@@ -36,6 +35,9 @@
         ls_fast_end(l, LS_FN_##name, tkind, ls_t, ls_s);                                           \
     } while (0)
 
+/* A timed call (inside an iteration, or under injection) of a function that
+ * fails with -1 and errno: sets ls_r to its result; the caller returns it. The
+ * fast path first (call.h), then the general one. */
 #define LS_TIMED(name, tkind, target, call)                                                        \
     do {                                                                                           \
         struct ls_loop *ls_l = ls_fast_loop();                                                     \

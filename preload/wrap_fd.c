@@ -1,7 +1,8 @@
-/* wrap_fd.c -- hand-written descriptor wrappers: variadic open and fcntl, close, dup2/dup3, ioctl.
+/* wrap_fd.c -- hand-written descriptor wrappers: open, fcntl, close, dup2/dup3, ioctl.
  *
- * What differs from the generated ones: open and fcntl are variadic (the
- * third argument is read here and passed on); only fcntl's lock commands can
+ * What differs from the generated ones: open and fcntl take a third argument
+ * only sometimes (open's mode is read as a named parameter where the ABI
+ * allows it, fcntl's with va_arg, and passed on); only fcntl's lock commands can
  * block, so only they are timed; and close, dup2, dup3, F_SETFL and FIONBIO
  * change what a descriptor is, which the agent's per-descriptor cache must
  * forget (fdstate.h). Closing the loop's own epoll fd ends that loop. Each
@@ -20,27 +21,40 @@
 #include "wrap.h"
 
 /* open's mode argument exists only when the flags create a file, and the real open reads it
- * only then. The wrappers are defined with it as a plain third parameter (exported under the
- * libc names with asm labels, like the generated ones): on the ABIs the agent supports
- * (x86-64 and AArch64 Linux) a variadic caller passes it in the same register as a named one,
- * so this reads it without va_start's spill of every argument register, which cost an nginx
- * worker a tenth of the agent's instructions per request. Without O_CREAT or O_TMPFILE the
- * register holds whatever the caller left there; it is passed on and ignored, as by libc. */
-#if !defined(__x86_64__) && !defined(__aarch64__)
-#error "open's mode is read as a named parameter: check the ABI's variadic convention first"
+ * only then. On x86-64 and AArch64 Linux a variadic caller passes it in the same register as a
+ * named third parameter, so the wrappers are defined with it as one (exported under the libc
+ * names with asm labels, like the generated ones): no va_start, whose spill of every argument
+ * register cost an nginx worker a tenth of the agent's instructions per request. Without O_CREAT
+ * or O_TMPFILE the register holds whatever the caller left there; it is passed on and ignored,
+ * as by libc. Elsewhere it is read with va_arg, as the C standard has it. */
+#define OPEN_UNPAREN(...) __VA_ARGS__
+#if defined(__x86_64__) || defined(__aarch64__)
+#define OPEN_PARAMS(params) (OPEN_UNPAREN params, unsigned mode)
+#define OPEN_MODE(flags)
+#else
+#define OPEN_PARAMS(params) (OPEN_UNPAREN params, ...)
+#define OPEN_MODE(flags)                                                                           \
+    unsigned mode = 0;                                                                             \
+    if (((flags)&O_CREAT) || ((flags)&O_TMPFILE) == O_TMPFILE) {                                   \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode = va_arg(ap, unsigned);                                                               \
+        va_end(ap);                                                                                \
+    }
 #endif
 
 /* The general path out of line (injection, a call outside an iteration), so that the fast
  * one (call.h) saves few registers: nginx opens a file per request. */
 #define OPEN_WRAPPER(name, params, ...)                                                            \
-    static __attribute__((noinline)) int general_##name params                                     \
+    static __attribute__((noinline)) int general_##name(OPEN_UNPAREN params, unsigned mode)        \
     {                                                                                              \
         LS_RESOLVE(name);                                                                          \
         LS_TIMED_CALL(name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                             \
     }                                                                                              \
-    LS_EXPORT int ls_wrap_##name params __asm__(#name);                                            \
-    LS_EXPORT int ls_wrap_##name params                                                            \
+    LS_EXPORT int ls_wrap_##name OPEN_PARAMS(params) __asm__(#name);                               \
+    LS_EXPORT int ls_wrap_##name OPEN_PARAMS(params)                                               \
     {                                                                                              \
+        OPEN_MODE(flags)                                                                           \
         LS_RESOLVE(name);                                                                          \
         if (ls_wrap_idle()) return ls_f(__VA_ARGS__, mode);                                        \
         struct ls_loop *ls_l = ls_fast_loop();                                                     \
@@ -50,10 +64,10 @@
         return ls_r;                                                                               \
     }
 
-OPEN_WRAPPER(open, (const char *path, int flags, unsigned mode), path, flags)
-OPEN_WRAPPER(open64, (const char *path, int flags, unsigned mode), path, flags)
-OPEN_WRAPPER(openat, (int dirfd, const char *path, int flags, unsigned mode), dirfd, path, flags)
-OPEN_WRAPPER(openat64, (int dirfd, const char *path, int flags, unsigned mode), dirfd, path, flags)
+OPEN_WRAPPER(open, (const char *path, int flags), path, flags)
+OPEN_WRAPPER(open64, (const char *path, int flags), path, flags)
+OPEN_WRAPPER(openat, (int dirfd, const char *path, int flags), dirfd, path, flags)
+OPEN_WRAPPER(openat64, (int dirfd, const char *path, int flags), dirfd, path, flags)
 
 /* fcntl's third argument is an int or a pointer depending on cmd; both travel
  * in one register on the ABIs we support, so it is passed on as a long. */

@@ -1,9 +1,12 @@
 /* wrap_gen.c -- the wrappers generated from common/calls.def.
  *
- * Two functions per call: the exported wrapper holds only the tests that let
+ * Three functions per call: the exported wrapper holds only the tests that let
  * a call through untouched (not a loop, or a descriptor that never blocks,
- * and no rule), so that it compiles to a few loads and a tail jump; the rest
- * is the out-of-line slow half, which ends in the shared tail (call.h). Each
+ * and no rule), so that it compiles to a few loads and a tail jump; a loop
+ * thread's call that may block goes to the fast half (call.h's fast path,
+ * out of line so that the pass-through saves no registers), and everything
+ * else (rules, the agent's own calls, a call outside an iteration) to the
+ * slow half, which ends in the shared tail (call.h). Each
  * wrapper is defined under an internal name and exported under the libc name
  * with an asm label, so that glibc's own prototypes (transparent unions,
  * restrict) never conflict with ours.
@@ -47,9 +50,11 @@
 
 /* sendfile also reads a file: with its socket non-blocking it still waits for the disk
  * (the page cache misses; no flag makes that part non-blocking), so it passes untimed only when
- * its input never blocks either, and when it is timed because of the input, the input is the
- * target it is named by. The input is the second argument; LS_SECOND takes it from any
- * argument list (0 when there is none), used only where LS_READS_SECOND_FD is 1. */
+ * its input is known never to block either (which only a descriptor the loop itself read or
+ * wrote can be: sendfile learns its socket, not its input), and when it is timed because of
+ * the input, the input is the target it is named by. The input is the second argument; LS_SECOND
+ * takes it from any argument list (0 when there is none), used only where LS_READS_SECOND_FD is 1.
+ */
 #define LS_READS_SECOND_FD(name)                                                                   \
     (LS_FN_##name == LS_FN_sendfile || LS_FN_##name == LS_FN_sendfile64)
 #define LS_SECOND_(a, b, ...) b
@@ -84,9 +89,12 @@
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
-        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, LS_TARGET(name, texpr, args), &ls_err,       \
+        /* A rule matches the argument calls.def names (sendfile: its socket, peer= included);     \
+         * the call is then named by LS_TARGET. */                                                 \
+        if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(texpr), &ls_err,       \
                           &ls_sb))                                                                 \
             return fail##_RET(ret, ls_err);                                                        \
+        if (LS_READS_SECOND_FD(name)) ls_call_name_by(&ls_c, LS_TARGET(name, texpr, args));        \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
         int ls_timed = ls_c.loop != NULL; /* ls_call_end forgets the loop */                       \
         ls_call_end(&ls_c);                                                                        \

@@ -31,17 +31,6 @@ void ls_proc_path(char *out, size_t len, pid_t pid, pid_t tid, const char *leaf)
 {
     char num[24];
     size_t at = put_str(out, len, 0, "/proc/");
-    if (pid <= 0 && tid > 0) {
-        /* A thread of this very process: /proc/TID is that thread, two path components
-         * shorter to walk than /proc/self/task/TID (the direct watcher walks it at every CPU
-         * snapshot and sample of a storm). */
-        num[ls_put_uint(num, (uint64_t)tid)] = '\0';
-        at = put_str(out, len, at, num);
-        at = put_str(out, len, at, "/");
-        at = put_str(out, len, at, leaf);
-        out[at < len ? at : len - 1] = '\0';
-        return;
-    }
     if (pid > 0) {
         num[ls_put_uint(num, (uint64_t)pid)] = '\0';
         at = put_str(out, len, at, num);

@@ -10,8 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* "/proc/PID/task/TID/LEAF" (tid 0: "/proc/PID/LEAF"; pid 0: "self", and with a tid, of this
- * process's own thread: "/proc/TID/LEAF"). */
+/* "/proc/PID/task/TID/LEAF" (tid 0: "/proc/PID/LEAF"; pid 0: "self"). */
 void ls_proc_path(char *out, size_t len, pid_t pid, pid_t tid, const char *leaf);
 /* Decimal digits of v at out (no terminator); returns how many. */
 size_t ls_put_uint(char *out, uint64_t v);
