@@ -122,15 +122,7 @@ measure() {
     server=""
     ir=$(awk '/^summary:/ { print $2 }' "$out"* 2>/dev/null | head -1)
     [[ -n "$ir" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
-    # The agent must really have been there: a report whose loop ran iterations.
-    local iters=""
-    case $mode in
-    B) iters=$(cat "$work/out-$tag"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
-    C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$work/out-$tag/run.json" 2>/dev/null) ;;
-    esac
-    if [[ $mode != A && ! "${iters:-0}" -gt 0 ]]; then
-        bench_die "$tag: the agent reported no loop iterations: was it loaded?"
-    fi
+    bench_agent_ran "$mode" "$tag" "$work/out-$tag"
     [[ -n "$keep" ]] && cp "$out"* "$keep/"
     m_ir=$ir
     m_agent=$(bench_agent_ir "$out"*)
@@ -143,20 +135,6 @@ echo "  ${server_cmd[*]}; A bare, B preloaded (direct use), C under loopstall ru
 results="$work/results"
 : >"$results"
 : >"$results.agent"
-for r in $(seq "$repeat"); do
-    for k in 0 1 2; do
-        mode=${names[$(((r + k) % 3))]}
-        measure "$mode" "$requests" "$mode$r-n"
-        ir1=$m_ir ag1=$m_agent
-        measure "$mode" $((requests * 2)) "$mode$r-2n"
-        ir2=$m_ir ag2=$m_agent
-        one=$(awk -v a="$ir1" -v b="$ir2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
-        echo "$mode $r $one" >>"$results"
-        inside=$(awk -v a="$ag1" -v b="$ag2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
-        [[ $mode != A ]] && echo "$mode $r $inside" >>"$results.agent"
-        printf '  %s%d %-10s %d instructions for %d requests, %d for %d: %s per request\n' \
-            "$mode" "$r" "${label[$mode]}" "$ir1" "$requests" "$ir2" $((requests * 2)) "$one"
-    done
-done
+bench_callgrind_rounds request
 
 bench_callgrind_summary request req "$server_kind HTTP server, instructions per request" 1 "http-instructions-$server_kind"

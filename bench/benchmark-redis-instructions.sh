@@ -97,15 +97,7 @@ measure() {
     server=""
     ir=$(awk '/^summary:/ { print $2 }' "$out"*)
     [[ -n "$ir" && -n "$cmds" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
-    # The agent must really have been there: a report whose loop ran iterations.
-    local iters=""
-    case $mode in
-    B) iters=$(cat "$work/out-$tag"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
-    C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$work/out-$tag/run.json" 2>/dev/null) ;;
-    esac
-    if [[ $mode != A && ! "${iters:-0}" -gt 0 ]]; then
-        bench_die "$tag: the agent reported no loop iterations: was it loaded?"
-    fi
+    bench_agent_ran "$mode" "$tag" "$work/out-$tag"
     [[ -n "$keep" ]] && cp "$out"* "$keep/"
     m_ir=$ir
     m_agent=$(bench_agent_ir "$out"*)

@@ -134,6 +134,43 @@ bench_agent_ir() {
     END { printf "%d\n", s }' "$@"
 }
 
+# A callgrind round's proof that the agent was there: its report shows loop iterations (mode B:
+# the reports in DIR; C: run's DIR/run.json; A has none to show).
+# bench_agent_ran MODE TAG DIR
+bench_agent_ran() {
+    local iters=""
+    case $1 in
+    B) iters=$(cat "$3"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
+    C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$3/run.json" 2>/dev/null) ;;
+    *) return 0 ;;
+    esac
+    [[ "${iters:-0}" -gt 0 ]] || bench_die "$2: the agent reported no loop iterations: was it loaded?"
+}
+
+# The N/2N rounds of a callgrind benchmark that serves a fixed count ($requests): for each of
+# $repeat repeats, the three ways in a rotated order, each measured with N and 2N by the
+# caller's `measure MODE N TAG` (which sets m_ir and m_agent); the per-request figures go to
+# "$results" and "$results.agent" (lines "MODE REPEAT PER_UNIT"), one printed line per way.
+# bench_callgrind_rounds UNIT
+bench_callgrind_rounds() {
+    local unit=$1 r k mode ir1 ag1 ir2 ag2 one inside
+    for r in $(seq "$repeat"); do
+        for k in 0 1 2; do
+            mode=${names[$(((r + k) % 3))]}
+            measure "$mode" "$requests" "$mode$r-n"
+            ir1=$m_ir ag1=$m_agent
+            measure "$mode" $((requests * 2)) "$mode$r-2n"
+            ir2=$m_ir ag2=$m_agent
+            one=$(awk -v a="$ir1" -v b="$ir2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
+            echo "$mode $r $one" >>"$results"
+            inside=$(awk -v a="$ag1" -v b="$ag2" -v n="$requests" 'BEGIN { printf "%.1f", (b - a) / n }')
+            [[ $mode != A ]] && echo "$mode $r $inside" >>"$results.agent"
+            printf '  %s%d %-10s %d instructions for %d %ss, %d for %d: %s per %s\n' \
+                "$mode" "$r" "${label[$mode]}" "$ir1" "$requests" "$unit" "$ir2" $((requests * 2)) "$one" "$unit"
+        done
+    done
+}
+
 # The paired differences of each repeat of a callgrind benchmark's "$results", one a line:
 # bench_callgrind_paired MODE COLUMN: COLUMN 1 = instructions, 2 = percent of A.
 bench_callgrind_paired() {

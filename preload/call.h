@@ -39,6 +39,31 @@ void ls_call_end_rest(struct ls_call *c, uint64_t dt);
 void ls_call_end_long(struct ls_loop *l, int fn, int tkind, uint64_t target, uint64_t start,
                       uint64_t dt);
 
+/* Publishes the call in progress, for the watcher's view of a hung loop: the
+ * raw target (a descriptor or an address), named only if it comes to matter. */
+static inline __attribute__((always_inline)) void
+ls_slot_publish(struct ls_loop *l, int fn, int tkind, uint64_t target, uint64_t start)
+{
+    atomic_store_explicit(&l->cur_tkind, tkind, memory_order_relaxed);
+    atomic_store_explicit(&l->cur_target, target, memory_order_relaxed);
+    atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
+    atomic_store_explicit(&l->cur_fn, fn, memory_order_release);
+}
+
+/* A call that ended after dt ticks: no longer in progress, and counted in the iteration's
+ * calls and blocked time. The loop thread is the only writer of its slot's counters, so
+ * relaxed loads and stores do (the watcher only reads them). */
+static inline __attribute__((always_inline)) void ls_slot_account(struct ls_loop *l, uint64_t dt)
+{
+    atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
+    atomic_store_explicit(&l->blocked_ticks,
+                          atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed) + dt,
+                          memory_order_relaxed);
+    atomic_store_explicit(&l->call_count,
+                          atomic_load_explicit(&l->call_count, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 /* The fast path, which nearly every timed call takes: a loop thread inside an iteration, the
  * TSC as the clock, no rule active, not inside the agent. Nothing goes through a struct
  * ls_call on the stack: the values stay in registers, and only a call long enough to keep (or
@@ -58,10 +83,7 @@ static inline __attribute__((always_inline)) uint64_t ls_fast_begin(struct ls_lo
                                                                     int tkind, uint64_t target)
 {
     uint64_t start = ls_tsc();
-    atomic_store_explicit(&l->cur_tkind, tkind, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_target, target, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_fn, fn, memory_order_release);
+    ls_slot_publish(l, fn, tkind, target, start);
     return start;
 }
 
@@ -69,26 +91,16 @@ static inline __attribute__((always_inline)) void ls_fast_end(struct ls_loop *l,
                                                               uint64_t target, uint64_t start)
 {
     uint64_t dt = ls_tsc() - start;
-    atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
-    atomic_store_explicit(&l->blocked_ticks,
-                          atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed) + dt,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->call_count,
-                          atomic_load_explicit(&l->call_count, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    ls_slot_account(l, dt);
     if (LS_UNLIKELY(dt >= ls_proc.end_min_ticks)) ls_call_end_long(l, fn, tkind, target, start, dt);
 }
 
-/* Publishes the call in progress, for the watcher's view of a hung loop: the
- * raw target (a descriptor or an address), named only if it comes to matter. */
+/* The general path's publish: call c, begun at start, is in progress (ls_slot_publish). */
 static inline void ls_call_publish(struct ls_call *c, struct ls_loop *l, uint64_t start)
 {
     c->loop = l;
     c->start = start;
-    atomic_store_explicit(&l->cur_tkind, c->tkind, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_target, c->target, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_start, start, memory_order_relaxed);
-    atomic_store_explicit(&l->cur_fn, c->fn, memory_order_release);
+    ls_slot_publish(l, c->fn, c->tkind, c->target, start);
 }
 
 /* Decides whether the call is timed and starts the clock. Returns 1 when an
@@ -121,13 +133,7 @@ static inline void ls_call_end(struct ls_call *c)
     struct ls_loop *l = c->loop;
     if (!l) return;
     uint64_t dt = ls_ticks() - c->start;
-    atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
-    atomic_store_explicit(&l->blocked_ticks,
-                          atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed) + dt,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->call_count,
-                          atomic_load_explicit(&l->call_count, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    ls_slot_account(l, dt);
     if (LS_UNLIKELY(dt >= ls_proc.end_min_ticks)) ls_call_end_rest(c, dt);
     c->loop = NULL; /* ended: a second end is a no-op */
 }
