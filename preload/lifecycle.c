@@ -107,6 +107,7 @@ LS_COLD static void after_fork_child(void)
     int saved = errno;
     t->guard = 1;
     struct ls_record *parent = ls_proc.rec;
+    ls_modules_fork_child();
     ls_proc.pid = (pid_t)syscall(SYS_getpid);
     int outside = 0;
     struct ls_record *r = ls_record_create(ls_cfg.collector, &outside);
@@ -257,7 +258,8 @@ LS_COLD static void set_up(void)
     if (ls_cfg.inject_set && ls_inject_on) ls_image_worth_keeping();
     /* What pthread_atfork does (a stub of libc_nonshared.a, linked at the far end of the text):
      * registered with this object, so that unloading it would remove the handler. */
-    __register_atfork(NULL, NULL, after_fork_child, __dso_handle);
+    __register_atfork(ls_modules_fork_prepare, ls_modules_fork_parent, after_fork_child,
+                      __dso_handle);
     ls_tls.guard = g;
     errno = saved;
 }

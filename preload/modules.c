@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "identity.h"
 #include "state.h"
 
@@ -65,6 +66,60 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* glibc's fork resets the loader's main lock in the child, not the write lock dl_iterate_phdr
+ * holds. A child forked while one of the agent's walks below ran on another thread (the loop
+ * thread refreshes the table at each stall's end) would inherit it held, and the agent's next
+ * walk in the child (at its own stall's end, or at its exit) would wait for it forever: one child
+ * in a few thousand of tests/hostile's fork storm did, under run. So a fork waits for the walks
+ * in progress (the prepare handler), and no walk begins until it is made. Both waits are
+ * bounded: a walker never holds up a fork, nor a fork a loop, for more than a second. */
+#define WALK_WAIT_NS 1000000000ULL
+static _Atomic int walkers; /* threads inside one of the walks below */
+static _Atomic int forking; /* a fork is being made: no walk begins */
+static __thread int walking __attribute__((tls_model("initial-exec"))); /* this thread walks */
+
+static void wait_while(_Atomic int *v)
+{
+    uint64_t until = ls_mono_ns() + WALK_WAIT_NS;
+    while (atomic_load(v) > 0 && ls_mono_ns() < until)
+        syscall(SYS_sched_yield);
+}
+
+static int walk(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg)
+{
+    atomic_fetch_add(&walkers, 1);
+    if (LS_UNLIKELY(atomic_load(&forking))) {
+        atomic_fetch_sub(&walkers, 1);
+        wait_while(&forking);
+        atomic_fetch_add(&walkers, 1);
+    }
+    walking = 1;
+    int r = dl_iterate_phdr(cb, arg);
+    walking = 0;
+    atomic_fetch_sub(&walkers, 1);
+    return r;
+}
+
+void ls_modules_fork_prepare(void)
+{
+    atomic_store(&forking, 1);
+    /* A fork from a signal handler that interrupted this thread's own walk: the lock is this
+     * thread's, and waiting for itself would only take the second. */
+    if (!walking) wait_while(&walkers);
+}
+
+void ls_modules_fork_parent(void)
+{
+    atomic_store(&forking, 0);
+}
+
+void ls_modules_fork_child(void)
+{
+    atomic_store(&walkers, 0); /* the other threads' walks are the parent's */
+    atomic_store(&forking, 0);
+    walking = 0;
+}
+
 static int loader_adds(struct dl_phdr_info *info, size_t size, void *arg)
 {
     uint64_t *adds = arg;
@@ -79,7 +134,7 @@ void ls_modules_refresh(void)
     struct ls_record *r = ls_proc.rec;
     int saved = errno;
     uint64_t adds = 0;
-    dl_iterate_phdr(loader_adds, &adds);
+    walk(loader_adds, &adds);
     if (adds && adds == r->modules_adds && atomic_load(&r->nmodules)) {
         errno = saved;
         return;
@@ -88,7 +143,7 @@ void ls_modules_refresh(void)
     /* Odd while the table changes, so a reader copies it whole. */
     atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);
     uint32_t n = 0;
-    dl_iterate_phdr(add_module, &n);
+    walk(add_module, &n);
     atomic_store_explicit(&r->nmodules, n, memory_order_relaxed);
     r->modules_adds = adds;
     atomic_fetch_add_explicit(&r->modules_seq, 1, memory_order_acq_rel);

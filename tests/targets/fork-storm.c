@@ -73,7 +73,9 @@ static void child(int round)
     _exit(0);
 }
 
-/* Waits for pid at most ms; 1 when it ended with status 0. */
+static char how[64]; /* how the failed round's child ended */
+
+/* Waits for pid at most ms; 1 when it ended with status 0 (else says how in `how`). */
 static int ended_well(pid_t pid, int ms)
 {
     int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -83,6 +85,12 @@ static int ended_well(pid_t pid, int ms)
     int st;
     waitpid(pid, &st, 0);
     if (pfd >= 0) close(pfd);
+    if (!ready)
+        snprintf(how, sizeof how, "hung %d ms and was killed", ms);
+    else if (WIFSIGNALED(st))
+        snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(st));
+    else
+        snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(st));
     return ready && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
@@ -117,7 +125,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++)
         pthread_join(churners[i], NULL);
     if (failed_round >= 0) {
-        printf("the child of round %d did not end well\n", failed_round);
+        printf("the child of round %d did not end well: %s\n", failed_round, how);
         return 1;
     }
     printf("forks ok %d\n", rounds);
