@@ -96,7 +96,7 @@ ab_requests() {
 
 # measure MODE N TAG: sets m_ir (the server's instructions) and m_agent (the agent's part)
 measure() {
-    local mode=$1 n=$2 tag=$3 port out ir
+    local mode=$1 n=$2 tag=$3 port out
     port=$(bench_free_port)
     out="$work/$tag.callgrind"
     local cg=(valgrind --tool=callgrind --callgrind-out-file="$out" "${server_cmd[@]}" "$port")
@@ -120,12 +120,7 @@ measure() {
     kill -TERM "$target" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
     server=""
-    ir=$(awk '/^summary:/ { print $2 }' "$out"* 2>/dev/null | head -1)
-    [[ -n "$ir" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
-    bench_agent_ran "$mode" "$tag" "$work/out-$tag"
-    [[ -n "$keep" ]] && cp "$out"* "$keep/"
-    m_ir=$ir
-    m_agent=$(bench_agent_ir "$out"*)
+    bench_callgrind_result "$mode" "$tag" "$out"
 }
 
 names=([0]=A [1]=B [2]=C)

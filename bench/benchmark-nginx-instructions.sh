@@ -104,7 +104,7 @@ EOF
 
 # measure MODE N TAG: sets m_ir (instructions)
 measure() {
-    local mode=$1 n=$2 tag=$3 port out ir try
+    local mode=$1 n=$2 tag=$3 port out try
     out="$work/$tag.callgrind"
     for try in 1 2 3 4 5; do
         port=$(bench_free_port)
@@ -135,12 +135,7 @@ measure() {
     kill -TERM "$server"
     wait "$server" 2>/dev/null || true
     server=""
-    ir=$(awk '/^summary:/ { print $2 }' "$out"*)
-    [[ -n "$ir" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
-    bench_agent_ran "$mode" "$tag" "$work/out-$tag"
-    [[ -n "$keep" ]] && cp "$out"* "$keep/"
-    m_ir=$ir
-    m_agent=$(bench_agent_ir "$out"*)
+    bench_callgrind_result "$mode" "$tag" "$out"
 }
 
 names=([0]=A [1]=B [2]=C)

@@ -70,7 +70,7 @@ trap 'exit 130' INT TERM
 
 # measure MODE N TAG: sets m_ir (instructions) and m_cmds (commands served)
 measure() {
-    local mode=$1 n=$2 tag=$3 port out cmds ir
+    local mode=$1 n=$2 tag=$3 port out cmds
     port=$(bench_free_port)
     out="$work/$tag.callgrind"
     local cg=(valgrind --tool=callgrind --callgrind-out-file="$out"
@@ -95,12 +95,8 @@ measure() {
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$server" 2>/dev/null || true
     server=""
-    ir=$(awk '/^summary:/ { print $2 }' "$out"*)
-    [[ -n "$ir" && -n "$cmds" ]] || bench_die "no count from $tag ($(tail -3 "$work/log-$tag"))"
-    bench_agent_ran "$mode" "$tag" "$work/out-$tag"
-    [[ -n "$keep" ]] && cp "$out"* "$keep/"
-    m_ir=$ir
-    m_agent=$(bench_agent_ir "$out"*)
+    [[ -n "$cmds" ]] || bench_die "no command count from $tag ($(tail -3 "$work/log-$tag"))"
+    bench_callgrind_result "$mode" "$tag" "$out"
     m_cmds=$cmds
 }
 

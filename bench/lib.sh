@@ -147,6 +147,19 @@ bench_agent_ran() {
     [[ "${iters:-0}" -gt 0 ]] || bench_die "$2: the agent reported no loop iterations: was it loaded?"
 }
 
+# The end of a callgrind round, once its host has exited: the count in OUT (callgrind's file), the
+# part inside the agent, the proof that the agent ran (bench_agent_ran), the file kept with --keep.
+# Sets m_ir and m_agent. bench_callgrind_result MODE TAG OUT (the round's log is $work/log-TAG).
+bench_callgrind_result() {
+    local ir
+    ir=$(awk '/^summary:/ { print $2 }' "$3"* 2>/dev/null | head -1)
+    [[ -n "$ir" ]] || bench_die "no count from $2 ($(tail -3 "$work/log-$2"))"
+    bench_agent_ran "$1" "$2" "$work/out-$2"
+    [[ -n "$keep" ]] && cp "$3"* "$keep/"
+    m_ir=$ir
+    m_agent=$(bench_agent_ir "$3"*)
+}
+
 # The N/2N rounds of a callgrind benchmark that serves a fixed count ($requests): for each of
 # $repeat repeats, the three ways in a rotated order, each measured with N and 2N by the
 # caller's `measure MODE N TAG` (which sets m_ir and m_agent); the per-request figures go to
