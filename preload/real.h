@@ -49,6 +49,10 @@ static inline void *ls_real_get(int fn)
 
 /* real(name) is the typed real function, e.g. real(read)(fd, buf, n). */
 #define real(name) ((ls_real_##name##_t)ls_real_get(LS_FN_##name))
+/* The typed real function if it was looked up already, else NULL (no lookup): for a wrapper's
+ * pass-through path, whose general path looks it up. */
+#define real_if_resolved(name)                                                                     \
+    ((ls_real_##name##_t)__atomic_load_n(&ls_real_table[LS_FN_##name], __ATOMIC_RELAXED))
 
 /* A system call made by libc's syscall(), not through the agent's own wrapper of it
  * (wrap_exit.c): for the load path, where each further page of the agent's code costs a process

@@ -16,6 +16,9 @@
 #define LS_EXPORT      __attribute__((visibility("default")))
 #define LS_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define LS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A parameter or argument list without its parentheses (LS_UNPAREN params), to put more
+ * beside it: the wrappers' macros pass them around whole. */
+#define LS_UNPAREN(...) __VA_ARGS__
 /* Run once per process (its load, its end) or once per function (its lookup): the linker puts
  * cold code together at the start of the text, with the constructor, so that a process that
  * never runs a loop faults in one 64 KiB window of the agent's code, not three. */

@@ -27,12 +27,11 @@
  * register cost an nginx worker a tenth of the agent's instructions per request. Without O_CREAT
  * or O_TMPFILE the register holds whatever the caller left there; it is passed on and ignored,
  * as by libc. Elsewhere it is read with va_arg, as the C standard has it. */
-#define OPEN_UNPAREN(...) __VA_ARGS__
 #if defined(__x86_64__) || defined(__aarch64__)
-#define OPEN_PARAMS(params) (OPEN_UNPAREN params, unsigned mode)
+#define OPEN_PARAMS(params) (LS_UNPAREN params, unsigned mode)
 #define OPEN_MODE(flags)
 #else
-#define OPEN_PARAMS(params) (OPEN_UNPAREN params, ...)
+#define OPEN_PARAMS(params) (LS_UNPAREN params, ...)
 #define OPEN_MODE(flags)                                                                           \
     unsigned mode = 0;                                                                             \
     if (((flags)&O_CREAT) || ((flags)&O_TMPFILE) == O_TMPFILE) {                                   \
@@ -46,7 +45,7 @@
 /* The general path out of line (injection, a call outside an iteration), so that the fast
  * one (call.h) saves few registers: nginx opens a file per request. */
 #define OPEN_WRAPPER(name, params, ...)                                                            \
-    static __attribute__((noinline)) int general_##name(OPEN_UNPAREN params, unsigned mode)        \
+    static __attribute__((noinline)) int general_##name(LS_UNPAREN params, unsigned mode)          \
     {                                                                                              \
         LS_RESOLVE(name);                                                                          \
         LS_TIMED_CALL(name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                             \

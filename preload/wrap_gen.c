@@ -59,17 +59,18 @@
     (LS_FN_##name == LS_FN_sendfile || LS_FN_##name == LS_FN_sendfile64)
 #define LS_SECOND_(a, b, ...) b
 #define LS_SECOND(...)        LS_SECOND_(__VA_ARGS__, 0, 0)
-#define LS_NEVER_BLOCKS(name, texpr, args)                                                         \
-    (ls_fd_never_blocks((int)(intptr_t)(texpr)) &&                                                 \
-     (!LS_READS_SECOND_FD(name) || ls_fd_never_blocks((int)(intptr_t)(LS_SECOND args))))
-#define LS_TARGET(name, texpr, args)                                                               \
-    (LS_READS_SECOND_FD(name) && ls_fd_never_blocks((int)(intptr_t)(texpr))                        \
-         ? (uint64_t)(uintptr_t)(LS_SECOND args)                                                   \
-         : (uint64_t)(uintptr_t)(texpr))
+#define LS_SECOND_FD(args)    ((int)(intptr_t)(LS_SECOND args))
+/* What the call is named by, nb being whether texpr is known never to block. */
+#define LS_NAMED_BY(name, texpr, args, nb)                                                         \
+    (LS_READS_SECOND_FD(name) && (nb) ? (uint64_t)(uintptr_t)(LS_SECOND args)                      \
+                                      : (uint64_t)(uintptr_t)(texpr))
 
-/* A parameter or argument list without its parentheses (LS_UNPAREN params), to put more in
- * front of it. */
-#define LS_UNPAREN(...) __VA_ARGS__
+/* After a timed call on a descriptor whose calls may pass through: its kind, learned once. */
+#define LS_LEARN(fam, tkind, texpr)                                                                \
+    do {                                                                                           \
+        if (LS_FD_SKIPPABLE(fam, tkind) && ls_fd_unknown((int)(intptr_t)(texpr)))                  \
+            ls_fd_learn((int)(intptr_t)(texpr));                                                   \
+    } while (0)
 
 /* short=: cap the byte count the real call sees. */
 #define LS_SHORT_NOCOUNT
@@ -90,11 +91,13 @@
         int ls_err = 0;                                                                            \
         uint64_t ls_sb = 0;                                                                        \
         /* A rule matches the argument calls.def names (sendfile: its socket, peer= included);     \
-         * the call is then named by LS_TARGET. */                                                 \
+         * the call is then named by LS_NAMED_BY. */                                               \
         if (ls_call_begin(&ls_c, LS_FN_##name, tkind, (uint64_t)(uintptr_t)(texpr), &ls_err,       \
                           &ls_sb))                                                                 \
             return fail##_RET(ret, ls_err);                                                        \
-        if (LS_READS_SECOND_FD(name)) ls_call_name_by(&ls_c, LS_TARGET(name, texpr, args));        \
+        if (LS_READS_SECOND_FD(name))                                                              \
+            ls_call_name_by(&ls_c, LS_NAMED_BY(name, texpr, args,                                  \
+                                               ls_fd_never_blocks((int)(intptr_t)(texpr))));       \
         LS_SHORT_##count ret ls_r = ls_f args;                                                     \
         int ls_timed = ls_c.loop != NULL; /* ls_call_end forgets the loop */                       \
         ls_call_end(&ls_c);                                                                        \
@@ -104,8 +107,7 @@
             ls_r = ls_f args;                                                                      \
             ls_call_end(&ls_c);                                                                    \
         }                                                                                          \
-        if (LS_FD_SKIPPABLE(fam, tkind) && ls_timed && ls_fd_unknown((int)(intptr_t)(texpr)))      \
-            ls_fd_learn((int)(intptr_t)(texpr));                                                   \
+        if (ls_timed) LS_LEARN(fam, tkind, texpr);                                                 \
         return ls_r;                                                                               \
     }                                                                                              \
     /* A loop thread's call that may block: timed on the fast path when it can be (call.h). Out    \
@@ -123,21 +125,21 @@
         if (LS_RETRIES_EINTR(fam, name) && LS_UNLIKELY(fail##_EINTR(ls_r)) &&                      \
             ls_tls.sample_hits != ls_hits)                                                         \
             return ls_slow_##name args;                                                            \
-        if (LS_FD_SKIPPABLE(fam, tkind) && ls_fd_unknown((int)(intptr_t)(texpr)))                  \
-            ls_fd_learn((int)(intptr_t)(texpr));                                                   \
+        LS_LEARN(fam, tkind, texpr);                                                               \
         return ls_r;                                                                               \
     }                                                                                              \
     LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
     LS_EXPORT ret ls_wrap_##name params                                                            \
     {                                                                                              \
         /* Not resolved yet (a call before the constructor): the general path resolves it. */      \
-        ls_real_##name##_t ls_f =                                                                  \
-            (ls_real_##name##_t)__atomic_load_n(&ls_real_table[LS_FN_##name], __ATOMIC_RELAXED);   \
+        ls_real_##name##_t ls_f = real_if_resolved(name);                                          \
         if (LS_LIKELY(ls_f != NULL && !ls_inject_on)) {                                            \
             if (LS_LIKELY(!ls_tls.loop)) return ls_f args;                                         \
-            if (LS_FD_SKIPPABLE(fam, tkind) && LS_NEVER_BLOCKS(name, texpr, args))                 \
+            /* The descriptor's bit, read once: it decides the pass-through and the name. */       \
+            int ls_nb = LS_FD_SKIPPABLE(fam, tkind) && ls_fd_never_blocks((int)(intptr_t)(texpr)); \
+            if (ls_nb && (!LS_READS_SECOND_FD(name) || ls_fd_never_blocks(LS_SECOND_FD(args))))    \
                 return ls_f args;                                                                  \
-            return ls_fast_##name(ls_f, LS_TARGET(name, texpr, args), LS_UNPAREN args);            \
+            return ls_fast_##name(ls_f, LS_NAMED_BY(name, texpr, args, ls_nb), LS_UNPAREN args);   \
         }                                                                                          \
         return ls_slow_##name args;                                                                \
     }

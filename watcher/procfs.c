@@ -47,7 +47,9 @@ void ls_proc_path(char *out, size_t len, pid_t pid, pid_t tid, const char *leaf)
     out[at < len ? at : len - 1] = '\0';
 }
 
-ssize_t ls_read_small(const char *path, char *buf, size_t len)
+/* Reads path into buf (NUL-terminated), with raw system calls and errno kept: up to len - 1
+ * bytes, or only what one read returns when once is set. The byte count, -1 if it cannot open. */
+static ssize_t read_file(const char *path, char *buf, size_t len, int once)
 {
     int saved = errno;
     int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
@@ -57,29 +59,26 @@ ssize_t ls_read_small(const char *path, char *buf, size_t len)
     }
     ssize_t total = 0, n;
     while ((size_t)total < len - 1 &&
-           (n = syscall(SYS_read, fd, buf + total, len - 1 - (size_t)total)) > 0)
+           (n = syscall(SYS_read, fd, buf + total, len - 1 - (size_t)total)) > 0) {
         total += n;
+        if (once) break;
+    }
     syscall(SYS_close, fd);
     buf[total] = '\0';
     errno = saved;
     return total;
 }
 
+ssize_t ls_read_small(const char *path, char *buf, size_t len)
+{
+    return read_file(path, buf, len, 0);
+}
+
 /* A file of one short line made anew at each open (schedstat, syscall): one read has it all,
  * where ls_read_small would read again to see the end. */
 static ssize_t read_line_once(const char *path, char *buf, size_t len)
 {
-    int saved = errno;
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        errno = saved;
-        return -1;
-    }
-    ssize_t n = syscall(SYS_read, fd, buf, len - 1);
-    syscall(SYS_close, fd);
-    buf[n > 0 ? n : 0] = '\0';
-    errno = saved;
-    return n;
+    return read_file(path, buf, len, 1);
 }
 
 static int parse_sched(const char *buf, uint64_t *cpu_ns, uint64_t *runq_ns)
