@@ -51,17 +51,13 @@ ls_slot_publish(struct ls_loop *l, int fn, int tkind, uint64_t target, uint64_t 
 }
 
 /* A call that ended after dt ticks: no longer in progress, and counted in the iteration's
- * calls and blocked time. The loop thread is the only writer of its slot's counters, so
- * relaxed loads and stores do (the watcher only reads them). */
+ * calls and blocked time. The loop thread is the only writer of its slot's counters (the
+ * watcher only reads them): ls_own_add. */
 static inline __attribute__((always_inline)) void ls_slot_account(struct ls_loop *l, uint64_t dt)
 {
     atomic_store_explicit(&l->cur_fn, -1, memory_order_relaxed);
-    atomic_store_explicit(&l->blocked_ticks,
-                          atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed) + dt,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->call_count,
-                          atomic_load_explicit(&l->call_count, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    ls_own_add64(&l->blocked_ticks, dt);
+    ls_own_add32(&l->call_count, 1);
 }
 
 /* The fast path, which nearly every timed call takes: a loop thread inside an iteration, the
@@ -74,9 +70,8 @@ static inline __attribute__((always_inline)) void ls_slot_account(struct ls_loop
 static inline __attribute__((always_inline)) struct ls_loop *ls_fast_loop(void)
 {
     struct ls_tls *t = &ls_tls;
-    struct ls_loop *l = t->loop;
-    if (!l || !ls_proc.fast_calls || t->guard) return NULL;
-    return atomic_load_explicit(&l->iter_start, memory_order_relaxed) ? l : NULL;
+    struct ls_loop *l = t->timing;
+    return LS_LIKELY(l != NULL && !t->guard) ? l : NULL;
 }
 
 static inline __attribute__((always_inline)) uint64_t ls_fast_begin(struct ls_loop *l, int fn,

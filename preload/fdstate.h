@@ -19,7 +19,7 @@
 extern _Atomic uint64_t ls_fd_known[LS_FD_MAX / 64];
 extern _Atomic uint64_t ls_fd_nonblock[LS_FD_MAX / 64];
 
-static inline int ls_fd_bit(_Atomic uint64_t *map, int fd)
+static inline __attribute__((always_inline)) int ls_fd_bit(_Atomic uint64_t *map, int fd)
 {
     return (int)((atomic_load_explicit(&map[(unsigned)fd >> 6], memory_order_relaxed) >>
                   ((unsigned)fd & 63)) &
@@ -27,13 +27,13 @@ static inline int ls_fd_bit(_Atomic uint64_t *map, int fd)
 }
 
 /* 1 when fd is known to be a non-blocking socket, pipe or tty. */
-static inline int ls_fd_never_blocks(int fd)
+static inline __attribute__((always_inline)) int ls_fd_never_blocks(int fd)
 {
     return (unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_nonblock, fd);
 }
 
 /* 1 when fd's kind has not been learned yet. */
-static inline int ls_fd_unknown(int fd)
+static inline __attribute__((always_inline)) int ls_fd_unknown(int fd)
 {
     return (unsigned)fd < LS_FD_MAX && !ls_fd_bit(ls_fd_known, fd);
 }
@@ -49,7 +49,7 @@ void ls_fd_forget_known(int fd);
  * descriptor marked non-blocking is always known except inside a learn racing a close of the
  * same descriptor on another thread, which is a race whatever the order (the learn's fstat may
  * see either file). */
-static inline void ls_fd_forget(int fd)
+static inline __attribute__((always_inline)) void ls_fd_forget(int fd)
 {
     if ((unsigned)fd < LS_FD_MAX && ls_fd_bit(ls_fd_known, fd)) ls_fd_forget_known(fd);
 }

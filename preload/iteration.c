@@ -149,6 +149,7 @@ void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t s
         ls_iteration_end(l, streak_start);
     } else {
         atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+        ls_tls.timing = NULL;
     }
     atomic_store_explicit(&l->loop_fd, fd, memory_order_relaxed);
 }
@@ -163,6 +164,7 @@ void ls_loop_fd_gone(struct ls_loop *l)
 {
     atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
     atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    ls_tls.timing = NULL;
 }
 
 void ls_loops_after_fork(void)
@@ -170,6 +172,7 @@ void ls_loops_after_fork(void)
     /* The child starts with a fresh record: the forking thread, even if it
      * was a loop in the parent, adopts its own loop at its next wait. */
     ls_tls.loop = NULL;
+    ls_tls.timing = NULL;
     ls_tls.not_loop = 0;
     ls_tls.tid = 0;
     ls_tls.streak.n = 0;

@@ -22,9 +22,12 @@ struct ls_loop *ls_loop_adopt(struct ls_tls *t, int fd);
 void ls_iteration_saw_idle(struct ls_loop *l, uint64_t waited);
 void ls_iteration_end_stall(struct ls_loop *l, uint64_t start, uint64_t ticks);
 
-/* The loop's wait returned at now after waiting waited ticks: an iteration begins. Inline, like
- * ls_iteration_end: they run once per iteration, a few stores into the loop's own slot. */
-static inline void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited)
+/* The loop's wait returned at now after waiting waited ticks: an iteration begins, its calls
+ * timed on call.h's fast path when fast says so (ls_proc.fast_calls, or 1 where the caller knows
+ * it). Inline, like ls_iteration_end: they run once per iteration, a few stores into the loop's
+ * own slot. */
+static inline __attribute__((always_inline)) void
+ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t waited, int fast)
 {
     if (LS_UNLIKELY(!atomic_load_explicit(&l->idle_seen, memory_order_relaxed)))
         ls_iteration_saw_idle(l, waited);
@@ -34,37 +37,32 @@ static inline void ls_iteration_begin(struct ls_loop *l, uint64_t now, uint64_t 
     atomic_store_explicit(&l->live_nsamples, 0, memory_order_relaxed);
     atomic_store_explicit(&l->blocked_ticks, 0, memory_order_relaxed);
     /* Single writer: a plain increment, no locked instruction. */
-    atomic_store_explicit(&l->iter_seq,
-                          atomic_load_explicit(&l->iter_seq, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    ls_own_add64(&l->iter_seq, 1);
     atomic_store_explicit(&l->iter_start, now, memory_order_release);
+    ls_tls.timing = fast ? l : NULL;
     /* A watcher that dozes must see this iteration as it runs, in case it stalls. */
     if (LS_UNLIKELY(atomic_load_explicit(&ls_proc.rec->watcher_asleep, memory_order_relaxed)))
         ls_watchdog_wake();
 }
 
 /* Counts one finished iteration of ns in the loop's statistics (the loop thread is their only
- * writer: plain relaxed increments). */
-static inline void ls_iteration_count(struct ls_loop *l, uint64_t ns)
+ * writer: ls_own_add). */
+static inline __attribute__((always_inline)) void ls_iteration_count(struct ls_loop *l, uint64_t ns)
 {
-    atomic_store_explicit(&l->iterations,
-                          atomic_load_explicit(&l->iterations, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&l->busy_ns, atomic_load_explicit(&l->busy_ns, memory_order_relaxed) + ns,
-                          memory_order_relaxed);
+    ls_own_add64(&l->iterations, 1);
+    ls_own_add64(&l->busy_ns, ns);
     if (ns > atomic_load_explicit(&l->max_ns, memory_order_relaxed))
         atomic_store_explicit(&l->max_ns, ns, memory_order_relaxed);
-    _Atomic uint32_t *b = &l->hist[ls_hist_bucket(ns)];
-    atomic_store_explicit(b, atomic_load_explicit(b, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    ls_own_add32(&l->hist[ls_hist_bucket(ns)], 1);
 }
 
 /* The loop thread enters its wait again (or stops being a loop): the iteration is over. */
-static inline void ls_iteration_end(struct ls_loop *l, uint64_t now)
+static inline __attribute__((always_inline)) void ls_iteration_end(struct ls_loop *l, uint64_t now)
 {
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
     if (!start) return;
     atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    ls_tls.timing = NULL;
     if (LS_UNLIKELY(now < start)) return; /* a clock that went back (another CPU's TSC) */
     uint64_t ticks = now - start;
     if (LS_UNLIKELY(ticks >= ls_proc.threshold_ticks))

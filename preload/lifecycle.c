@@ -245,6 +245,8 @@ LS_COLD static void set_up(void)
     ls_proc.rec = r;
     ls_proc.watched_outside = outside;
     if (ls_cfg.inject_set) ls_inject_init(getenv("LOOPSTALL_INJECT"));
+    /* Every call must meet the rules: the wrappers' pass-through pointers go. */
+    if (ls_cfg.inject_set && ls_inject_on) ls_real_pass_off();
     fill_record(r, NULL);
     ls_proc.use_tsc = (int)r->use_tsc;
     ls_ticks_thresholds();

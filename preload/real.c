@@ -24,6 +24,9 @@
 #define LS_AFTER_MAX 64 /* objects after the agent searched by the quick lookup */
 
 LS_HIDDEN void *ls_real_table[LS_FN_COUNT];
+LS_HIDDEN void *ls_pass_table[LS_FN_COUNT];
+/* 1 once an injection rule is active: nothing passes straight through (ls_real_pass_off). */
+static _Atomic int pass_off;
 LS_HIDDEN _Atomic int ls_real_fallbacks;
 
 /* The agent's own object and how many came after it when it was first asked: objects a
@@ -171,6 +174,18 @@ LS_COLD void *ls_real_resolve(int fn)
         atomic_fetch_add_explicit(&ls_real_fallbacks, 1, memory_order_relaxed);
         p = dlsym(RTLD_NEXT, ls_calls[fn].name);
     }
-    if (p) __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
+    if (!p) return NULL;
+    __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
+    /* Stored, then pass_off looked at: a rule made active at the same instant on another thread
+     * (ls_real_pass_off) either is seen here or clears this entry after it was stored. */
+    __atomic_store_n(&ls_pass_table[fn], p, __ATOMIC_SEQ_CST);
+    if (atomic_load(&pass_off)) __atomic_store_n(&ls_pass_table[fn], NULL, __ATOMIC_RELAXED);
     return p;
+}
+
+LS_COLD void ls_real_pass_off(void)
+{
+    atomic_store(&pass_off, 1);
+    for (int fn = 0; fn < LS_FN_COUNT; fn++)
+        __atomic_store_n(&ls_pass_table[fn], NULL, __ATOMIC_SEQ_CST);
 }

@@ -29,11 +29,17 @@
 #undef LS_CALL
 
 extern void *ls_real_table[LS_FN_COUNT];
+/* The same pointers for the calls a wrapper may pass straight through: NULL where a function is
+ * not looked up yet, and every entry NULL once an injection rule is active (each call must then
+ * meet the rules), so that a wrapper's one load and test decides both. */
+extern void *ls_pass_table[LS_FN_COUNT];
 
 /* Looks fn up (what dlsym(RTLD_NEXT) would answer) and keeps it in the table; NULL when no
  * object after the agent defines it. The first call of each function comes here, whenever
  * and wherever it is made: lock-free and allocation-free but for names left to dlsym. */
 void *ls_real_resolve(int fn);
+/* An injection rule is active: nothing passes straight through from now on (ls_pass_table). */
+void ls_real_pass_off(void);
 /* How many names the quick lookup left to dlsym (the tests keep it honest). */
 extern _Atomic int ls_real_fallbacks;
 
@@ -49,10 +55,11 @@ static inline void *ls_real_get(int fn)
 
 /* real(name) is the typed real function, e.g. real(read)(fd, buf, n). */
 #define real(name) ((ls_real_##name##_t)ls_real_get(LS_FN_##name))
-/* The typed real function if it was looked up already, else NULL (no lookup): for a wrapper's
- * pass-through path, whose general path looks it up. */
-#define real_if_resolved(name)                                                                     \
-    ((ls_real_##name##_t)__atomic_load_n(&ls_real_table[LS_FN_##name], __ATOMIC_RELAXED))
+/* The typed real function if a call may pass straight to it (looked up already, no rule
+ * active), else NULL (no lookup): for a wrapper's pass-through path, whose general path looks it
+ * up and meets the rules. */
+#define real_to_pass(name)                                                                         \
+    ((ls_real_##name##_t)__atomic_load_n(&ls_pass_table[LS_FN_##name], __ATOMIC_RELAXED))
 
 /* A system call made by libc's syscall(), not through the agent's own wrapper of it
  * (wrap_exit.c): for the load path, where each further page of the agent's code costs a process

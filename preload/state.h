@@ -7,6 +7,7 @@
 #ifndef LS_STATE_H
 #define LS_STATE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,11 +25,40 @@
  * never runs a loop faults in one 64 KiB window of the agent's code, not three. */
 #define LS_COLD __attribute__((cold))
 
+/* Adds v to a counter that only the calling thread writes and others only read (a loop's
+ * slot): on x86-64 one add to memory, where a relaxed atomic load and store compile to three
+ * instructions and a locked add costs a bus lock. The counter is aligned, so a reader sees the
+ * value before or after, never a torn one. Elsewhere, the relaxed load and store. */
+static inline __attribute__((always_inline)) void ls_own_add64(_Atomic uint64_t *p, uint64_t v)
+{
+#if defined(__x86_64__)
+    __asm__("addq %1, %0" : "+m"(*(uint64_t *)p) : "er"(v) : "cc");
+#else
+    atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+#endif
+}
+
+static inline __attribute__((always_inline)) void ls_own_add32(_Atomic uint32_t *p, uint32_t v)
+{
+#if defined(__x86_64__)
+    __asm__("addl %1, %0" : "+m"(*(uint32_t *)p) : "ir"(v) : "cc");
+#else
+    atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+#endif
+}
+
 /* Per-thread state; initial-exec TLS so that access never calls into the loader. */
 struct ls_tls {
     struct ls_loop *loop; /* non-NULL once this thread is a loop */
     int guard;            /* inside the agent's own bookkeeping: pass everything through */
-    int not_loop;         /* waits seen that could not adopt (every slot taken) */
+    /* The loop while one of its iterations is in progress and its calls may take call.h's
+     * fast path (ls_proc.fast_calls), else NULL: one load says what the slot's iter_start
+     * and the process's fast_calls would say together. The loop thread alone writes both,
+     * at each iteration's begin and end (iteration.h). */
+    struct ls_loop *timing;
+    int not_loop; /* waits seen that could not adopt (every slot taken) */
     uint32_t
         sample_hits;   /* our sampling signal's deliveries, so a wrapper knows an EINTR was ours */
     int32_t tid;       /* cached by the agent's own paths */

@@ -54,13 +54,17 @@
     LS_EXPORT int ls_wrap_##name OPEN_PARAMS(params)                                               \
     {                                                                                              \
         OPEN_MODE(flags)                                                                           \
-        LS_RESOLVE(name);                                                                          \
-        if (ls_wrap_idle()) return ls_f(__VA_ARGS__, mode);                                        \
-        struct ls_loop *ls_l = ls_fast_loop();                                                     \
-        if (LS_UNLIKELY(ls_l == NULL)) return general_##name(__VA_ARGS__, mode);                   \
-        int ls_r;                                                                                  \
-        LS_FAST_TIMED(ls_l, name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));                       \
-        return ls_r;                                                                               \
+        ls_real_##name##_t ls_f = real_to_pass(name);                                              \
+        if (LS_LIKELY(ls_f != NULL)) {                                                             \
+            if (LS_LIKELY(!ls_tls.loop)) return ls_f(__VA_ARGS__, mode);                           \
+            struct ls_loop *ls_l = ls_fast_loop();                                                 \
+            if (LS_LIKELY(ls_l != NULL)) {                                                         \
+                int ls_r;                                                                          \
+                LS_FAST_TIMED(ls_l, name, LS_T_PATH, path, ls_f(__VA_ARGS__, mode));               \
+                return ls_r;                                                                       \
+            }                                                                                      \
+        }                                                                                          \
+        return general_##name(__VA_ARGS__, mode);                                                  \
     }
 
 OPEN_WRAPPER(open, (const char *path, int flags), path, flags)
@@ -103,12 +107,11 @@ LS_EXPORT int fcntl64(int fd, int cmd, ...)
     FCNTL_WRAPPER(fcntl64);
 }
 
-/* Forgets fd in the descriptor cache around a call that changes what fd is
- * (before, and after in case another thread learned it in between). Forgetting
- * makes no system call: errno is the call's. */
+/* Forgets fd in the descriptor cache after a call that changes what fd is. Not before as well:
+ * until the call returns, fd is the descriptor the cache knows, and what another thread learns
+ * of it meanwhile is forgotten here too. Forgetting makes no system call: errno is the call's. */
 #define FD_CHANGING(fd, body)                                                                      \
     do {                                                                                           \
-        ls_fd_forget(fd);                                                                          \
         body;                                                                                      \
         ls_fd_forget(fd);                                                                          \
     } while (0)
@@ -127,18 +130,21 @@ static __attribute__((noinline)) int close_general(int fd)
 
 LS_EXPORT int close(int fd)
 {
-    LS_RESOLVE(close);
-    int ls_r;
-    if (ls_wrap_idle()) {
-        FD_CHANGING(fd, ls_r = ls_f(fd));
-        return ls_r;
+    ls_real_close_t ls_f = real_to_pass(close);
+    if (LS_LIKELY(ls_f != NULL)) {
+        int ls_r;
+        if (LS_LIKELY(!ls_tls.loop)) {
+            FD_CHANGING(fd, ls_r = ls_f(fd));
+            return ls_r;
+        }
+        struct ls_loop *ls_l = ls_fast_loop();
+        if (LS_LIKELY(ls_l != NULL) &&
+            fd != atomic_load_explicit(&ls_l->loop_fd, memory_order_relaxed)) {
+            FD_CHANGING(fd, LS_FAST_TIMED(ls_l, close, LS_T_FD, fd, ls_f(fd)));
+            return ls_r;
+        }
     }
-    struct ls_loop *ls_l = ls_fast_loop();
-    if (LS_UNLIKELY(ls_l == NULL) ||
-        fd == atomic_load_explicit(&ls_l->loop_fd, memory_order_relaxed))
-        return close_general(fd);
-    FD_CHANGING(fd, LS_FAST_TIMED(ls_l, close, LS_T_FD, fd, ls_f(fd)));
-    return ls_r;
+    return close_general(fd);
 }
 
 LS_EXPORT int dup2(int oldfd, int newfd)

@@ -125,15 +125,18 @@
         if (LS_RETRIES_EINTR(fam, name) && LS_UNLIKELY(fail##_EINTR(ls_r)) &&                      \
             ls_tls.sample_hits != ls_hits)                                                         \
             return ls_slow_##name args;                                                            \
-        LS_LEARN(fam, tkind, texpr);                                                               \
+        /* Named by its input (sendfile): its socket was known already. */                         \
+        if (!LS_READS_SECOND_FD(name) || ls_t == (uint64_t)(uintptr_t)(texpr))                     \
+            LS_LEARN(fam, tkind, texpr);                                                           \
         return ls_r;                                                                               \
     }                                                                                              \
     LS_EXPORT ret ls_wrap_##name params __asm__(#name);                                            \
     LS_EXPORT ret ls_wrap_##name params                                                            \
     {                                                                                              \
-        /* Not resolved yet (a call before the constructor): the general path resolves it. */      \
-        ls_real_##name##_t ls_f = real_if_resolved(name);                                          \
-        if (LS_LIKELY(ls_f != NULL && !ls_inject_on)) {                                            \
+        /* Not resolved yet (a call before the constructor), or a rule active: the general path.   \
+         */                                                                                        \
+        ls_real_##name##_t ls_f = real_to_pass(name);                                              \
+        if (LS_LIKELY(ls_f != NULL)) {                                                             \
             if (LS_LIKELY(!ls_tls.loop)) return ls_f args;                                         \
             /* The descriptor's bit, read once: it decides the pass-through and the name. */       \
             int ls_nb = LS_FD_SKIPPABLE(fam, tkind) && ls_fd_never_blocks((int)(intptr_t)(texpr)); \

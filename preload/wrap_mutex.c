@@ -64,9 +64,8 @@ static __attribute__((noinline)) int mutex_lock_general(pthread_mutex_t *m)
  * recursive or error-checking mutex) is timed on a loop thread, however short. */
 LS_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    ls_real_pthread_mutex_lock_t f = real_if_resolved(pthread_mutex_lock);
-    if (LS_LIKELY(f != NULL && !ls_inject_on) &&
-        __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0)
+    ls_real_pthread_mutex_lock_t f = real_to_pass(pthread_mutex_lock);
+    if (LS_LIKELY(f != NULL) && __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0)
         return f(m);
     return mutex_lock_general(m);
 }

@@ -141,7 +141,7 @@ static void wait_end(struct wait *w)
     int saved = errno;
     if (w->role == ROLE_LOOP) {
         uint64_t now = ls_ticks();
-        ls_iteration_begin(w->l, now, now - w->enter);
+        ls_iteration_begin(w->l, now, now - w->enter, ls_proc.fast_calls);
     }
     if (w->in_streak && w->c.loop) {
         /* What this wait adds to the iteration, in case the streak turns out to be a move. */
@@ -152,23 +152,27 @@ static void wait_end(struct wait *w)
     errno = saved;
 }
 
-#define WAIT_PRELUDE(name, kind)                                                                   \
-    LS_RESOLVE(name);                                                                              \
+/* A thread that is no loop, and waits in a way no thread becomes a loop by, passes straight
+ * through; not looked up yet, or a rule active (real_to_pass), the general path. */
+#define WAIT_PRELUDE(name, kind, args)                                                             \
+    ls_real_##name##_t ls_f = real_to_pass(name);                                                  \
+    if (LS_UNLIKELY(ls_f == NULL)) return ls_wait_general_##name args;                             \
     struct ls_tls *t = &ls_tls;                                                                    \
-    if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind) && !ls_inject_on))
+    if (LS_LIKELY(!t->loop && ls_cfg.mode != (kind))) return ls_f args;
 
-/* The loop's own wait with no rule active, the path a busy server takes once per iteration:
- * what wait_role, wait_begin and wait_end do for ROLE_LOOP, inline. Anything else (a wait on
- * another fd, a rule, the guard, a loop fd that was closed) takes the general path below. */
+/* The loop's own wait with no rule active (the prelude's pointer said so), the path a busy
+ * server takes once per iteration: what wait_role, wait_begin and wait_end do for ROLE_LOOP,
+ * inline, with the TSC as its clock (fast_calls). Anything else (a wait on another fd, the guard,
+ * a loop fd that was closed, no TSC) takes the general path below. */
 #define WAIT_LOOP_FAST(kind, fd, call, again)                                                      \
     struct ls_loop *ls_l = t->loop;                                                                \
-    if (LS_LIKELY(ls_l != NULL && !ls_inject_on && !t->guard && ls_cfg.mode == (kind) &&           \
+    if (LS_LIKELY(ls_l != NULL && !t->guard && ls_proc.fast_calls && ls_cfg.mode == (kind) &&      \
                   ((kind) == LS_LOOP_POLL ||                                                       \
                    (fd) == atomic_load_explicit(&ls_l->loop_fd, memory_order_relaxed)))) {         \
         struct {                                                                                   \
             uint64_t enter; /* named like struct wait's, for `again` */                            \
         } w;                                                                                       \
-        w.enter = ls_ticks();                                                                      \
+        w.enter = ls_tsc();                                                                        \
         ls_iteration_end(ls_l, w.enter);                                                           \
         t->streak.n = 0;                                                                           \
         t->loop_sp = (uintptr_t)&w;                                                                \
@@ -180,8 +184,8 @@ static void wait_end(struct wait *w)
             ls_hits = t->sample_hits;                                                              \
             again;                                                                                 \
         }                                                                                          \
-        uint64_t ls_now = ls_ticks();                                                              \
-        ls_iteration_begin(ls_l, ls_now, ls_now - w.enter);                                        \
+        uint64_t ls_now = ls_tsc();                                                                \
+        ls_iteration_begin(ls_l, ls_now, ls_now - w.enter, 1);                                     \
         return ls_fr;                                                                              \
     }
 
@@ -217,7 +221,7 @@ static void wait_end(struct wait *w)
     }                                                                                              \
     LS_EXPORT int name params                                                                      \
     {                                                                                              \
-        WAIT_PRELUDE(name, kind) return ls_f args;                                                 \
+        WAIT_PRELUDE(name, kind, args)                                                             \
         setup;                                                                                     \
         WAIT_LOOP_FAST(kind, fd, call, again)                                                      \
         return ls_wait_general_##name args;                                                        \
