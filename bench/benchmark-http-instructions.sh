@@ -5,19 +5,22 @@
 # 10-30% on this machine).
 #
 # The server (bench/servers/asyncio_http.py on /usr/bin/python3, or bench/servers/node_http.js on
-# node) answers keep-alive requests from ab -k (--clients connections). Three ways, each repeat
-# running all three in a rotated order:
+# node) answers keep-alive requests from ab -k (--clients connections). Four ways, each repeat
+# running all four in a rotated order:
 #   A  bare:       valgrind --tool=callgrind SERVER PORT
 #   B  preloaded:  the same with LD_PRELOAD=libloopstall.so (direct use: the agent's own watcher
 #                  thread runs inside the server and is counted)
 #   C  under run:  loopstall run -q -- valgrind --tool=callgrind SERVER PORT (the watcher is run,
 #                  outside the server: not counted; for Node, run adds its perf-map flags to
 #                  NODE_OPTIONS, whose cost, V8 writing its map, is counted)
+#   D  preloaded with a collector: B's with LOOPSTALL_COLLECTOR naming a `loopstall collect`
+#                  started for the round (the watcher is the collector, outside the server)
 # Each way serves --warmup requests and then N, or N and N more, in two fresh servers; the
 # difference of their counts, divided by N, is the instructions per request with start-up,
 # warm-up and shutdown cancelled out. The threshold is 60 s (valgrind slows the server
-# fifty-fold). The figure is the median of the paired differences B_r - A_r and C_r - A_r of the
-# same repeat, with their min and max, and the part executed inside libloopstall.so itself.
+# fifty-fold). The figure is the median of the paired differences B_r - A_r, C_r - A_r and
+# D_r - A_r of the same repeat, with their min and max, and the part executed inside
+# libloopstall.so itself.
 #
 # Target (issue 12): within +1% per request.
 #
@@ -78,6 +81,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-http-instr.XXXXXX")
 server=""
 cleanup() {
     [[ -n "$server" ]] && kill "$server" 2>/dev/null
+    [[ -n "$collect_pid" ]] && kill -TERM "$collect_pid" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$work"
 }
@@ -107,6 +111,10 @@ measure() {
         "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
     C) "$loopstall" run -q -t 60000 "${run_opts[@]}" --json "$work/out-$tag/run.json" -- "${cg[@]}" \
         >"$work/log-$tag" 2>&1 & ;;
+    D) bench_collect_start "$tag"
+        mkdir -p "$work/own-$tag"
+        env LD_PRELOAD="$agent" "$collect_env" LOOPSTALL_OUT="$work/own-$tag" LOOPSTALL_THRESHOLD_MS=60000 \
+            "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
     esac
     server=$!
     bench_wait_port "$port" "$server" 1200 ||
@@ -120,13 +128,14 @@ measure() {
     kill -TERM "$target" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
     server=""
+    bench_collect_stop
     bench_callgrind_result "$mode" "$tag" "$out"
 }
 
-names=([0]=A [1]=B [2]=C)
-declare -A label=([A]=bare [B]=preloaded [C]="under run")
+names=([0]=A [1]=B [2]=C [3]=D)
+declare -A label=([A]=bare [B]=preloaded [C]="under run" [D]="preloaded with collect")
 bench_start "$server_kind HTTP server, instructions per request under callgrind, $requests and $((requests * 2)) requests after $warmup (ab -k -c $clients), $repeat repeats"
-echo "  ${server_cmd[*]}; A bare, B preloaded (direct use), C under loopstall run${run_opts[*]:+ ${run_opts[*]}}; agent $agent"
+echo "  ${server_cmd[*]}; A bare, B preloaded (direct use), C under loopstall run${run_opts[*]:+ ${run_opts[*]}}, D preloaded with loopstall collect; agent $agent"
 results="$work/results"
 : >"$results"
 : >"$results.agent"

@@ -6,16 +6,18 @@
 # counts) with a configuration of its own: 127.0.0.1 on a free port, a small static file
 # (--size bytes, default 1024), sendfile on, access_log off (--access-log: to a file), no open
 # file cache, so every request opens, stats, sends and closes the file. The client is ab -k
-# (keep-alive, --clients connections). Three ways, each repeat running all three in a rotated
+# (keep-alive, --clients connections). Four ways, each repeat running all four in a rotated
 # order:
 #   A  bare:       valgrind --tool=callgrind nginx -p WORK -c nginx.conf
 #   B  preloaded:  the same with LD_PRELOAD=libloopstall.so (direct use: the agent's own watcher
 #                  thread runs inside the worker and is counted)
 #   C  under run:  loopstall run -q -- valgrind --tool=callgrind nginx ... (the watcher is run)
+#   D  preloaded with a collector: B's with LOOPSTALL_COLLECTOR naming a `loopstall collect`
+#                  started for the round (the watcher is the collector, outside the worker)
 # Each way serves N and then 2N requests in two fresh servers; the difference, divided by N, is
 # the instructions per request with start-up and shutdown cancelled out. The threshold is 60 s
-# (valgrind slows nginx fifty-fold). The figure is the median of the paired differences B_r - A_r
-# and C_r - A_r of the same repeat, with their min and max.
+# (valgrind slows nginx fifty-fold). The figure is the median of the paired differences B_r - A_r,
+# C_r - A_r and D_r - A_r of the same repeat, with their min and max.
 #
 # Usage: bench/benchmark-nginx-instructions.sh [--requests N] [--repeat R] [--clients C]
 #          [--size BYTES] [--access-log] [--build DIR] [--keep DIR] [--json FILE]
@@ -63,6 +65,7 @@ chmod 755 "$work"
 server=""
 cleanup() {
     [[ -n "$server" ]] && kill -TERM "$server" 2>/dev/null
+    [[ -n "$collect_pid" ]] && kill -TERM "$collect_pid" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$work"
 }
@@ -117,12 +120,17 @@ measure() {
             "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
         C) "$loopstall" run -q -t 60000 --json "$work/out-$tag/run.json" -- "${cg[@]}" \
             >"$work/log-$tag" 2>&1 & ;;
+        D) bench_collect_start "$tag"
+            mkdir -p "$work/own-$tag"
+            env LD_PRELOAD="$agent" "$collect_env" LOOPSTALL_OUT="$work/own-$tag" \
+                LOOPSTALL_THRESHOLD_MS=60000 "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;
         esac
         server=$!
         bench_wait_port "$port" "$server" 600 && break
         kill -TERM "$server" 2>/dev/null || true
         wait "$server" 2>/dev/null || true
         server=""
+        bench_collect_stop
     done
     [[ -n "$server" ]] || bench_die "nginx ($tag) did not listen: $(tail -3 "$work/log-$tag" "$work/error-$tag.log" 2>/dev/null)"
     local ab_out
@@ -135,13 +143,14 @@ measure() {
     kill -TERM "$server"
     wait "$server" 2>/dev/null || true
     server=""
+    bench_collect_stop
     bench_callgrind_result "$mode" "$tag" "$out"
 }
 
-names=([0]=A [1]=B [2]=C)
-declare -A label=([A]=bare [B]=preloaded [C]="under run")
+names=([0]=A [1]=B [2]=C [3]=D)
+declare -A label=([A]=bare [B]=preloaded [C]="under run" [D]="preloaded with collect")
 bench_start "nginx worker, static file of $size bytes, instructions per request under callgrind, $requests and $((requests * 2)) requests (ab -k -c $clients), $repeat repeats"
-echo "  $(nginx -v 2>&1); access log $([[ $access_log == 1 ]] && echo on || echo off); A bare, B preloaded, C under loopstall run; agent $agent"
+echo "  $(nginx -v 2>&1); access log $([[ $access_log == 1 ]] && echo on || echo off); A bare, B preloaded, C under loopstall run, D preloaded with loopstall collect; agent $agent"
 results="$work/results"
 : >"$results"
 : >"$results.agent"

@@ -140,7 +140,7 @@ bench_agent_ir() {
 bench_agent_ran() {
     local iters=""
     case $1 in
-    B) iters=$(cat "$3"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
+    B | D) iters=$(cat "$3"/loopstall.*.json 2>/dev/null | jq -s '[.[].processes[].loops[].iterations] | add // 0') ;;
     C) iters=$(jq '[.processes[].loops[].iterations] | add // 0' "$3/run.json" 2>/dev/null) ;;
     *) return 0 ;;
     esac
@@ -160,16 +160,40 @@ bench_callgrind_result() {
     m_agent=$(bench_agent_ir "$3"*)
 }
 
+# Way D of a benchmark, preloaded with a collector: `loopstall collect` started for round TAG,
+# its reports in $work/out-TAG. Sets collect_pid and collect_env (LOOPSTALL_COLLECTOR=@NAME, for the
+# host's environment). bench_collect_start TAG; bench_collect_stop once the host has exited.
+collect_pid=""
+bench_collect_start() {
+    local log="$work/collect-$1" i
+    "$loopstall" collect --dir "$work/out-$1" --name "bench-$$-$1" >"$log.out" 2>"$log.err" &
+    collect_pid=$!
+    for i in $(seq 200); do
+        collect_env=$(head -1 "$log.out" 2>/dev/null)
+        [[ $collect_env == LOOPSTALL_COLLECTOR=@* ]] && return 0
+        kill -0 "$collect_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    bench_die "loopstall collect ($1) did not start: $(tail -3 "$log.err")"
+}
+bench_collect_stop() {
+    [[ -n "$collect_pid" ]] || return 0
+    kill -TERM "$collect_pid" 2>/dev/null || true
+    wait "$collect_pid" 2>/dev/null || true
+    collect_pid=""
+}
+
 # The N/2N rounds of a callgrind benchmark that serves a fixed count ($requests): for each of
-# $repeat repeats, the three ways in a rotated order, each measured with N and 2N by the
+# $repeat repeats, the ways (names: A, B, C, and D where the benchmark has it) in a rotated order,
+# each measured with N and 2N by the
 # caller's `measure MODE N TAG` (which sets m_ir and m_agent); the per-request figures go to
 # "$results" and "$results.agent" (lines "MODE REPEAT PER_UNIT"), one printed line per way.
 # bench_callgrind_rounds UNIT
 bench_callgrind_rounds() {
-    local unit=$1 r k mode ir1 ag1 ir2 ag2 one inside
+    local unit=$1 r k mode ir1 ag1 ir2 ag2 one inside ways=${#names[@]}
     for r in $(seq "$repeat"); do
-        for k in 0 1 2; do
-            mode=${names[$(((r + k) % 3))]}
+        for k in $(seq 0 $((ways - 1))); do
+            mode=${names[$(((r + k) % ways))]}
             measure "$mode" "$requests" "$mode$r-n"
             ir1=$m_ir ag1=$m_agent
             measure "$mode" $((requests * 2)) "$mode$r-2n"
@@ -192,7 +216,7 @@ bench_callgrind_paired() {
 }
 
 # The end of a callgrind benchmark (N/2N method): from "$results" (lines "MODE REPEAT PER_UNIT",
-# modes A bare, B preloaded, C under run; label[MODE] names them) and "$results.agent" (the part
+# modes A bare, B preloaded, C under run, D preloaded with a collector; label[MODE] names them) and "$results.agent" (the part
 # inside the agent, the same lines), the paired medians and spread, one table line per way, the
 # footer, and with $json set, the rounds as JSON.
 # bench_callgrind_summary UNIT SHORT WHAT LIMIT NAME: UNIT "request", SHORT "req" (the table's
@@ -204,7 +228,7 @@ bench_callgrind_summary() {
     echo
     printf '  A bare: median %.1f instructions per %s (min %.1f, max %.1f)\n' "$a_med" "$unit" "$a_min" "$a_max"
     declare -A pct_med
-    for mode in B C; do
+    for mode in "${names[@]:1}"; do
         read -r d_med _ _ d_min d_max n < <(bench_callgrind_paired "$mode" 1 | bench_stats)
         read -r p_med _ _ p_min p_max _ < <(bench_callgrind_paired "$mode" 2 | bench_stats)
         pct_med[$mode]=$p_med
@@ -218,7 +242,12 @@ bench_callgrind_summary() {
             "$(printf 'paired min %+.2f%%, max %+.2f%% (%d pairs)' "$p_min" "$p_max" "$n")" \
             "<= +$limit%" "$(bench_verdict "$p_med" "$limit")"
     done
-    echo "overhead: preloaded $(printf '%+.2f' "${pct_med[B]}")%, under run $(printf '%+.2f' "${pct_med[C]}")% instructions per $unit (paired medians of $repeat)"
+    local overhead="" sep=""
+    for mode in "${names[@]:1}"; do
+        overhead+="$sep${label[$mode]} $(printf '%+.2f' "${pct_med[$mode]}")%"
+        sep=", "
+    done
+    echo "overhead: $overhead instructions per $unit (paired medians of $repeat)"
     bench_end
     if [[ -n "$json" ]]; then
         jq -n --arg commit "$bench_commit_id" --arg load_start "$bench_load_start" --arg load_end "$(bench_load)" \

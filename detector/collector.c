@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -41,6 +42,10 @@ struct image {
     int pidfd; /* readable when the process ends; -1 when it could not be opened */
     int done;  /* its report is written (or it had nothing to say) */
     int busy;  /* some loop of it was inside an iteration at the last tick */
+    /* ls_collector_write_running: the news not written yet, and when the last write began. */
+    int pending;
+    uint64_t written_ns;
+    int write_failed;
     struct image *next;
 };
 
@@ -68,7 +73,10 @@ struct ls_collector {
     int quiet;              /* ticks in a row that saw every loop waiting, none stirred */
     char **losses;
     int nlosses;
-    int hold; /* reports kept in memory (held), not written into dir */
+    int hold;          /* reports kept in memory (held), not written into dir */
+    int write_running; /* running images' reports written while they have news */
+    int one_user;      /* records taken only from user `user` and root */
+    uid_t user;
     struct ls_report_text *held;
     int nheld;
 };
@@ -97,6 +105,12 @@ static void add_loss(struct ls_collector *c, const char *fmt, int pid, const cha
 
 struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
 {
+    return ls_collector_open_named(dir, NULL, name, len);
+}
+
+struct ls_collector *ls_collector_open_named(const char *dir, const char *want, char *name,
+                                             size_t len)
+{
     struct ls_collector *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     snprintf(c->dir, sizeof c->dir, "%s", dir);
@@ -110,11 +124,16 @@ struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     uint64_t nonce = 0;
-    if (syscall(SYS_getrandom, &nonce, sizeof nonce, 0) != (long)sizeof nonce)
+    if (!want && syscall(SYS_getrandom, &nonce, sizeof nonce, 0) != (long)sizeof nonce)
         nonce = ls_mono_ns() ^ (uint64_t)getpid() << 32;
     /* Abstract: no file, so a process that drops privileges or changes root still reaches it. */
-    int n = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "loopstall-%d-%016llx", (int)getpid(),
-                     (unsigned long long)nonce);
+    int n = want ? snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "%s", want)
+                 : snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "loopstall-%d-%016llx",
+                            (int)getpid(), (unsigned long long)nonce);
+    if (n < 1 || (size_t)n >= sizeof sa.sun_path - 1) {
+        errno = ENAMETOOLONG;
+        goto fail;
+    }
     socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
     if (bind(c->lsock, (struct sockaddr *)&sa, alen) != 0 || listen(c->lsock, 512) != 0) goto fail;
     snprintf(name, len, "@%s", sa.sun_path + 1);
@@ -274,6 +293,20 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
     im->rec = NULL;
 }
 
+/* A running image's report, written while it has news (ls_collector_write_running); a loss
+ * is said once per image. */
+static void write_running(struct ls_collector *c, struct image *im)
+{
+    if (!ls_worth_a_report(&im->w, c->root_pid, LS_END_RUNNING)) return;
+    int err = write_file(c, im, LS_END_RUNNING, ls_rec_ticks(im->rec));
+    if (err && !im->write_failed) {
+        im->write_failed = 1;
+        const char *name = ls_errno_name(err);
+        add_loss(c, "pid %d: its running report could not be written (%s)", im->pid,
+                 name ? name : "error");
+    }
+}
+
 /* When an image ended: what its agent recorded (exit, exec, an exit hook),
  * else now (killed, or gone without a word). */
 static uint64_t end_ticks(const struct ls_record *r)
@@ -306,11 +339,28 @@ static void accept_one(struct ls_collector *c, int s)
         return;
     }
     pid_t pid = have_cred ? cred.pid : h.pid;
+    if (c->one_user && !(have_cred && (cred.uid == c->user || cred.uid == 0))) {
+        char why[64];
+        snprintf(why, sizeof why, "%d", have_cred ? (int)cred.uid : -1);
+        add_loss(c,
+                 "pid %d of user %s was refused: this collector takes records of its own user and "
+                 "root only",
+                 pid, why);
+        if (fd >= 0) close(fd);
+        return;
+    }
     if (h.error || fd < 0 || h.version != LS_RECORD_VERSION || h.size != sizeof(struct ls_record)) {
         const char *why = h.error ? ls_errno_name(h.error) : "an agent of another version";
         add_loss(c, "pid %d could not share its record (%s): its stalls are not in this report",
                  pid, why ? why : "error");
         if (fd >= 0) close(fd);
+        return;
+    }
+    /* Shorter than a record, it would fault (SIGBUS) where the watcher reads past its end. */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(struct ls_record)) {
+        add_loss(c, "pid %d handed over a record too small to read (%s)", pid, "EINVAL");
+        close(fd);
         return;
     }
     void *p = mmap(NULL, sizeof(struct ls_record), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -364,7 +414,9 @@ static void tick(struct ls_collector *c)
     int stirred = 0;
     for (struct image *im = c->images; im; im = im->next) {
         if (im->done) continue;
-        ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &im->busy);
+        int news = ls_watch_tick(&im->w, ls_rec_ticks(im->rec), &im->busy);
+        if (c->write_running && ls_news_due(news, &im->pending, &im->written_ns, ls_mono_ns()))
+            write_running(c, im);
         stirred |= im->busy;
         uint64_t step = ls_watch_interval_ns(im->rec, im->busy);
         if (!next || step < next) next = step;
@@ -458,6 +510,17 @@ int ls_collector_wait(struct ls_collector *c)
     }
     if (c->next_tick_ns && ls_mono_ns() >= c->next_tick_ns) tick(c);
     return signals;
+}
+
+void ls_collector_write_running(struct ls_collector *c)
+{
+    c->write_running = 1;
+}
+
+void ls_collector_only_user(struct ls_collector *c, uid_t uid)
+{
+    c->one_user = 1;
+    c->user = uid;
 }
 
 void ls_collector_watch_signals(struct ls_collector *c, int fd)
@@ -560,10 +623,15 @@ void ls_collector_forget(struct ls_collector *c)
     free_lists(c);
 }
 
-void ls_collector_close(struct ls_collector *c)
+void ls_collector_finish_live(struct ls_collector *c)
 {
     for (struct image *im = c->images; im; im = im->next)
         if (!im->done) finish(c, im, LS_END_RUNNING, ls_rec_ticks(im->rec));
+}
+
+void ls_collector_close(struct ls_collector *c)
+{
+    ls_collector_finish_live(c);
     while (c->images) {
         struct image *next = c->images->next;
         free(c->images);

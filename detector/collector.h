@@ -25,6 +25,20 @@ struct ls_collector;
  * LOOPSTALL_COLLECTOR. dir is where reports are written. NULL on failure
  * (errno set). Each record is watched at its own threshold. */
 struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len);
+/* The same, listening on the abstract socket @want (what LOOPSTALL_COLLECTOR names in the
+ * services' environment: `loopstall collect --name`) instead of a fresh one; EADDRINUSE when
+ * another collector has it. want NULL: a fresh one. */
+struct ls_collector *ls_collector_open_named(const char *dir, const char *want, char *name,
+                                             size_t len);
+/* Also writes a running image's report into dir while it has news (ls_news_due: a finished
+ * stall at most once a second, an ongoing one as it is refreshed), as the agent's own watcher
+ * does: a collector of long-lived services has their stalls on disk before they end. */
+void ls_collector_write_running(struct ls_collector *c);
+/* Takes records only from processes of user uid, and root (a service that drops privileges
+ * hands its record over before it does); any other is refused, with a loss: a record another
+ * user made is input this collector need not trust. (An agent, for its part, hands its record
+ * only to a watcher of its own user or root.) */
+void ls_collector_only_user(struct ls_collector *c, uid_t uid);
 /* Keeps the reports in memory instead of writing them into dir (run merges
  * them itself and nobody asked for the files): no file is created, renamed
  * or removed, which on ext4 cost more than everything else run does for a
@@ -56,8 +70,10 @@ int ls_collector_live(const struct ls_collector *c);
 int ls_collector_pids(const struct ls_collector *c, pid_t *out, int max);
 /* Reports that could not be made: one line each, for the summary. */
 int ls_collector_losses(const struct ls_collector *c, const char ***lines);
-/* Finishes every record still live as of now (ended: the process is gone
- * without being reaped here), then closes. */
+/* Writes the report of every record still live as of now, as still running (LS_END_RUNNING),
+ * and lets it go: the process goes on, unwatched. */
+void ls_collector_finish_live(struct ls_collector *c);
+/* Finishes every record still live (ls_collector_finish_live), then closes. */
 void ls_collector_close(struct ls_collector *c);
 /* Lets go of everything without writing anything: another process (--no-wait's background
  * watcher, a fork of this one) finishes the records. */

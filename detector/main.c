@@ -1,4 +1,4 @@
-/* main.c -- `loopstall`: dispatch to run, report, diff, gate and baseline. */
+/* main.c -- `loopstall`: dispatch to run, collect, report, diff, gate and baseline. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run")) return ls_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "collect")) return ls_cmd_collect(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return ls_cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "diff")) return ls_cmd_diff(argc - 1, argv + 1);
     if (!strcmp(cmd, "gate")) return ls_cmd_gate(argc - 1, argv + 1);
@@ -51,7 +52,8 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr,
-            "loopstall: unknown command \"%s\": accepted are run, report, diff, gate, baseline, "
+            "loopstall: unknown command \"%s\": accepted are run, collect, report, diff, gate, "
+            "baseline, "
             "--help, "
             "--version, "
             "--list-calls\n",

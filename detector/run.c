@@ -41,15 +41,6 @@
 
 #define MAX_INJECT LS_MAX_RULES
 
-/* The agent sits beside the command (build tree: bin/ and lib/ are siblings,
- * installed: ../lib or the libdir it was installed with). */
-static int find_agent(char *out, size_t len)
-{
-    static const char *const tails[] = {"libloopstall.so", "../lib/libloopstall.so",
-                                        "../" LS_INSTALL_LIBDIR "/libloopstall.so"};
-    return ls_beside_self(tails, sizeof tails / sizeof tails[0], R_OK, out, len);
-}
-
 static int parse_threshold(const char *v, double *ms)
 {
     char *end;
@@ -369,7 +360,7 @@ int ls_cmd_run(int argc, char **argv)
         out.out_path = "-";
 
     char agent[PATH_MAX];
-    if (find_agent(agent, sizeof agent) != 0) {
+    if (ls_agent_beside_self(agent, sizeof agent) != 0) {
         fprintf(
             stderr,
             "loopstall: cannot find libloopstall.so next to the loopstall command or in ../lib\n");

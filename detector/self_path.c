@@ -35,3 +35,10 @@ int ls_beside_self(const char *const *tails, size_t n, int mode, char *out, size
     }
     return -ENOENT;
 }
+
+int ls_agent_beside_self(char *out, size_t len)
+{
+    static const char *const tails[] = {"libloopstall.so", "../lib/libloopstall.so",
+                                        "../" LS_INSTALL_LIBDIR "/libloopstall.so"};
+    return ls_beside_self(tails, sizeof tails / sizeof tails[0], R_OK, out, len);
+}

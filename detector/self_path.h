@@ -9,5 +9,8 @@
  * "../lib/NAME" in a sibling directory. out receives an absolute path with
  * no "..". 0, or -ENOENT when none is there. */
 int ls_beside_self(const char *const *tails, size_t n, int mode, char *out, size_t len);
+/* The agent, beside the command (build tree: bin/ and lib/ are siblings; installed: ../lib or
+ * the libdir it was installed with): 0, or -ENOENT. */
+int ls_agent_beside_self(char *out, size_t len);
 
 #endif

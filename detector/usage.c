@@ -26,6 +26,11 @@ void ls_print_help(FILE *out)
         "                         agent (daemons) are watched in the background\n"
         "  --dir DIR              keep the per-process reports in DIR (loopstall report DIR)\n"
         "  --no-node-perf-map     do not add V8's perf-map flags to NODE_OPTIONS\n"
+        "loopstall collect --dir DIR [--name NAME] [--any-user]\n"
+        "                         watch services preloaded with LOOPSTALL_COLLECTOR=@NAME "
+        "(printed\n"
+        "                         on stdout) from outside, as run does; reports in DIR while they\n"
+        "                         have news and when they end; SIGTERM/SIGINT stop it\n"
         "loopstall report FILE.json|DIR... [--format FMT] [-o FILE] [--json FILE]\n"
         "                 [--source-root DIR]\n"
         "loopstall diff BASE.json HEAD.json [--format text|markdown|sarif|junit] [-o FILE]\n"
@@ -44,6 +49,7 @@ void ls_print_help(FILE *out)
         "Direct use: LD_PRELOAD=/path/libloopstall.so LOOPSTALL_OUT=DIR service, then\n"
         "loopstall report DIR. Variables: LOOPSTALL_OUT, LOOPSTALL_THRESHOLD_MS,\n"
         "LOOPSTALL_INJECT (rules separated by ';'), LOOPSTALL_STRICT, LOOPSTALL_LOOP "
-        "(auto|epoll|poll).\n",
+        "(auto|epoll|poll),\n"
+        "LOOPSTALL_COLLECTOR=@NAME (watched by loopstall collect, not by a thread of its own).\n",
         out);
 }

@@ -124,7 +124,8 @@ static void read_collector(const char *v)
     /* "@name": an abstract socket, so that it needs no directory a process
      * that drops its privileges could lose access to. */
     if (v[0] != '@' || strlen(v) < 2 || strlen(v) >= sizeof ls_cfg.collector) {
-        ls_say("LOOPSTALL_COLLECTOR=", v, " ignored: expected @NAME (set by loopstall run)");
+        ls_say("LOOPSTALL_COLLECTOR=", v,
+               " ignored: expected @NAME (set by loopstall run, printed by loopstall collect)");
         return;
     }
     memcpy(ls_cfg.collector, v, strlen(v) + 1);

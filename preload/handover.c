@@ -67,12 +67,31 @@ static int send_hello(int s, const struct ls_hello *h, int fd)
     return syscall(SYS_sendmsg, s, &msg, MSG_NOSIGNAL) == (long)sizeof *h ? 0 : -errno;
 }
 
+/* 1 when the watcher listening at the other end of s runs as this process's user or as root:
+ * the record holds the host's argv and stacks, and a name (`loopstall collect --name`'s is
+ * predictable) could have been taken first by another user to read them. */
+static int trusted_watcher(int s)
+{
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (syscall(SYS_getsockopt, s, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return 0;
+    return cred.uid == 0 || cred.uid == (uid_t)syscall(SYS_geteuid);
+}
+
 static struct ls_record *share(const char *collector, int *outside)
 {
     int s = connect_collector(collector);
     if (s < 0) {
         ls_say("cannot reach the watcher ", collector,
-               " (loopstall run is gone?): this process reports into LOOPSTALL_OUT instead");
+               " (is loopstall run or collect gone?): this process reports into LOOPSTALL_OUT "
+               "instead");
+        return NULL;
+    }
+    if (!trusted_watcher(s)) {
+        syscall(SYS_close, s);
+        ls_say("the watcher ", collector,
+               " runs as another user (neither this process's nor root): this process reports "
+               "into LOOPSTALL_OUT instead");
         return NULL;
     }
     struct ls_hello h;

@@ -19,9 +19,7 @@
 #include "state.h"
 #include "ticks.h"
 
-#define NEWS_INTERVAL_NS   1000000000ULL /* finished stalls are written at most once a second */
-#define URGENT_INTERVAL_NS 150000000ULL  /* an ongoing stall as often as it is refreshed */
-#define FINAL_WAIT_NS      500000000ULL  /* how long exit waits for a write in progress */
+#define FINAL_WAIT_NS 500000000ULL /* how long exit waits for a write in progress */
 
 static struct ls_watch self;
 static _Atomic int running;
@@ -85,17 +83,9 @@ static void tick_and_maybe_write(int *pending, int *busy)
 {
     int news = ls_watch_tick(&self, ls_ticks(), busy);
     ls_ticks_thresholds();
-    /* The most urgent news not written yet: an ongoing stall's refresh held back by the rate
-     * limit stays urgent until it is written, or the report falls a second behind the hang. */
-    if (news > *pending) *pending = news;
-    if (*pending == LS_NEWS_NONE) return;
-    uint64_t wait = *pending == LS_NEWS_URGENT ? URGENT_INTERVAL_NS : NEWS_INTERVAL_NS;
-    uint64_t now_ns = ls_mono_ns();
-    if (now_ns - last_write_ns < wait) return;
+    if (!ls_news_due(news, pending, &last_write_ns, ls_mono_ns())) return;
     ls_modules_refresh();
     ls_report_file_write(&self, ls_ticks(), LS_END_RUNNING);
-    last_write_ns = now_ns; /* from the start of a write to the next: the rate is the rate */
-    *pending = LS_NEWS_NONE;
 }
 
 /* Sleeps until a loop begins an iteration (ls_watchdog_wake) or LS_DOZE_NS pass. Saying so first

@@ -63,6 +63,26 @@ struct ls_watch {
 enum { LS_NEWS_NONE, LS_NEWS_SOME, LS_NEWS_URGENT };
 
 void ls_watch_init(struct ls_watch *w, struct ls_record *rec, pid_t pid, void *(*alloc)(size_t));
+
+/* How often a report of a running image is written while it has news: finished stalls at most
+ * once a second, an ongoing stall as often as it is refreshed (the agent's own watcher, and
+ * `loopstall collect`'s for each process). */
+#define LS_NEWS_INTERVAL_NS   1000000000ULL
+#define LS_URGENT_INTERVAL_NS LS_ONGOING_REFRESH_NS
+/* The pacing of those writes: news is what a tick returned (LS_NEWS_*), *pending the most
+ * urgent news not written yet (a refresh held back by the rate stays urgent until written, or the
+ * report falls a second behind the hang) and *last_ns when the last write began. 1 when a write
+ * is due at now_ns: the caller writes, and both are updated as if it had. */
+static inline int ls_news_due(int news, int *pending, uint64_t *last_ns, uint64_t now_ns)
+{
+    if (news > *pending) *pending = news;
+    if (*pending == LS_NEWS_NONE) return 0;
+    uint64_t wait = *pending == LS_NEWS_URGENT ? LS_URGENT_INTERVAL_NS : LS_NEWS_INTERVAL_NS;
+    if (now_ns - *last_ns < wait) return 0;
+    *last_ns = now_ns; /* from the start of a write to the next: the rate is the rate */
+    *pending = LS_NEWS_NONE;
+    return 1;
+}
 /* What a tick saw, for the time to the next one: some loop inside an iteration, some
  * iteration a quarter of a threshold long already (it is being sampled), some loop that began
  * an iteration since the last tick (a watcher dozes only after ticks that saw none of these). */
