@@ -44,7 +44,7 @@ static uint64_t per_thread(pid_t pid, pid_t tid, const char *leaf, uint64_t (*re
     return sum;
 }
 
-/* The same for the watcher: its thread, or every thread of run. */
+/* The same for the watcher: its thread, or every thread of run or of the collector. */
 static uint64_t of_watcher(const struct bench_watcher *w, const char *leaf,
                            uint64_t (*read)(const char *))
 {
@@ -86,6 +86,13 @@ void bench_watcher_find(struct bench_watcher *w)
     }
     if (d) closedir(d);
     if (w->kind != BENCH_WATCHER_NONE) return;
+    /* A collector is nobody's parent here: the script that started it names it. */
+    const char *collector = getenv("BENCH_COLLECTOR_PID");
+    if (collector && atoi(collector) > 0) {
+        w->kind = BENCH_WATCHER_COLLECT;
+        w->pid = (pid_t)atoi(collector);
+        return;
+    }
     snprintf(path, sizeof path, "/proc/%d/comm", (int)getppid());
     if (comm_is(path, "loopstall")) {
         w->kind = BENCH_WATCHER_RUN;
@@ -130,6 +137,8 @@ const char *bench_watcher_name(const struct bench_watcher *w)
         return "thread";
     case BENCH_WATCHER_RUN:
         return "run";
+    case BENCH_WATCHER_COLLECT:
+        return "collect";
     default:
         return "none";
     }

@@ -8,9 +8,10 @@
 #include <sys/types.h>
 
 enum bench_watcher_kind {
-    BENCH_WATCHER_NONE,   /* bare: nothing watches */
-    BENCH_WATCHER_THREAD, /* direct use: the agent's thread named "loopstall" in this process */
-    BENCH_WATCHER_RUN,    /* under run: the parent process named "loopstall" */
+    BENCH_WATCHER_NONE,    /* bare: nothing watches */
+    BENCH_WATCHER_THREAD,  /* direct use: the agent's thread named "loopstall" in this process */
+    BENCH_WATCHER_RUN,     /* under run: the parent process named "loopstall" */
+    BENCH_WATCHER_COLLECT, /* with a collector: `loopstall collect`, pid BENCH_COLLECTOR_PID */
 };
 
 struct bench_watcher {

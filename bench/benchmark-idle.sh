@@ -3,11 +3,13 @@
 # loop threads wait with nothing to do, at thresholds of 20 ms and 1 ms.
 #
 # Runs build/bin/benchmark-idle-loops (bench/benchmark-idle-loops.c: N epoll loops waiting with a
-# one-hour timeout) for --seconds one-second windows after a one-second settle, in two ways:
+# one-hour timeout) for --seconds one-second windows after a one-second settle, in three ways:
 #   direct:    LD_PRELOAD=libloopstall.so LOOPSTALL_THRESHOLD_MS=T: the agent's own "loopstall"
 #              thread (/proc/PID/task/TID/schedstat);
 #   under run: loopstall run -q -t T -- ...: run's whole process over the same windows, so run's
-#              own start and end are left out.
+#              own start and end are left out;
+#   collect:   direct's with LOOPSTALL_COLLECTOR naming a `loopstall collect` started for the
+#              configuration: the collector's whole process over the same windows.
 # The program measures from inside (it knows the windows); the figure is the median of the
 # per-second rates, with their 10th-90th percentile, and the mean over the whole span. There is
 # no bare way: bare, nothing watches. The watcher's wake-ups (its context switches: it sleeps
@@ -42,27 +44,40 @@ bench_build_paths "$build"
 bin="$build/bin/benchmark-idle-loops"
 [[ -x "$bin" ]] || bench_die "no $bin: build the benchmark (cmake --build $build --target benchmark-idle-loops)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-idle.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n "$collect_pid" ]] && kill -TERM "$collect_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 bench_start "watcher CPU while idle loops wait, $seconds one-second windows each"
 for n in $loop_counts; do
     for t in $thresholds; do
         limit=$(awk -v t="$t" 'BEGIN { print (t >= 20) ? 500 : 5000 }')
-        for way in direct run; do
-            if [[ $way == direct ]]; then
+        for way in direct run collect; do
+            case $way in
+            direct)
                 out=$(LD_PRELOAD="$agent" LOOPSTALL_OUT="$work" LOOPSTALL_THRESHOLD_MS="$t" \
                     "$bin" --loops "$n" --seconds "$seconds") || bench_die "the program failed ($way, $n loops, $t ms)"
-                want=thread
-            else
+                want=thread ;;
+            run)
                 out=$("$loopstall" run -q -t "$t" -- "$bin" --loops "$n" --seconds "$seconds") ||
                     bench_die "the program failed ($way, $n loops, $t ms)"
-                want=run
-            fi
+                want=run ;;
+            collect)
+                bench_collect_start "idle-$n-$t"
+                out=$(env LD_PRELOAD="$agent" "$collect_env" LOOPSTALL_OUT="$work" \
+                    LOOPSTALL_THRESHOLD_MS="$t" BENCH_COLLECTOR_PID="$collect_pid" \
+                    "$bin" --loops "$n" --seconds "$seconds") || bench_die "the program failed ($way, $n loops, $t ms)"
+                bench_collect_stop
+                want=collect ;;
+            esac
             read -r _ _ kind _ med p10 p90 mn mx _ mean _ loops_rate _ wakes _ per_wake _ < <(grep '^result:' <<<"$out")
             [[ "$kind" == "$want" ]] || bench_die "$way, $n loops: the program found watcher '$kind', not '$want': was the agent loaded?"
             printf '  %2d loop(s), threshold %4s ms, %-6s watcher %8.1f us/s median (p10 %.1f, p90 %.1f, min %.1f, max %.1f), mean %.1f; %.0f wake-ups/s, %.1f us each; the loops themselves %.1f us/s\n' \
                 "$n" "$t" "$way" "$med" "$p10" "$p90" "$mn" "$mx" "$mean" "$wakes" "$per_wake" "$loops_rate"
-            bench_table "idle watcher CPU, $n idle loop(s), threshold $t ms, $([[ $way == direct ]] && echo "direct (agent's thread)" || echo "under run (run's CPU)")" \
+            case $way in
+            direct) label="direct (agent's thread)" ;;
+            run) label="under run (run's CPU)" ;;
+            collect) label="preloaded with collect (the collector's CPU)" ;;
+            esac
+            bench_table "idle watcher CPU, $n idle loop(s), threshold $t ms, $label" \
                 "$(printf '%.0f us/s' "$med")" "$(printf 'per second p10 %.0f, p90 %.0f; %.0f wake-ups/s at %.1f us' "$p10" "$p90" "$wakes" "$per_wake")" \
                 "<= $limit us/s" "$(bench_verdict "$med" "$limit")"
         done

@@ -8,11 +8,13 @@
 #   bare;
 #   direct:    LD_PRELOAD=libloopstall.so LOOPSTALL_THRESHOLD_MS=1 LOOPSTALL_OUT=DIR;
 #   under run: loopstall run -q -t 1 --json FILE -- ...
+#   collect:   direct's with LOOPSTALL_COLLECTOR naming a `loopstall collect` started for the round
 # --kind cpu (the default) makes each stall a fixed amount of work, calibrated once to take
 # 1.2 ms at its quickest on this machine, the same in every way, so a loop slowed by the agent
 # (its timing, its signals, its samples) takes longer; --kind sleep makes each a 1.2 ms nanosleep
 # (a blocking stall, whose call stack the agent takes). The program reads the watcher's CPU (the
-# agent's thread, or run's whole process) at the start and the end of the storm.
+# agent's thread, or run's or the collector's whole process) at the start and the end of the
+# storm.
 #
 # Figures: the watcher's CPU share (its CPU over the storm's wall time); the loop's slowdown (the
 # storm's wall time over bare's in the same round, paired); and the report's count: the stalls
@@ -49,14 +51,14 @@ bench_need jq
 bin="$build/bin/benchmark-storm"
 [[ -x "$bin" ]] || bench_die "no $bin: build the benchmark (cmake --build $build --target benchmark-storm)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/loopstall-storm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n "$collect_pid" ]] && kill -TERM "$collect_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 args=(--stalls "$stalls" --kind "$kind" --stall-us 1200 --threshold-ms 1)
 if [[ $kind == cpu ]]; then
     spins=$("$bin" --calibrate --stall-us 1200 | awk '{ print $2 }')
     args+=(--spins "$spins")
 fi
-bench_start "a storm of $stalls $kind stalls of 1.2 ms at a 1 ms threshold, $rounds rounds of bare, direct, under run"
+bench_start "a storm of $stalls $kind stalls of 1.2 ms at a 1 ms threshold, $rounds rounds of bare, direct, under run, with collect"
 [[ $kind == cpu ]] && echo "  each stall: $spins multiply-adds (1.2 ms at their quickest here)"
 
 # The report's count: "kept folded lost dropped bytes" of the first process in FILE.
@@ -67,22 +69,30 @@ count() {
 
 results="$work/results" # way round storm_ns watcher_ns short
 : >"$results"
-ways=(bare direct run)
+ways=(bare direct run collect)
 complete=1
 for r in $(seq "$rounds"); do
-    for k in 0 1 2; do
-        way=${ways[$(((r + k) % 3))]}
-        rm -rf "$work/out" && mkdir -p "$work/out"
+    for k in 0 1 2 3; do
+        way=${ways[$(((r + k) % 4))]}
+        rm -rf "$work/out" "$work/own" && mkdir -p "$work/out" "$work/own"
         case $way in
         bare) out=$("$bin" "${args[@]}") ;;
         direct) out=$(LD_PRELOAD="$agent" LOOPSTALL_OUT="$work/out" LOOPSTALL_THRESHOLD_MS=1 "$bin" "${args[@]}" 2>/dev/null) ;;
         run) out=$("$loopstall" run -q -t 1 --json "$work/out/run.json" -- "$bin" "${args[@]}" 2>/dev/null) ;;
+        collect)
+            bench_collect_start "storm-$r" "$work/out"
+            out=$(env LD_PRELOAD="$agent" "$collect_env" LOOPSTALL_OUT="$work/own" \
+                LOOPSTALL_THRESHOLD_MS=1 BENCH_COLLECTOR_PID="$collect_pid" "$bin" "${args[@]}" 2>/dev/null)
+            sleep 0.3 # the collector writes the report once the pidfd says the program ended
+            bench_collect_stop
+            ;;
         esac
         read -r _ _ _ _ storm_ns _ wkind _ watcher_ns _ short < <(grep '^result:' <<<"$out") ||
             bench_die "round $r, $way: the program printed no result"
         want=none
         [[ $way == direct ]] && want=thread
         [[ $way == run ]] && want=run
+        [[ $way == collect ]] && want=collect
         [[ "$wkind" == "$want" ]] || bench_die "round $r, $way: the program found watcher '$wkind', not '$want'"
         echo "$way $r $storm_ns $watcher_ns $short" >>"$results"
         line=$(printf '  round %d %-6s storm %7.3f s, watcher %7.1f ms (%.2f%% of a CPU)' "$r" "$way" \
@@ -100,7 +110,7 @@ for r in $(seq "$rounds"); do
             # The sites the command makes from kept and folded stalls (run's merged report has
             # them; a per-process file does not, `loopstall report` makes them).
             merged=$file
-            if [[ $way == direct ]]; then
+            if [[ $way == direct || $way == collect ]]; then
                 merged="$work/out/merged.json"
                 "$loopstall" report "$file" --format json -o "$merged" 2>/dev/null || bench_die "loopstall report failed on $file"
             fi
@@ -114,11 +124,15 @@ for r in $(seq "$rounds"); do
 done
 
 echo
-for way in direct run; do
+for way in direct run collect; do
     read -r smed _ _ smin smax n < <(awk -v w="$way" '$1 == w { print $4 / $3 * 100 }' "$results" | bench_stats)
     read -r dmed _ _ dmin dmax _ < <(awk -v w="$way" '{ x[$1, $2] = $3; n = $2 > n ? $2 : n }
         END { for (i = 1; i <= n; i++) print (x[w, i] / x["bare", i] - 1) * 100 }' "$results" | bench_stats)
-    label=$([[ $way == direct ]] && echo "direct (agent's thread)" || echo "under run (run's CPU)")
+    case $way in
+    direct) label="direct (agent's thread)" ;;
+    run) label="under run (run's CPU)" ;;
+    collect) label="preloaded with collect (the collector's CPU)" ;;
+    esac
     printf '  %-6s watcher %.2f%% of a CPU (min %.2f%%, max %.2f%%); loop slowed by %+.2f%% (paired, min %+.2f%%, max %+.2f%%)\n' \
         "$way" "$smed" "$smin" "$smax" "$dmed" "$dmin" "$dmax"
     bench_table "storm of $stalls $kind stalls (1.2 ms at 1 ms), watcher CPU, $label" "$(printf '%.2f%% of a CPU' "$smed")" \
@@ -129,6 +143,6 @@ for way in direct run; do
 done
 bench_table "storm of $stalls $kind stalls, report accounts for every stall (kept + dropped, jq)" \
     "$([[ $complete == 1 ]] && echo "complete in every round" || echo "INCOMPLETE in some round")" \
-    "$(awk '{ l[$1] = l[$1] " " $3; s[$1] = s[$1] " " $4 } END { printf "no detail (neither kept nor folded): direct%s, run%s; sites count: direct%s, run%s", l["direct"], l["run"], s["direct"], s["run"] }' "$work/detail")" \
+    "$(awk '{ l[$1] = l[$1] " " $3; s[$1] = s[$1] " " $4 } END { printf "no detail (neither kept nor folded): direct%s, run%s, collect%s; sites count: direct%s, run%s, collect%s", l["direct"], l["run"], l["collect"], s["direct"], s["run"], s["collect"] }' "$work/detail")" \
     "complete" "$([[ $complete == 1 ]] && echo met || echo missed)"
 bench_end

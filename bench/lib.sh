@@ -160,13 +160,14 @@ bench_callgrind_result() {
     m_agent=$(bench_agent_ir "$3"*)
 }
 
-# Way D of a benchmark, preloaded with a collector: `loopstall collect` started for round TAG,
-# its reports in $work/out-TAG. Sets collect_pid and collect_env (LOOPSTALL_COLLECTOR=@NAME, for the
-# host's environment). bench_collect_start TAG; bench_collect_stop once the host has exited.
+# The way "preloaded with a collector": `loopstall collect` started for round TAG, its reports in
+# DIR (default $work/out-TAG). Sets collect_pid and collect_env (LOOPSTALL_COLLECTOR=@NAME, for the
+# host's environment). bench_collect_start TAG [DIR]; bench_collect_stop once the host has exited
+# (the caller's EXIT trap stops a collector still running: [[ -n $collect_pid ]]).
 collect_pid=""
 bench_collect_start() {
     local log="$work/collect-$1" i
-    "$loopstall" collect --dir "$work/out-$1" --name "bench-$$-$1" >"$log.out" 2>"$log.err" &
+    "$loopstall" collect --dir "${2:-$work/out-$1}" --name "bench-$$-$1" >"$log.out" 2>"$log.err" &
     collect_pid=$!
     for i in $(seq 200); do
         collect_env=$(head -1 "$log.out" 2>/dev/null)
