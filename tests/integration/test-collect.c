@@ -23,51 +23,17 @@
 
 TestSuite(collect, .fini = ls_service_kill_all);
 
-/* A collector on a socket of this test's own, reporting into dir; its stdout and stderr are
- * dir/collect.out and dir/collect.err. */
-struct collector {
-    pid_t pid;
-    char env[160]; /* LOOPSTALL_COLLECTOR=@NAME, as it printed it */
+/* One test's scene: a temporary directory holding the collector's reports (reports/), a
+ * LOOPSTALL_OUT of the host's own (own/: empty unless the host fell back on its own watcher),
+ * and the collector, started as root or as nobody (65534), its output in collect.out and
+ * collect.err. */
+struct scene {
+    char *dir, *reports, *own;
+    pid_t collector;
+    char name[64]; /* its socket, without the '@' */
+    char env[96];  /* LOOPSTALL_COLLECTOR=@NAME, as it printed it */
+    char preload[4200], out[4200];
 };
-
-static void start_collector(struct collector *c, const char *dir, const char *reports)
-{
-    char name[64];
-    snprintf(name, sizeof name, "ls-test-%d-%ld", (int)getpid(), (long)time(NULL));
-    char *argv[] = {
-        (char *)ls_loopstall_bin(), "collect", "--dir", (char *)reports, "--name", name, NULL};
-    c->pid = ls_spawn(argv, NULL, dir, "collect");
-    char *out = ls_path_join(dir, "collect.out");
-    for (int i = 0; i < 200; i++) {
-        char *text = ls_file_text(out);
-        char *nl = text ? strchr(text, '\n') : NULL;
-        if (nl) {
-            *nl = '\0';
-            cr_assert(strncmp(text, "LOOPSTALL_COLLECTOR=@", 21) == 0, "collect printed: %s", text);
-            snprintf(c->env, sizeof c->env, "%s", text);
-            free(text);
-            free(out);
-            return;
-        }
-        free(text);
-        usleep(25000);
-    }
-    cr_assert_fail("loopstall collect printed no LOOPSTALL_COLLECTOR line");
-}
-
-/* The environment of a host watched by c: the agent, the collector, and a LOOPSTALL_OUT of its
- * own (empty unless the host had to fall back on its own watcher). */
-static char **host_env(struct collector *c, const char *own_out, char buf[2][4200])
-{
-    static char *env[4];
-    snprintf(buf[0], sizeof buf[0], "LD_PRELOAD=%s", ls_agent_path());
-    snprintf(buf[1], sizeof buf[1], "LOOPSTALL_OUT=%s", own_out);
-    env[0] = buf[0];
-    env[1] = buf[1];
-    env[2] = c->env;
-    env[3] = NULL;
-    return env;
-}
 
 /* The text of dir/name (malloc'd), or NULL. */
 static char *text_in(const char *dir, const char *name)
@@ -76,6 +42,73 @@ static char *text_in(const char *dir, const char *name)
     char *text = ls_file_text(path);
     free(path);
     return text;
+}
+
+static void scene_start(struct scene *sc, int as_nobody)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->dir = ls_tmpdir();
+    sc->reports = ls_path_join(sc->dir, "reports");
+    sc->own = ls_path_join(sc->dir, "own");
+    mkdir(sc->own, 0755);
+    if (as_nobody) { /* nobody writes its reports under a directory root made */
+        chmod(sc->dir, 0777);
+        mkdir(sc->reports, 0777);
+        chmod(sc->reports, 0777);
+    }
+    snprintf(sc->name, sizeof sc->name, "ls-test-%d-%ld", (int)getpid(), (long)time(NULL));
+    /* setpriv is util-linux's, in every Debian image. */
+    char *as_root[] = {
+        (char *)ls_loopstall_bin(), "collect", "--dir", sc->reports, "--name", sc->name, NULL};
+    char *as_other[] = {"/usr/bin/setpriv",
+                        "--reuid=65534",
+                        "--regid=65534",
+                        "--clear-groups",
+                        as_root[0],
+                        as_root[1],
+                        as_root[2],
+                        as_root[3],
+                        as_root[4],
+                        as_root[5],
+                        NULL};
+    sc->collector = ls_spawn(as_nobody ? as_other : as_root, NULL, sc->dir, "collect");
+    for (int i = 0; i < 200; i++) {
+        char *text = text_in(sc->dir, "collect.out");
+        char *nl = text ? strchr(text, '\n') : NULL;
+        if (nl) {
+            *nl = '\0';
+            cr_assert(strncmp(text, "LOOPSTALL_COLLECTOR=@", 21) == 0, "collect printed: %s", text);
+            snprintf(sc->env, sizeof sc->env, "%s", text);
+            free(text);
+            return;
+        }
+        free(text);
+        usleep(25000);
+    }
+    cr_assert_fail("loopstall collect printed no LOOPSTALL_COLLECTOR line");
+}
+
+/* Starts target (a program of tests/targets) preloaded, watched by the scene's collector. */
+static pid_t scene_host(struct scene *sc, const char *name)
+{
+    snprintf(sc->preload, sizeof sc->preload, "LD_PRELOAD=%s", ls_agent_path());
+    snprintf(sc->out, sizeof sc->out, "LOOPSTALL_OUT=%s", sc->own);
+    char *env[] = {sc->preload, sc->out, sc->env, NULL};
+    char *target = ls_target(name);
+    char *argv[] = {target, NULL};
+    pid_t pid = ls_spawn(argv, env, sc->dir, "host");
+    free(target);
+    return pid;
+}
+
+/* SIGTERM to the collector, which must exit 0; the scene goes. */
+static void scene_end(struct scene *sc)
+{
+    kill(sc->collector, SIGTERM);
+    cr_assert_eq(ls_wait_exit(sc->collector, 10), 0, "the collector exits 0 at SIGTERM");
+    free(sc->reports);
+    free(sc->own);
+    ls_tmpdir_cleanup(sc->dir);
 }
 
 static char *report_of(const char *reports, pid_t pid)
@@ -101,6 +134,20 @@ static json_t *wait_for_report(const char *path, int ongoing, int timeout_s)
     return NULL;
 }
 
+/* Waits up to 5 s for the scene's file name to say what; returns its text (malloc'd). */
+static char *wait_for_text(struct scene *sc, const char *name, const char *what)
+{
+    char *text = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(text);
+        text = text_in(sc->dir, name);
+        if (text && strstr(text, what)) return text;
+        usleep(50000);
+    }
+    cr_assert_fail("%s never said \"%s\": %s", name, what, text ? text : "(nothing)");
+    return NULL;
+}
+
 static size_t names_in(const char *dir)
 {
     size_t n = 0;
@@ -114,47 +161,30 @@ static size_t names_in(const char *dir)
 
 Test(collect, a_single_threaded_host_stays_single_threaded_and_its_stalls_are_in_the_collectors_dir)
 {
-    char *dir = ls_tmpdir();
-    char *reports = ls_path_join(dir, "reports"), *own = ls_path_join(dir, "own");
-    mkdir(own, 0755);
-    struct collector c;
-    start_collector(&c, dir, reports);
-    char buf[2][4200];
-    char *target = ls_target("thread-count");
-    char *argv[] = {target, NULL};
-    pid_t host = ls_spawn(argv, host_env(&c, own, buf), dir, "host");
+    struct scene sc;
+    scene_start(&sc, 0);
+    pid_t host = scene_host(&sc, "thread-count");
     cr_assert_eq(ls_wait_exit(host, 30), 0);
-    char *out = text_in(dir, "host.out");
+    char *out = text_in(sc.dir, "host.out");
     /* The agent's own watcher would be a second thread (test-hostile-threads). */
     cr_assert_str_eq(out, "threads: 1\n", "the host: %s", out);
-    char *path = report_of(reports, host);
+    char *path = report_of(sc.reports, host);
     json_t *r = wait_for_report(path, 0, 10);
     cr_assert_eq(ls_report_stall_count(r), 2, "its two stalls:%s", ls_describe_stalls(r));
     cr_assert_str_eq(ls_stall_culprit(ls_report_stall(r, 0)), "nanosleep");
-    cr_assert_eq(names_in(own), 0, "the host wrote no report of its own");
+    cr_assert_eq(names_in(sc.own), 0, "the host wrote no report of its own");
     json_decref(r);
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
     free(path);
     free(out);
-    free(target);
-    free(own);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
+    scene_end(&sc);
 }
 
 Test(collect, a_hung_host_is_on_disk_while_it_hangs_and_its_stall_runs_to_its_sigkill)
 {
-    char *dir = ls_tmpdir();
-    char *reports = ls_path_join(dir, "reports"), *own = ls_path_join(dir, "own");
-    mkdir(own, 0755);
-    struct collector c;
-    start_collector(&c, dir, reports);
-    char buf[2][4200];
-    char *target = ls_target("epoll-hang");
-    char *argv[] = {target, NULL};
-    pid_t host = ls_spawn(argv, host_env(&c, own, buf), dir, "host");
-    char *path = report_of(reports, host);
+    struct scene sc;
+    scene_start(&sc, 0);
+    pid_t host = scene_host(&sc, "epoll-hang");
+    char *path = report_of(sc.reports, host);
     json_t *live = wait_for_report(path, 1, 10);
     uint64_t live_ns = ls_json_u64(ls_report_stall(live, 0), "wall_ns");
     json_decref(live);
@@ -177,39 +207,26 @@ Test(collect, a_hung_host_is_on_disk_while_it_hangs_and_its_stall_runs_to_its_si
     cr_assert_str_eq(ls_stall_culprit(s), "read");
     cr_assert_lt(ls_json_u64(s, "wall_ns"), live_ns + 5000 * LS_MS);
     json_decref(after);
-    char *err = text_in(dir, "collect.err");
-    cr_assert(strstr(err, "has been stuck for"), "the hang is announced: %s", err);
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
-    free(err);
+    free(wait_for_text(&sc, "collect.err", "has been stuck for"));
     free(path);
-    free(target);
-    free(own);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
+    scene_end(&sc);
 }
 
 Test(collect, sigterm_writes_the_processes_still_running_as_running_and_exits_0)
 {
-    char *dir = ls_tmpdir();
-    char *reports = ls_path_join(dir, "reports"), *own = ls_path_join(dir, "own");
-    mkdir(own, 0755);
-    struct collector c;
-    start_collector(&c, dir, reports);
-    char buf[2][4200];
-    char *target = ls_target("epoll-hang");
-    char *argv[] = {target, NULL};
-    pid_t host = ls_spawn(argv, host_env(&c, own, buf), dir, "host");
-    char *path = report_of(reports, host);
+    struct scene sc;
+    scene_start(&sc, 0);
+    pid_t host = scene_host(&sc, "epoll-hang");
+    char *path = report_of(sc.reports, host);
     json_decref(wait_for_report(path, 1, 10));
     usleep(300000);
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
+    kill(sc.collector, SIGTERM);
+    cr_assert_eq(ls_wait_exit(sc.collector, 10), 0);
     json_t *r = ls_load_json(path);
     json_t *s = ls_report_stall(r, 0);
     cr_assert(json_is_true(json_object_get(s, "ongoing")), "still hung when the collector stopped");
     cr_assert_str_eq(ls_stall_culprit(s), "read");
-    char *err = text_in(dir, "collect.err");
+    char *err = text_in(sc.dir, "collect.err");
     cr_assert(strstr(err, "stopped; 1 process still running, reported as running"), "%s", err);
     cr_assert_eq(kill(host, 0), 0, "the host goes on");
     kill(host, SIGKILL);
@@ -217,71 +234,24 @@ Test(collect, sigterm_writes_the_processes_still_running_as_running_and_exits_0)
     json_decref(r);
     free(err);
     free(path);
-    free(target);
-    free(own);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
-}
-
-/* A collector running as nobody (65534), reporting into a directory of its own under dir. */
-static void start_collector_as_nobody(struct collector *c, char *dir, char **reports)
-{
-    chmod(dir, 0777);
-    *reports = ls_path_join(dir, "reports");
-    mkdir(*reports, 0777);
-    chmod(*reports, 0777);
-    char name[64];
-    snprintf(name, sizeof name, "ls-test-nobody-%d", (int)getpid());
-    /* setpriv is util-linux's, in every Debian image. */
-    char *argv[] = {"/usr/bin/setpriv",
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    (char *)ls_loopstall_bin(),
-                    "collect",
-                    "--dir",
-                    *reports,
-                    "--name",
-                    name,
-                    NULL};
-    c->pid = ls_spawn(argv, NULL, dir, "collect");
-    snprintf(c->env, sizeof c->env, "LOOPSTALL_COLLECTOR=@%s", name);
-    char *out = ls_path_join(dir, "collect.out");
-    for (int i = 0; i < 200; i++) {
-        char *text = ls_file_text(out);
-        int ready = text && strchr(text, '\n');
-        free(text);
-        if (ready) break;
-        usleep(25000);
-    }
-    free(out);
+    free(sc.reports);
+    free(sc.own);
+    ls_tmpdir_cleanup(sc.dir);
 }
 
 Test(collect, a_host_hands_its_record_to_no_collector_of_another_user_and_reports_on_its_own)
 {
     if (geteuid() != 0) cr_skip_test("needs root, to run the collector as another user");
-    char *dir = ls_tmpdir(), *reports;
-    struct collector c;
-    start_collector_as_nobody(&c, dir, &reports);
-    char *own = ls_path_join(dir, "own");
-    mkdir(own, 0755);
-    char buf[2][4200];
-    char *target = ls_target("thread-count");
-    char *argv[] = {target, NULL};
-    pid_t host = ls_spawn(argv, host_env(&c, own, buf), dir, "host"); /* as root */
+    struct scene sc;
+    scene_start(&sc, 1);
+    pid_t host = scene_host(&sc, "thread-count"); /* as root */
     cr_assert_eq(ls_wait_exit(host, 30), 0);
-    char *err_path = ls_path_join(dir, "host.err"), *err = ls_file_text(err_path);
+    char *err = text_in(sc.dir, "host.err");
     cr_assert(strstr(err, "runs as another user (neither this process's nor root)"), "%s", err);
-    cr_assert_eq(names_in(own), 1, "it reported into its own LOOPSTALL_OUT");
-    cr_assert_eq(names_in(reports), 0, "the collector has nothing of it");
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
+    cr_assert_eq(names_in(sc.own), 1, "it reported into its own LOOPSTALL_OUT");
+    cr_assert_eq(names_in(sc.reports), 0, "the collector has nothing of it");
     free(err);
-    free(err_path);
-    free(target);
-    free(own);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
+    scene_end(&sc);
 }
 
 /* What an agent of user uid would send: a hello and a record-sized memfd. */
@@ -328,26 +298,13 @@ static void hand_over_as(uid_t uid, const char *name)
 Test(collect, a_collector_refuses_the_record_of_another_user)
 {
     if (geteuid() != 0) cr_skip_test("needs root, to hand a record over as two other users");
-    char *dir = ls_tmpdir(), *reports;
-    struct collector c;
-    start_collector_as_nobody(&c, dir, &reports);
-    hand_over_as(65533, c.env + 21);
-    char *err_path = ls_path_join(dir, "collect.err"), *err = NULL;
-    for (int i = 0; i < 100; i++) {
-        free(err);
-        err = ls_file_text(err_path);
-        if (err && strstr(err, "refused")) break;
-        usleep(50000);
-    }
-    cr_assert(err && strstr(err, "of user 65533 was refused: this collector takes records of its "
-                                 "own user and root only"),
-              "collect said: %s", err);
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
-    free(err);
-    free(err_path);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
+    struct scene sc;
+    scene_start(&sc, 1);
+    hand_over_as(65533, sc.name);
+    free(wait_for_text(&sc, "collect.err",
+                       "of user 65533 was refused: this collector takes records of its own user "
+                       "and root only"));
+    scene_end(&sc);
 }
 
 Test(collect, bad_input_is_one_line_naming_what_is_wrong_with_status_2)
@@ -373,17 +330,12 @@ Test(collect, bad_input_is_one_line_naming_what_is_wrong_with_status_2)
 
 Test(collect, a_name_another_collector_listens_on_is_taken)
 {
-    char *dir = ls_tmpdir();
-    char *reports = ls_path_join(dir, "reports");
-    struct collector c;
-    start_collector(&c, dir, reports);
-    char *args[] = {"collect", "--dir", reports, "--name", c.env + 21, NULL};
+    struct scene sc;
+    scene_start(&sc, 0);
+    char *args[] = {"collect", "--dir", sc.reports, "--name", sc.name, NULL};
     struct ls_proc_result r = ls_cli(args, 10);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "is taken: another collector listens on it"), "%s", r.err);
     ls_proc_result_free(&r);
-    kill(c.pid, SIGTERM);
-    cr_assert_eq(ls_wait_exit(c.pid, 10), 0);
-    free(reports);
-    ls_tmpdir_cleanup(dir);
+    scene_end(&sc);
 }
