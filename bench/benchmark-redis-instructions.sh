@@ -15,8 +15,9 @@
 # at 20 ms its iterations would be stalls, which is valgrind's doing, not Redis's.
 #
 # Redis's own count per command moves by about 1% from run to run (how many commands a loop
-# iteration batches depends on timing, which valgrind changes), so the figure is the median of
-# the paired differences B_r - A_r and C_r - A_r of the same repeat, with their min and max.
+# iteration batches depends on timing, which valgrind changes, and its timer work runs by the
+# clock: hz 1 here, a tenth of the default), so the figure is the median of the paired differences
+# B_r - A_r and C_r - A_r of the same repeat, with their min and max.
 #
 # --clients 1 makes the count nearly exact (one command per loop iteration, every iteration the
 # same), and is the agent's worst case (its per-iteration cost falls on every command).
@@ -73,8 +74,11 @@ measure() {
     local mode=$1 n=$2 tag=$3 port out cmds
     port=$(bench_free_port)
     out="$work/$tag.callgrind"
+    # hz 1: Redis's timer work (serverCron, 10 times a second by default) runs by the clock, and
+    # under valgrind a request takes fifty times as long, so at hz 10 that work was ~1% of each
+    # command's count and varied with how long each round took; at hz 1 it is a tenth of that.
     local cg=(valgrind --tool=callgrind --callgrind-out-file="$out"
-        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no)
+        redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --hz 1 --dynamic-hz no)
     mkdir -p "$work/out-$tag"
     case $mode in
     A) "${cg[@]}" >"$work/log-$tag" 2>&1 & ;;

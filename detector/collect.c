@@ -107,6 +107,8 @@ int ls_cmd_collect(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
     sigprocmask(SIG_BLOCK, &sigs, NULL);
+    /* A reader of its stderr that went away (a pipe into a log shipper) must not kill it. */
+    signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     char name[128];
     struct ls_collector *col = ls_collector_open_named(dir, want, name, sizeof name);
