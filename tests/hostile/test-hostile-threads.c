@@ -50,15 +50,24 @@ Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_
         int children_with_a_stall = 0;
         json_array_foreach(procs, i, p)
         {
-            /* Its blocking stall; under load the child's exit (lazy binding, _dl_fini)
-             * can be a second, CPU stall of the last iteration, and that is true too. */
+            /* Its one blocking stall, in nanosleep. Under load any other iteration of the
+             * child can run past 5 ms on the CPU, and that is true too: its first (the
+             * copy-on-write faults after the fork), its last (the exit's lazy binding,
+             * _dl_fini). */
             json_t *stalls = json_object_get(p, "stalls");
-            size_t n = json_array_size(stalls);
-            const char *culprit = ls_stall_culprit(json_array_get(stalls, 0));
-            const char *then = ls_json_str(json_array_get(stalls, 1), "class");
-            if (json_array_size(json_object_get(p, "loops")) == 1 && culprit &&
-                strcmp(culprit, "nanosleep") == 0 &&
-                (n == 1 || (n == 2 && then && strcmp(then, "cpu") == 0)))
+            size_t j, sleeps = 0, others = 0;
+            json_t *s;
+            json_array_foreach(stalls, j, s)
+            {
+                const char *culprit = ls_stall_culprit(s);
+                const char *class = ls_json_str(s, "class");
+                if (culprit && strcmp(culprit, "nanosleep") == 0)
+                    sleeps++;
+                else if (!class || strcmp(class, "cpu") != 0)
+                    others++;
+            }
+            if (json_array_size(json_object_get(p, "loops")) == 1 && sleeps == 1 && !others &&
+                json_array_size(stalls) <= 3)
                 children_with_a_stall++;
         }
         cr_assert_geq(children_with_a_stall, 150, "%s: %d children with their stall:%s",
