@@ -148,8 +148,7 @@ void ls_loop_switch(struct ls_loop *l, int fd, uint64_t streak_start, uint64_t s
         atomic_fetch_add_explicit(&l->calls_seq, 1, memory_order_acq_rel);
         ls_iteration_end(l, streak_start);
     } else {
-        atomic_store_explicit(&l->iter_start, 0, memory_order_release);
-        ls_tls.timing = NULL;
+        ls_iteration_stop(l);
     }
     atomic_store_explicit(&l->loop_fd, fd, memory_order_relaxed);
 }
@@ -163,8 +162,7 @@ void ls_loop_thread_exit(struct ls_loop *l)
 void ls_loop_fd_gone(struct ls_loop *l)
 {
     atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
-    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
-    ls_tls.timing = NULL;
+    ls_iteration_stop(l);
 }
 
 void ls_loops_after_fork(void)

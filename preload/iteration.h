@@ -56,13 +56,20 @@ static inline __attribute__((always_inline)) void ls_iteration_count(struct ls_l
     ls_own_add32(&l->hist[ls_hist_bucket(ns)], 1);
 }
 
+/* No iteration is in progress from now on: the slot's iter_start and the thread's timing
+ * pointer (state.h) say so together, wherever an iteration ends or is abandoned. */
+static inline __attribute__((always_inline)) void ls_iteration_stop(struct ls_loop *l)
+{
+    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
+    ls_tls.timing = NULL;
+}
+
 /* The loop thread enters its wait again (or stops being a loop): the iteration is over. */
 static inline __attribute__((always_inline)) void ls_iteration_end(struct ls_loop *l, uint64_t now)
 {
     uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
     if (!start) return;
-    atomic_store_explicit(&l->iter_start, 0, memory_order_release);
-    ls_tls.timing = NULL;
+    ls_iteration_stop(l);
     if (LS_UNLIKELY(now < start)) return; /* a clock that went back (another CPU's TSC) */
     uint64_t ticks = now - start;
     if (LS_UNLIKELY(ticks >= ls_proc.threshold_ticks))
