@@ -132,13 +132,9 @@ measure() {
     bench_callgrind_result "$mode" "$tag" "$out"
 }
 
-names=([0]=A [1]=B [2]=C [3]=D)
-declare -A label=([A]=bare [B]=preloaded [C]="under run" [D]="preloaded with collect")
+bench_callgrind_ways collect
 bench_start "$server_kind HTTP server, instructions per request under callgrind, $requests and $((requests * 2)) requests after $warmup (ab -k -c $clients), $repeat repeats"
 echo "  ${server_cmd[*]}; A bare, B preloaded (direct use), C under loopstall run${run_opts[*]:+ ${run_opts[*]}}, D preloaded with loopstall collect; agent $agent"
-results="$work/results"
-: >"$results"
-: >"$results.agent"
 bench_callgrind_rounds request
 
 bench_callgrind_summary request req "$server_kind HTTP server, instructions per request" 1 "http-instructions-$server_kind"

@@ -147,13 +147,9 @@ measure() {
     bench_callgrind_result "$mode" "$tag" "$out"
 }
 
-names=([0]=A [1]=B [2]=C [3]=D)
-declare -A label=([A]=bare [B]=preloaded [C]="under run" [D]="preloaded with collect")
+bench_callgrind_ways collect
 bench_start "nginx worker, static file of $size bytes, instructions per request under callgrind, $requests and $((requests * 2)) requests (ab -k -c $clients), $repeat repeats"
 echo "  $(nginx -v 2>&1); access log $([[ $access_log == 1 ]] && echo on || echo off); A bare, B preloaded, C under loopstall run, D preloaded with loopstall collect; agent $agent"
-results="$work/results"
-: >"$results"
-: >"$results.agent"
 bench_callgrind_rounds request
 
 bench_callgrind_summary request req "nginx worker, static file, instructions per request" 2 nginx-instructions

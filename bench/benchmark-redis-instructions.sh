@@ -104,14 +104,10 @@ measure() {
     m_cmds=$cmds
 }
 
-names=([0]=A [1]=B [2]=C)
-declare -A label=([A]=bare [B]=preloaded [C]="under run")
+bench_callgrind_ways
 declare -A per
 bench_start "Redis instructions per command under callgrind, $requests and $((requests * 2)) requests, $clients clients, get+set, $repeat repeats"
 echo "  A bare, B preloaded (direct use), C under loopstall run; agent $agent"
-results="$work/results"
-: >"$results"
-: >"$results.agent"
 for r in $(seq "$repeat"); do
     for k in 0 1 2; do
         mode=${names[$(((r + k) % 3))]}

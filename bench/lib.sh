@@ -160,6 +160,22 @@ bench_callgrind_result() {
     m_agent=$(bench_agent_ir "$3"*)
 }
 
+# The ways of a callgrind benchmark, A bare, B preloaded, C under run and, given "collect", D
+# preloaded with a collector: sets names (the rotation's order) and label[MODE], and empties
+# "$results" and "$results.agent" (results: $work/results), which the rounds append to.
+# bench_callgrind_ways [collect]
+bench_callgrind_ways() {
+    names=(A B C)
+    declare -gA label=([A]=bare [B]=preloaded [C]="under run")
+    if [[ ${1:-} == collect ]]; then
+        names+=(D)
+        label[D]="preloaded with collect"
+    fi
+    results="$work/results"
+    : >"$results"
+    : >"$results.agent"
+}
+
 # The way "preloaded with a collector": `loopstall collect` started for round TAG, its reports in
 # DIR (default $work/out-TAG). Sets collect_pid and collect_env (LOOPSTALL_COLLECTOR=@NAME, for the
 # host's environment). bench_collect_start TAG [DIR]; bench_collect_stop once the host has exited
