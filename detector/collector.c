@@ -103,6 +103,13 @@ static void add_loss(struct ls_collector *c, const char *fmt, int pid, const cha
     c->losses[c->nlosses++] = strdup(line);
 }
 
+/* The same, for a write that failed with err (an errno): its name, or "error". */
+static void add_write_loss(struct ls_collector *c, const char *fmt, int pid, int err)
+{
+    const char *name = ls_errno_name(err);
+    add_loss(c, fmt, pid, name ? name : "error");
+}
+
 struct ls_collector *ls_collector_open(const char *dir, char *name, size_t len)
 {
     return ls_collector_open_named(dir, NULL, name, len);
@@ -269,11 +276,7 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
     ls_watch_drain(&im->w);
     if (ls_worth_a_report(&im->w, c->root_pid, end)) {
         int err = c->hold ? hold_report(c, im, end, at) : write_file(c, im, end, at);
-        if (err) {
-            const char *name = ls_errno_name(err);
-            add_loss(c, "pid %d: its report could not be written (%s)", im->pid,
-                     name ? name : "error");
-        }
+        if (err) add_write_loss(c, "pid %d: its report could not be written (%s)", im->pid, err);
     }
     if (im->pidfd >= 0) {
         epoll_ctl(c->epfd, EPOLL_CTL_DEL, im->pidfd, NULL);
@@ -301,9 +304,7 @@ static void write_running(struct ls_collector *c, struct image *im)
     int err = write_file(c, im, LS_END_RUNNING, ls_rec_ticks(im->rec));
     if (err && !im->write_failed) {
         im->write_failed = 1;
-        const char *name = ls_errno_name(err);
-        add_loss(c, "pid %d: its running report could not be written (%s)", im->pid,
-                 name ? name : "error");
+        add_write_loss(c, "pid %d: its running report could not be written (%s)", im->pid, err);
     }
 }
 
