@@ -212,6 +212,29 @@ Test(collect, a_hung_host_is_on_disk_while_it_hangs_and_its_stall_runs_to_its_si
     scene_end(&sc);
 }
 
+Test(collect, a_report_it_cannot_write_is_said_once_as_a_loss)
+{
+    struct scene sc;
+    scene_start(&sc, 0);
+    /* Its directory replaced by a file: every write fails (ENOTDIR), root or not. */
+    char *rm[] = {"/bin/rm", "-rf", sc.reports, NULL};
+    struct ls_proc_result r = ls_run_argv(rm, NULL, 10);
+    ls_proc_result_free(&r);
+    ls_write_file(sc.reports, "not a directory\n");
+    pid_t host = scene_host(&sc, "epoll-hang");
+    char *err =
+        wait_for_text(&sc, "collect.err", "its running report could not be written (ENOTDIR)");
+    usleep(500000); /* the hang is refreshed every 150 ms: more failed writes, no more lines */
+    free(err);
+    err = text_in(sc.dir, "collect.err");
+    const char *first = strstr(err, "could not be written");
+    cr_assert_null(strstr(first + 1, "could not be written"), "said once: %s", err);
+    kill(host, SIGKILL);
+    ls_wait_exit(host, 10);
+    free(err);
+    scene_end(&sc);
+}
+
 Test(collect, sigterm_writes_the_processes_still_running_as_running_and_exits_0)
 {
     struct scene sc;
