@@ -91,7 +91,7 @@ static void finish_stall(struct ls_loop *l, uint64_t start, uint64_t wall_ns, ui
     s->blocked_ns = blocked_ns > wall_ns ? wall_ns : blocked_ns;
     s->injected_ns = atomic_load_explicit(&l->injected_ns, memory_order_relaxed);
     s->call_count = atomic_load_explicit(&l->call_count, memory_order_relaxed);
-    ls_stall_fill_cpu(r, 0, l, seq, s);
+    ls_stall_fill_cpu_at_end(r, l, seq, s);
     ls_stall_copy_samples(l, s);
     /* A module loaded since the table was taken (a Python extension) must be in it before
      * the process can end: under run the record is all there is once it has. */

@@ -1,27 +1,132 @@
-/* cpu.c -- a stall's CPU and run-queue time from the snapshot and schedstat (see cpu.h). */
+/* cpu.c -- a stall's CPU and run-queue time from the snapshot and a reading now (see cpu.h). */
 #include "cpu.h"
 
+#include "clock.h"
 #include "procfs.h"
+
+/* 1 when the thread has been on the CPU all the time from a reading (since_ticks, since_cpu) to
+ * one now: then the kernel has added nothing to its run-queue figure (within the slack). */
+static int stayed_on_cpu(const struct ls_record *r, uint64_t now_ticks, uint64_t cpu_now,
+                         uint64_t since_ticks, uint64_t since_cpu)
+{
+    return since_ticks && since_ticks <= now_ticks && cpu_now >= since_cpu &&
+           ls_rec_to_ns(r, now_ticks - since_ticks) <= cpu_now - since_cpu + LS_RUNQ_SLACK_NS;
+}
+
+/* A reading in the host: the CPU clock, and the run-queue figure of the earlier reading
+ * (since_*) if the thread has been on the CPU all the time since, else schedstat's. */
+static int read_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
+                     uint64_t since_ticks, uint64_t since_cpu, uint64_t since_runq,
+                     uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    if (ls_thread_cpu_ns_here(l->tid, cpu_ns) != 0) return -1;
+    if (stayed_on_cpu(r, now_ticks, *cpu_ns, since_ticks, since_cpu)) {
+        *runq_ns = since_runq;
+        return 0;
+    }
+    uint64_t lagging_cpu;
+    return ls_sched_times(r->pid, l->tid, &lagging_cpu, runq_ns);
+}
+
+int ls_cpu_snapshot_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
+                         uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    uint64_t since = atomic_load_explicit(&l->end_ticks, memory_order_acquire);
+    if (since < l->adopted_ticks) since = 0; /* a reading of the slot's previous thread */
+    return read_here(r, l, now_ticks, since,
+                     atomic_load_explicit(&l->end_cpu_ns, memory_order_relaxed),
+                     atomic_load_explicit(&l->end_runq_ns, memory_order_relaxed), cpu_ns, runq_ns);
+}
+
+void ls_cpu_note_exact_here(const struct ls_record *r, struct ls_loop *l)
+{
+    uint64_t seq = atomic_load_explicit(&l->iter_seq, memory_order_relaxed);
+    uint64_t start = atomic_load_explicit(&l->iter_start, memory_order_relaxed);
+    if (!start || atomic_load_explicit(&l->exact_seq, memory_order_relaxed) == seq ||
+        atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0)
+        return;
+    if (atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
+        atomic_load_explicit(&l->snap_exact, memory_order_relaxed))
+        return; /* the watcher in the host has taken an exact one */
+    uint64_t cpu, now = ls_rec_ticks(r);
+    if (now < start || ls_thread_cpu_ns_here(l->tid, &cpu) != 0) return;
+    uint64_t span = now - start,
+             blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
+    atomic_store_explicit(&l->exact_cpu_ns, cpu, memory_order_relaxed);
+    atomic_store_explicit(&l->exact_pre_ns, span > blocked ? ls_rec_to_ns(r, span - blocked) : 0,
+                          memory_order_relaxed);
+    atomic_store_explicit(&l->exact_seq, seq, memory_order_release);
+}
+
+/* The stall's share from the CPU time at its start (ref_cpu, and pre before it) to cpu_now,
+ * and from the run-queue figure of the snapshot to runq_now; the time outside calls without. */
+static void split(struct ls_stall_rec *s, int have, uint64_t cpu_now, uint64_t ref_cpu,
+                  uint64_t pre, int have_runq, uint64_t runq_now, uint64_t snap_runq)
+{
+    s->cpu_ns = have && cpu_now >= ref_cpu ? cpu_now - ref_cpu + pre : s->wall_ns - s->blocked_ns;
+    s->runq_ns = have && have_runq && runq_now >= snap_runq ? runq_now - snap_runq : 0;
+    if (s->cpu_ns > s->wall_ns) s->cpu_ns = s->wall_ns;
+    if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
+}
 
 void ls_stall_fill_cpu(const struct ls_record *r, pid_t pid, const struct ls_loop *l, uint64_t seq,
                        struct ls_stall_rec *s)
 {
-    (void)r;
-    uint64_t cpu_now = 0, runq_now = 0;
-    int have = pid >= 0 && ls_sched_times(pid, l->tid, &cpu_now, &runq_now) == 0;
+    uint64_t cpu = 0, runq = 0;
+    int have = pid >= 0 && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq;
+    if (have && pid == 0 && atomic_load_explicit(&l->snap_exact, memory_order_relaxed))
+        have = read_here(r, l, ls_rec_ticks(r),
+                         atomic_load_explicit(&l->snap_ticks, memory_order_relaxed),
+                         atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
+                         atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed), &cpu,
+                         &runq) == 0;
+    else if (have) /* this process by its number: /proc/self is a link followed at each open */
+        have = ls_sched_times(pid ? pid : r->pid, l->tid, &cpu, &runq) == 0;
+    split(s, have, cpu, atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
+          atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed), have, runq,
+          atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed));
+}
+
+void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint64_t seq,
+                              struct ls_stall_rec *s)
+{
+    uint64_t now = ls_rec_ticks(r), cpu = 0, runq = 0, lagging_cpu = 0;
+    int snap = atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq;
+    int snap_exact = snap && atomic_load_explicit(&l->snap_exact, memory_order_relaxed);
     uint64_t snap_cpu = atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed);
     uint64_t snap_runq = atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed);
-    s->runq_ns = 0;
-    if (have && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq &&
-        cpu_now >= snap_cpu && runq_now >= snap_runq) {
-        s->cpu_ns =
-            cpu_now - snap_cpu + atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed);
-        s->runq_ns = runq_now - snap_runq;
+    int have_cpu = ls_thread_cpu_ns_here(l->tid, &cpu) == 0;
+    int have_runq;
+    if (have_cpu && snap_exact &&
+        stayed_on_cpu(r, now, cpu, atomic_load_explicit(&l->snap_ticks, memory_order_relaxed),
+                      snap_cpu)) {
+        runq = snap_runq;
+        have_runq = 1;
     } else {
-        s->cpu_ns = s->wall_ns - s->blocked_ns;
+        have_runq = ls_sched_times(r->pid, l->tid, &lagging_cpu, &runq) == 0;
     }
-    if (s->cpu_ns > s->wall_ns) s->cpu_ns = s->wall_ns;
-    if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
+    /* The CPU time at the stall's start: an exact snapshot (a watcher in the host); else the
+     * handler's reading, if a sample was taken (a snapshot from outside lags a thread on the CPU);
+     * else the snapshot, exact where the thread was off the CPU at it, as a stall with no sample
+     * mostly is. */
+    uint64_t ref = snap_cpu, pre = atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed);
+    int have = snap;
+    if (!snap_exact && atomic_load_explicit(&l->exact_seq, memory_order_acquire) == seq) {
+        ref = atomic_load_explicit(&l->exact_cpu_ns, memory_order_relaxed);
+        pre = atomic_load_explicit(&l->exact_pre_ns, memory_order_relaxed);
+        have = 1;
+    }
+    if (!have_cpu) { /* no clock to read (never seen): schedstat's figure against its own */
+        cpu = lagging_cpu;
+        ref = snap_cpu;
+        pre = atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed);
+        have = snap && !snap_exact && have_runq;
+    }
+    split(s, have, cpu, ref, pre, snap && have_runq, runq, snap_runq);
+    if (!have_cpu || !have_runq) return;
+    atomic_store_explicit(&l->end_cpu_ns, cpu, memory_order_relaxed);
+    atomic_store_explicit(&l->end_runq_ns, runq, memory_order_relaxed);
+    atomic_store_explicit(&l->end_ticks, now, memory_order_release);
 }
 
 void ls_stall_copy_samples(const struct ls_loop *l, struct ls_stall_rec *s)

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 size_t ls_put_uint(char *out, uint64_t v)
@@ -118,6 +119,31 @@ int ls_thread_in_user_space(pid_t pid, pid_t tid)
     char path[64], buf[32];
     ls_proc_path(path, sizeof path, pid, tid, "syscall");
     return parse_syscall(buf, read_line_once(path, buf, sizeof buf));
+}
+
+/* The kernel's clock id of a thread's CPU time (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED) in
+ * linux/posix-timers.h, what pthread_getcpuclockid makes; only a tid is at hand here). */
+static clockid_t thread_cpu_clock(pid_t tid)
+{
+    return (clockid_t)((~(unsigned)tid << 3) | 4u /* per thread */ | 2u /* sched */);
+}
+
+int ls_thread_cpu_ns_here(pid_t tid, uint64_t *ns)
+{
+    int saved = errno;
+    struct timespec ts;
+    long rc = syscall(SYS_clock_gettime, thread_cpu_clock(tid), &ts);
+    errno = saved;
+    if (rc != 0) return -1;
+    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return 0;
+}
+
+int ls_thread_on_cpu_here(pid_t tid)
+{
+    uint64_t a, b;
+    /* A thread on a CPU has its clock brought up to date at each read, to the nanosecond. */
+    return ls_thread_cpu_ns_here(tid, &a) == 0 && ls_thread_cpu_ns_here(tid, &b) == 0 ? b > a : -1;
 }
 
 /* One pread at offset 0 of a /proc file kept open (its contents are made

@@ -21,6 +21,15 @@ int ls_sched_times(pid_t pid, pid_t tid, uint64_t *cpu_ns, uint64_t *runq_ns);
 /* 1 when the thread is in user space now (running, or preempted there),
  * 0 when it is in a system call, -1 when it cannot be told. */
 int ls_thread_in_user_space(pid_t pid, pid_t tid);
+/* Thread tid's CPU time now, exact to the nanosecond: its CPU clock, which brings a running
+ * thread's time up to date (schedstat's figure lags one on a CPU by up to a scheduler tick). No
+ * descriptor, but only for a thread of this process. 0, or -1 when it cannot be read. */
+int ls_thread_cpu_ns_here(pid_t tid, uint64_t *ns);
+/* 1 when thread tid of this process is on a CPU now, which is what /proc's "running" says:
+ * its CPU clock moves between two reads. 0 when it did not move (the thread waits, or was
+ * preempted: only /proc tells which), -1 when the clock cannot be read. It needs no descriptor,
+ * but only a thread of one's own process may read another's clock. */
+int ls_thread_on_cpu_here(pid_t tid);
 /* The same two, read through a descriptor kept open in *fd (fd + 1; 0: not
  * open yet), so that a watcher outside the host asks /proc with one pread a
  * time instead of three calls. Never in the agent: a host may close every

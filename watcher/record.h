@@ -26,7 +26,7 @@
 #include "pyframes.h"
 
 #define LS_RECORD_MAGIC   0x4452434cu /* "LCRD" */
-#define LS_RECORD_VERSION 2           /* one more whenever the layout changes */
+#define LS_RECORD_VERSION 3           /* one more whenever the layout changes */
 
 #define LS_MAX_LOOPS     64  /* loop threads alive at once; exited ones free their slot */
 #define LS_FRAMES        32  /* native frames kept per stack */
@@ -171,6 +171,17 @@ struct ls_loop {
     _Atomic uint64_t snap_cpu_ns;
     _Atomic uint64_t snap_runq_ns;
     _Atomic uint64_t snap_pre_ns; /* estimated CPU between the iteration's start and the snapshot */
+    _Atomic uint64_t snap_ticks;  /* when it was taken */
+    /* snap_cpu_ns is the thread's CPU clock, exact (a watcher in the host), not schedstat's
+     * figure, which lags a thread on the CPU by up to a scheduler tick (a watcher outside). */
+    _Atomic uint32_t snap_exact;
+    /* The loop thread's own exact reading at the end of its last stall: the next snapshot's
+     * run-queue figure, while the thread has not left the CPU since. */
+    _Atomic uint64_t end_ticks, end_cpu_ns, end_runq_ns;
+    /* The loop thread's own exact CPU time in iteration exact_seq, taken by the sampling
+     * signal's handler (the stall's CPU where the snapshot lags), with the CPU estimated
+     * before it (its time outside calls). */
+    _Atomic uint64_t exact_seq, exact_cpu_ns, exact_pre_ns;
 
     /* Stack samples of the current iteration: the watcher names the slot, the
      * thread's signal handler fills it; the count is reset when an iteration begins. */

@@ -57,6 +57,7 @@ struct ls_watch {
     void (*say)(void *ctx, const char *line);
     void *ctx;
     struct ls_store store;
+    uint64_t refined_ns; /* when the clock's rate was last refined */
     struct ls_watch_loop loops[LS_MAX_LOOPS];
 };
 
