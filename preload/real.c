@@ -16,9 +16,11 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <gnu/libc-version.h>
 #include <link.h>
 #include <string.h>
 
+#include "raw_calls.h"
 #include "state.h"
 
 #define LS_AFTER_MAX 64 /* objects after the agent searched by the quick lookup */
@@ -28,6 +30,10 @@ LS_HIDDEN void *ls_pass_table[LS_FN_COUNT];
 /* 1 once an injection rule is active: nothing passes straight through (ls_real_pass_off). */
 static _Atomic int pass_off;
 LS_HIDDEN _Atomic int ls_real_fallbacks;
+/* glibc's own function where raw_calls.c's stands in for it (NULL elsewhere), and 1 once the
+ * host has a thread of its own or has cancelled one: glibc's again, for good. */
+static void *libc_table[LS_FN_COUNT];
+static _Atomic int threads_begun;
 
 /* The agent's own object and how many came after it when it was first asked: objects a
  * dlopen adds later are not in the search list RTLD_NEXT walks (they come after these). */
@@ -167,6 +173,44 @@ static void *quick(const char *name)
     return n == LS_AFTER_MAX ? UNCLEAR : NULL; /* past the objects counted: dlsym's to say */
 }
 
+/* 1 where glibc is the version raw_calls.c follows (2.36): its wrappers' system calls are
+ * those. Asked once; the answer is a constant string in glibc. */
+static int glibc_checked(void)
+{
+    static _Atomic int known; /* 0: not asked; 1: yes; 2: no */
+    int k = atomic_load_explicit(&known, memory_order_relaxed);
+    if (!k) {
+        const char *v = gnu_get_libc_version();
+        k = v && !strcmp(v, "2.36") ? 1 : 2;
+        atomic_store_explicit(&known, k, memory_order_relaxed);
+    }
+    return k == 1;
+}
+
+/* 1 when p is glibc's own function (libc.so.6), not another interposer's. */
+static int in_libc(void *p)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)
+    struct dl_find_object o;
+    if (_dl_find_object(p, &o) != 0 || !o.dlfo_link_map || !o.dlfo_link_map->l_name) return 0;
+    const char *name = o.dlfo_link_map->l_name, *base = strrchr(name, '/');
+    return !strcmp(base ? base + 1 : name, "libc.so.6");
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+/* Stores p as fn's real function, and as the one to pass to unless a rule is active. Stored,
+ * then the flag looked at: a rule made active at the same instant on another thread
+ * (ls_real_pass_off) either is seen here or clears this entry after it was stored. */
+static void store(int fn, void *p)
+{
+    __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ls_pass_table[fn], p, __ATOMIC_SEQ_CST);
+    if (atomic_load(&pass_off)) __atomic_store_n(&ls_pass_table[fn], NULL, __ATOMIC_RELAXED);
+}
+
 LS_COLD void *ls_real_resolve(int fn)
 {
     void *p = quick(ls_calls[fn].name);
@@ -175,12 +219,25 @@ LS_COLD void *ls_real_resolve(int fn)
         p = dlsym(RTLD_NEXT, ls_calls[fn].name);
     }
     if (!p) return NULL;
-    __atomic_store_n(&ls_real_table[fn], p, __ATOMIC_RELAXED);
-    /* Stored, then pass_off looked at: a rule made active at the same instant on another thread
-     * (ls_real_pass_off) either is seen here or clears this entry after it was stored. */
-    __atomic_store_n(&ls_pass_table[fn], p, __ATOMIC_SEQ_CST);
-    if (atomic_load(&pass_off)) __atomic_store_n(&ls_pass_table[fn], NULL, __ATOMIC_RELAXED);
+    void *raw = atomic_load(&threads_begun) ? NULL : ls_raw_call(fn);
+    if (raw && glibc_checked() && in_libc(p)) {
+        __atomic_store_n(&libc_table[fn], p, __ATOMIC_SEQ_CST);
+        store(fn, raw);
+        /* The host's first thread at the same instant (ls_real_threads_begin): glibc's again. */
+        if (atomic_load(&threads_begun)) store(fn, p);
+        return atomic_load(&threads_begun) ? p : raw;
+    }
+    store(fn, p);
     return p;
+}
+
+LS_COLD void ls_real_threads_begin(void)
+{
+    if (atomic_exchange(&threads_begun, 1)) return;
+    for (int fn = 0; fn < LS_FN_COUNT; fn++) {
+        void *p = __atomic_load_n(&libc_table[fn], __ATOMIC_SEQ_CST);
+        if (p) store(fn, p);
+    }
 }
 
 LS_COLD void ls_real_pass_off(void)

@@ -40,6 +40,10 @@ extern void *ls_pass_table[LS_FN_COUNT];
 void *ls_real_resolve(int fn);
 /* An injection rule is active: nothing passes straight through from now on (ls_pass_table). */
 void ls_real_pass_off(void);
+/* The host creates a thread of its own, or cancels one: glibc's cancellable functions from now
+ * on, where raw_calls.c's stood in for them (the calls they make are the same; glibc's own
+ * cancellation bookkeeping around them is what a host with threads may need). */
+void ls_real_threads_begin(void);
 /* How many names the quick lookup left to dlsym (the tests keep it honest). */
 extern _Atomic int ls_real_fallbacks;
 

@@ -1,5 +1,6 @@
 /* wrap_thread.c -- pthread_create, hand-written: each thread the host creates is counted until it
- * ends.
+ * ends; and pthread_cancel, a hook. Either makes the agent pass the host's cancellable calls to
+ * glibc's own functions from then on (real.c, raw_calls.h).
  *
  * What differs: the start routine is wrapped, so that the thread's end is
  * seen however it ends (return, pthread_exit, cancellation: a cleanup
@@ -48,6 +49,8 @@ static void *thread_start(void *p)
 LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
                              void *arg)
 {
+    /* The host's first thread: its calls may be cancelled from now on, as glibc's do. */
+    ls_real_threads_begin();
     ls_real_pthread_create_t f = real(pthread_create);
     if (LS_UNLIKELY(!f)) return ENOSYS;
     struct ls_call c;
@@ -76,4 +79,12 @@ LS_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
         errno = saved;
     }
     return r;
+}
+
+/* A thread the agent was not told of (glibc's own, for a timer or aio) may cancel another. */
+LS_EXPORT int pthread_cancel(pthread_t th)
+{
+    ls_real_threads_begin();
+    ls_real_pthread_cancel_t f = real(pthread_cancel);
+    return f ? f(th) : ESRCH;
 }
