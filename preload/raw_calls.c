@@ -21,6 +21,8 @@
 
 #include "calls.h"
 
+void *ls_raw_glibc[LS_FN_COUNT];
+
 #if defined(__x86_64__)
 
 /* The system call itself, with as many argument registers as it takes (each one set costs an

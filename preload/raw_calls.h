@@ -21,5 +21,9 @@
 /* The stand-in for function fn (LS_FN_*), or NULL where there is none (not cancellable, or its
  * system call differs from what glibc makes of it, or not on this architecture). */
 void *ls_raw_call(int fn);
+/* glibc's own function where its stand-in replaced it (real.c), NULL elsewhere. In this file's
+ * .bss, which comes last in the agent's: a process that never starts the agent's thread never
+ * touches it, and the state every process touches at load keeps its one page. */
+extern void *ls_raw_glibc[];
 
 #endif

@@ -30,10 +30,10 @@ LS_HIDDEN void *ls_pass_table[LS_FN_COUNT];
 /* 1 once an injection rule is active: nothing passes straight through (ls_real_pass_off). */
 static _Atomic int pass_off;
 LS_HIDDEN _Atomic int ls_real_fallbacks;
-/* glibc's own function where raw_calls.c's stands in for it (NULL elsewhere), and 1 once the
- * host has a thread of its own or has cancelled one: glibc's again, for good. */
-static void *libc_table[LS_FN_COUNT];
-static _Atomic int threads_begun;
+/* 1 once the agent's own thread is there (the stand-ins' reason); and 1 once the host has a
+ * thread of its own or has cancelled one: glibc's again, for good. glibc's functions the
+ * stand-ins replaced are in ls_raw_glibc (raw_calls.c). */
+static _Atomic int own_thread, threads_begun;
 
 /* The agent's own object and how many came after it when it was first asked: objects a
  * dlopen adds later are not in the search list RTLD_NEXT walks (they come after these). */
@@ -211,6 +211,27 @@ static void store(int fn, void *p)
     if (atomic_load(&pass_off)) __atomic_store_n(&ls_pass_table[fn], NULL, __ATOMIC_RELAXED);
 }
 
+/* fn's stand-in where it may replace p, glibc's function, now; else NULL. */
+static void *stand_in(int fn, void *p)
+{
+    /* Asked in this order: a process whose loop never started the agent's thread touches no
+     * page of raw_calls.c's. */
+    if (!atomic_load(&own_thread) || atomic_load(&threads_begun)) return NULL;
+    void *raw = ls_raw_call(fn);
+    return raw && glibc_checked() && in_libc(p) ? raw : NULL;
+}
+
+/* Stores fn's stand-in in place of glibc's p, and puts p back if the host's first thread came
+ * at the same instant (ls_real_threads_begin). What the tables hold then. */
+static void *store_stand_in(int fn, void *p, void *raw)
+{
+    __atomic_store_n(&ls_raw_glibc[fn], p, __ATOMIC_SEQ_CST);
+    store(fn, raw);
+    if (!atomic_load(&threads_begun)) return raw;
+    store(fn, p);
+    return p;
+}
+
 LS_COLD void *ls_real_resolve(int fn)
 {
     void *p = quick(ls_calls[fn].name);
@@ -219,23 +240,27 @@ LS_COLD void *ls_real_resolve(int fn)
         p = dlsym(RTLD_NEXT, ls_calls[fn].name);
     }
     if (!p) return NULL;
-    void *raw = atomic_load(&threads_begun) ? NULL : ls_raw_call(fn);
-    if (raw && glibc_checked() && in_libc(p)) {
-        __atomic_store_n(&libc_table[fn], p, __ATOMIC_SEQ_CST);
-        store(fn, raw);
-        /* The host's first thread at the same instant (ls_real_threads_begin): glibc's again. */
-        if (atomic_load(&threads_begun)) store(fn, p);
-        return atomic_load(&threads_begun) ? p : raw;
-    }
+    void *raw = stand_in(fn, p);
+    if (raw) return store_stand_in(fn, p, raw);
     store(fn, p);
     return p;
+}
+
+LS_COLD void ls_real_own_thread_begins(void)
+{
+    if (atomic_exchange(&own_thread, 1)) return;
+    for (int fn = 0; fn < LS_FN_COUNT; fn++) {
+        void *p = __atomic_load_n(&ls_real_table[fn], __ATOMIC_SEQ_CST);
+        void *raw = p ? stand_in(fn, p) : NULL;
+        if (raw) store_stand_in(fn, p, raw);
+    }
 }
 
 LS_COLD void ls_real_threads_begin(void)
 {
     if (atomic_exchange(&threads_begun, 1)) return;
     for (int fn = 0; fn < LS_FN_COUNT; fn++) {
-        void *p = __atomic_load_n(&libc_table[fn], __ATOMIC_SEQ_CST);
+        void *p = __atomic_load_n(&ls_raw_glibc[fn], __ATOMIC_SEQ_CST);
         if (p) store(fn, p);
     }
 }

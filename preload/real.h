@@ -40,6 +40,10 @@ extern void *ls_pass_table[LS_FN_COUNT];
 void *ls_real_resolve(int fn);
 /* An injection rule is active: nothing passes straight through from now on (ls_pass_table). */
 void ls_real_pass_off(void);
+/* The agent is about to start its own thread (its watcher, in direct use): while the host has
+ * none of its own, its cancellable calls go to raw_calls.c's stand-ins from now on, as glibc
+ * would make them without that thread. */
+void ls_real_own_thread_begins(void);
 /* The host creates a thread of its own, or cancels one: glibc's cancellable functions from now
  * on, where raw_calls.c's stood in for them (the calls they make are the same; glibc's own
  * cancellation bookkeeping around them is what a host with threads may need). */

@@ -160,6 +160,8 @@ void ls_watchdog_ensure(void)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
     pthread_t th;
+    /* Our thread must not cost a single-threaded host glibc's multi-threaded path (real.h). */
+    ls_real_own_thread_begins();
     /* The real pthread_create: not the host's thread, not counted. */
     if (real(pthread_create)(&th, &attr, watchdog_main, NULL) != 0)
         atomic_store(&running, 0);

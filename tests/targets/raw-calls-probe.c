@@ -65,6 +65,9 @@ int main(int argc, char **argv)
     pfd.fd = p[0];
     pfd.events = POLLIN;
 
+    /* A loop: the agent's watcher thread starts, and with it the stand-ins. */
+    for (int i = 0; i < 3; i++)
+        epoll_wait(ep, out, 4, 0);
     sched_yield();
     note(write(p[1], buf, 6));
     note(read(p[0], buf, 6));

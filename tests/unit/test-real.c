@@ -1,6 +1,6 @@
 /* test-real.c -- the agent's own lookup of the real functions answers what dlsym(RTLD_NEXT) does,
- * but for glibc's cancellable functions while the host has no thread of its own: their
- * single-threaded stand-ins (raw_calls.c), until the host's first thread or cancel. */
+ * but for glibc's cancellable functions once the agent has a thread of its own in a host that has
+ * none: their single-threaded stand-ins (raw_calls.c), until the host's first thread or cancel. */
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,8 +16,7 @@
 
 Test(real, every_function_of_the_table_resolves_to_what_dlsym_next_gives)
 {
-    ls_real_threads_begin(); /* a host with threads: no stand-ins */
-    int resolved = 0;
+    int resolved = 0; /* no thread of the agent's: glibc's own, every one */
     for (int fn = 0; fn < LS_FN_COUNT; fn++) {
         cr_assert_null(ls_real_table[fn], "%s: nothing is resolved before its first use",
                        ls_calls[fn].name);
@@ -45,9 +44,14 @@ static int in_libc(void *p)
     return !strcmp(base ? base + 1 : info.dli_fname, "libc.so.6");
 }
 
-Test(real, a_host_without_threads_gets_the_single_threaded_stand_ins_until_its_first_thread)
+Test(real, the_agents_own_thread_brings_the_stand_ins_until_the_hosts_first_thread)
 {
     cr_assert_str_eq(gnu_get_libc_version(), "2.36", "the stand-ins follow glibc 2.36's wrappers");
+    /* Half the table looked up before the agent's thread, half after: both get them. */
+    for (int fn = 0; fn < LS_FN_COUNT; fn += 2)
+        cr_assert_eq(ls_real_get(fn), dlsym(RTLD_NEXT, ls_calls[fn].name), "%s: glibc's first",
+                     ls_calls[fn].name);
+    ls_real_own_thread_begins();
     int stood_in = 0, others = 0;
     for (int fn = 0; fn < LS_FN_COUNT; fn++) {
         void *glibc = dlsym(RTLD_NEXT, ls_calls[fn].name);
@@ -74,9 +78,18 @@ Test(real, a_host_without_threads_gets_the_single_threaded_stand_ins_until_its_f
     }
 }
 
+Test(real, a_host_that_had_a_thread_first_never_gets_the_stand_ins)
+{
+    ls_real_threads_begin();
+    ls_real_own_thread_begins();
+    for (int fn = 0; fn < LS_FN_COUNT; fn++)
+        cr_assert_eq(ls_real_get(fn), dlsym(RTLD_NEXT, ls_calls[fn].name), "%s", ls_calls[fn].name);
+}
+
 Test(real, a_stand_in_returns_what_glibcs_function_returns_and_sets_errno_only_on_failure)
 {
     /* close and epoll_wait: glibc's own even under the sanitizers, so stood in for here. */
+    ls_real_own_thread_begins();
     ls_real_close_t cl = real(close);
     ls_real_epoll_wait_t ew = real(epoll_wait);
     cr_assert_eq((void *)cl, ls_raw_call(LS_FN_close));
