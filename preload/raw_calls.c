@@ -186,6 +186,8 @@ static int raw_openat(int dirfd, const char *path, int flags, ...)
     return (int)SYS4(SYS_openat, U(dirfd), path, U(flags), U(mode));
 }
 
+/* A switch, not a table of pointers: a table would be relocated, its page written, at every
+ * process's load. */
 void *ls_raw_call(int fn)
 {
     switch (fn) {
