@@ -3,8 +3,8 @@
  * Each is what glibc 2.36's sysdeps/unix/sysv/linux/<name>.c makes on x86-64 when
  * SINGLE_THREAD_P: the system call named, its arguments as given (recv and send with a null
  * address, the opens at AT_FDCWD with the mode read only when the flags need one, epoll_pwait
- * with the kernel's signal set size), and -1 with errno for an error. tests/unit/test-raw-calls.c
- * compares each, under strace, with glibc's own.
+ * with the kernel's signal set size, int arguments zero-extended), and -1 with errno for an
+ * error. tests/integration/test-raw-calls.c compares them, under strace, with glibc's own.
  */
 #include "raw_calls.h"
 
