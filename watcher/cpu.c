@@ -13,19 +13,38 @@ static int stayed_on_cpu(const struct ls_record *r, uint64_t now_ticks, uint64_t
            ls_rec_to_ns(r, now_ticks - since_ticks) <= cpu_now - since_cpu + LS_RUNQ_SLACK_NS;
 }
 
-/* A reading in the host: the CPU clock, and the run-queue figure of the earlier reading
- * (since_*) if the thread has been on the CPU all the time since, else schedstat's. */
-static int read_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
-                     uint64_t since_ticks, uint64_t since_cpu, uint64_t since_runq,
-                     uint64_t *cpu_ns, uint64_t *runq_ns)
+/* The run-queue figure at a reading whose CPU clock said cpu_now: the earlier reading's
+ * (since_*) if the thread has been on the CPU all the time since, else schedstat's; 0 or -1. */
+static int runq_at(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
+                   uint64_t cpu_now, uint64_t since_ticks, uint64_t since_cpu, uint64_t since_runq,
+                   uint64_t *runq_ns)
 {
-    if (ls_thread_cpu_ns_here(l->tid, cpu_ns) != 0) return -1;
-    if (stayed_on_cpu(r, now_ticks, *cpu_ns, since_ticks, since_cpu)) {
+    if (stayed_on_cpu(r, now_ticks, cpu_now, since_ticks, since_cpu)) {
         *runq_ns = since_runq;
         return 0;
     }
     uint64_t lagging_cpu;
     return ls_sched_times(r->pid, l->tid, &lagging_cpu, runq_ns);
+}
+
+/* A reading in the host: the CPU clock, and the run-queue figure (runq_at). */
+static int read_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
+                     uint64_t since_ticks, uint64_t since_cpu, uint64_t since_runq,
+                     uint64_t *cpu_ns, uint64_t *runq_ns)
+{
+    if (ls_thread_cpu_ns_here(l->tid, cpu_ns) != 0) return -1;
+    return runq_at(r, l, now_ticks, *cpu_ns, since_ticks, since_cpu, since_runq, runq_ns);
+}
+
+uint64_t ls_cpu_outside_calls(const struct ls_record *r, const struct ls_loop *l, uint64_t start,
+                              uint64_t now)
+{
+    uint64_t blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
+    uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
+    if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0 && cur >= start && cur < now)
+        blocked += now - cur;
+    uint64_t span = now - start;
+    return span > blocked ? ls_rec_to_ns(r, span - blocked) : 0;
 }
 
 int ls_cpu_snapshot_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
@@ -50,10 +69,8 @@ void ls_cpu_note_exact_here(const struct ls_record *r, struct ls_loop *l)
         return; /* the watcher in the host has taken an exact one */
     uint64_t cpu, now = ls_rec_ticks(r);
     if (now < start || ls_thread_cpu_ns_here(l->tid, &cpu) != 0) return;
-    uint64_t span = now - start,
-             blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
     atomic_store_explicit(&l->exact_cpu_ns, cpu, memory_order_relaxed);
-    atomic_store_explicit(&l->exact_pre_ns, span > blocked ? ls_rec_to_ns(r, span - blocked) : 0,
+    atomic_store_explicit(&l->exact_pre_ns, ls_cpu_outside_calls(r, l, start, now),
                           memory_order_relaxed);
     atomic_store_explicit(&l->exact_seq, seq, memory_order_release);
 }
@@ -90,21 +107,20 @@ void ls_stall_fill_cpu(const struct ls_record *r, pid_t pid, const struct ls_loo
 void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint64_t seq,
                               struct ls_stall_rec *s)
 {
-    uint64_t now = ls_rec_ticks(r), cpu = 0, runq = 0, lagging_cpu = 0;
+    uint64_t now = ls_rec_ticks(r), cpu = 0, runq = 0;
+    if (ls_thread_cpu_ns_here(l->tid, &cpu) !=
+        0) { /* no clock (never seen): as the watcher would */
+        ls_stall_fill_cpu(r, 0, l, seq, s);
+        return;
+    }
     int snap = atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq;
     int snap_exact = snap && atomic_load_explicit(&l->snap_exact, memory_order_relaxed);
     uint64_t snap_cpu = atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed);
     uint64_t snap_runq = atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed);
-    int have_cpu = ls_thread_cpu_ns_here(l->tid, &cpu) == 0;
-    int have_runq;
-    if (have_cpu && snap_exact &&
-        stayed_on_cpu(r, now, cpu, atomic_load_explicit(&l->snap_ticks, memory_order_relaxed),
-                      snap_cpu)) {
-        runq = snap_runq;
-        have_runq = 1;
-    } else {
-        have_runq = ls_sched_times(r->pid, l->tid, &lagging_cpu, &runq) == 0;
-    }
+    int have_runq =
+        runq_at(r, l, now, cpu,
+                snap_exact ? atomic_load_explicit(&l->snap_ticks, memory_order_relaxed) : 0,
+                snap_cpu, snap_runq, &runq) == 0;
     /* The CPU time at the stall's start: an exact snapshot (a watcher in the host); else the
      * handler's reading, if a sample was taken (a snapshot from outside lags a thread on the CPU);
      * else the snapshot, exact where the thread was off the CPU at it, as a stall with no sample
@@ -116,14 +132,8 @@ void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint
         pre = atomic_load_explicit(&l->exact_pre_ns, memory_order_relaxed);
         have = 1;
     }
-    if (!have_cpu) { /* no clock to read (never seen): schedstat's figure against its own */
-        cpu = lagging_cpu;
-        ref = snap_cpu;
-        pre = atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed);
-        have = snap && !snap_exact && have_runq;
-    }
     split(s, have, cpu, ref, pre, snap && have_runq, runq, snap_runq);
-    if (!have_cpu || !have_runq) return;
+    if (!have_runq) return;
     atomic_store_explicit(&l->end_cpu_ns, cpu, memory_order_relaxed);
     atomic_store_explicit(&l->end_runq_ns, runq, memory_order_relaxed);
     atomic_store_explicit(&l->end_ticks, now, memory_order_release);

@@ -41,6 +41,11 @@
  * run-queue time); 0, or -1 when the clock cannot be read (then schedstat, as from outside). */
 int ls_cpu_snapshot_here(const struct ls_record *r, const struct ls_loop *l, uint64_t now_ticks,
                          uint64_t *cpu_ns, uint64_t *runq_ns);
+/* The CPU time of slot l's iteration begun at start, up to now (ticks), as it is estimated
+ * before any reading: its time outside intercepted calls (the finished ones, and one still in
+ * progress). */
+uint64_t ls_cpu_outside_calls(const struct ls_record *r, const struct ls_loop *l, uint64_t start,
+                              uint64_t now);
 /* The sampling signal's handler, on the loop thread: its exact CPU time in the current
  * iteration, once per iteration (async-signal-safe: a clock read and stores). */
 void ls_cpu_note_exact_here(const struct ls_record *r, struct ls_loop *l);

@@ -60,16 +60,10 @@ static void snapshot_cpu(struct ls_watch *w, struct ls_loop *l, uint64_t seq, ui
              : w->pid ? ls_sched_times_kept(&v->sched_fd, w->pid, l->tid, &cpu, &runq)
                       : ls_sched_times(w->rec->pid, l->tid, &cpu, &runq);
     if (rc != 0) return;
-    uint64_t blocked = atomic_load_explicit(&l->blocked_ticks, memory_order_relaxed);
-    uint64_t cur = atomic_load_explicit(&l->cur_start, memory_order_relaxed);
-    if (atomic_load_explicit(&l->cur_fn, memory_order_relaxed) >= 0 && cur >= start && cur < now)
-        blocked += now - cur;
-    uint64_t span = now - start;
-    /* Before the snapshot, time not spent in calls is taken as CPU. */
     atomic_store_explicit(&l->snap_cpu_ns, cpu, memory_order_relaxed);
     atomic_store_explicit(&l->snap_runq_ns, runq, memory_order_relaxed);
-    atomic_store_explicit(&l->snap_pre_ns,
-                          span > blocked ? ls_rec_to_ns(w->rec, span - blocked) : 0,
+    /* Before the snapshot, time not spent in calls is taken as CPU. */
+    atomic_store_explicit(&l->snap_pre_ns, ls_cpu_outside_calls(w->rec, l, start, now),
                           memory_order_relaxed);
     atomic_store_explicit(&l->snap_ticks, now, memory_order_relaxed);
     atomic_store_explicit(&l->snap_exact, (uint32_t)exact, memory_order_relaxed);

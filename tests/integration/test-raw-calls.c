@@ -17,8 +17,8 @@ static char *probe_log(const char *dir, const char *name, int agent, const char 
                        char **out)
 {
     char *probe = ls_target("raw-calls-probe"), *log = ls_path_join(dir, name);
-    char preload[4200];
-    snprintf(preload, sizeof preload, "LD_PRELOAD=%s", ls_agent_path());
+    struct ls_preload_env e; /* its LD_PRELOAD entry, for strace -E */
+    ls_preload_env(&e, dir, NULL);
     char *argv[16];
     int n = 0;
     argv[n++] = "setarch";
@@ -30,7 +30,7 @@ static char *probe_log(const char *dir, const char *name, int agent, const char 
     argv[n++] = log;
     if (agent) {
         argv[n++] = "-E";
-        argv[n++] = preload;
+        argv[n++] = e.preload;
     }
     argv[n++] = probe;
     argv[n++] = (char *)dir;
