@@ -2,7 +2,7 @@
  *
  * Each is what glibc 2.36's sysdeps/unix/sysv/linux/<name>.c makes on x86-64 when
  * SINGLE_THREAD_P: the system call named, its arguments as given (recv and send with a null
- * address, the opens at AT_FDCWD with the mode read only when the flags need one, epoll_pwait
+ * address, the opens at AT_FDCWD with the mode only where the flags need one, epoll_pwait
  * with the kernel's signal set size, int arguments zero-extended), and -1 with errno for an
  * error. tests/integration/test-raw-calls.c compares them, under strace, with glibc's own.
  */
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <poll.h>
 #include <signal.h>
@@ -166,24 +165,21 @@ static int raw_epoll_pwait(int epfd, struct epoll_event *ev, int max, int tmo, c
     return (int)SYS6(SYS_epoll_pwait, U(epfd), ev, U(max), U(tmo), mask, _NSIG / 8);
 }
 
-/* The mode is read only when the flags need one (__OPEN_NEEDS_MODE), as glibc does. */
-#define OPEN_MODE(flags, mode)                                                                     \
-    int mode = 0;                                                                                  \
-    if (__OPEN_NEEDS_MODE(flags)) {                                                                \
-        va_list ap;                                                                                \
-        va_start(ap, flags);                                                                       \
-        mode = va_arg(ap, int);                                                                    \
-        va_end(ap);                                                                                \
-    }
-static int raw_open(const char *path, int flags, ...)
+/* The mode a named parameter, as preload/wrap_fd.c defines the open wrappers on x86-64 (its
+ * OPEN_PARAMS says why: no va_start spilling every argument register): the wrapper passes it on,
+ * and it reaches the kernel only where the flags need one (__OPEN_NEEDS_MODE), 0 otherwise, as
+ * glibc passes it. */
+static unsigned open_mode(int flags, unsigned mode)
 {
-    OPEN_MODE(flags, mode)
-    return (int)SYS4(SYS_openat, U(AT_FDCWD), path, U(flags), U(mode));
+    return __OPEN_NEEDS_MODE(flags) ? mode : 0;
 }
-static int raw_openat(int dirfd, const char *path, int flags, ...)
+static int raw_open(const char *path, int flags, unsigned mode)
 {
-    OPEN_MODE(flags, mode)
-    return (int)SYS4(SYS_openat, U(dirfd), path, U(flags), U(mode));
+    return (int)SYS4(SYS_openat, U(AT_FDCWD), path, U(flags), U(open_mode(flags, mode)));
+}
+static int raw_openat(int dirfd, const char *path, int flags, unsigned mode)
+{
+    return (int)SYS4(SYS_openat, U(dirfd), path, U(flags), U(open_mode(flags, mode)));
 }
 
 /* A switch, not a table of pointers: a table would be relocated, its page written, at every
