@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ls_service.h"
 #include "ls_test.h"
 
 /* The probe's log from its first sched_yield to its second (strace -e raw=all, no ASLR). */
@@ -40,27 +41,15 @@ static char *probe_log(const char *dir, const char *name, int agent, const char 
     cr_assert_eq(r.status, 0, "the probe under strace: %s%s", r.out, r.err);
     *out = strdup(r.out);
     ls_proc_result_free(&r);
-    FILE *f = fopen(log, "r");
-    cr_assert_not_null(f, "no strace log %s", log);
-    size_t cap = 1 << 16, len = 0;
-    char *text = calloc(cap, 1), line[4096];
-    int in = 0;
-    while (fgets(line, sizeof line, f)) {
-        int mark = strncmp(line, "sched_yield(", 12) == 0;
-        if (mark) in++;
-        if (in == 1 && !mark) {
-            size_t k = strlen(line);
-            if (len + k >= cap) {
-                cap = 2 * (len + k);
-                text = realloc(text, cap);
-                cr_assert_not_null(text);
-            }
-            memcpy(text + len, line, k + 1);
-            len += k;
-        }
-    }
-    fclose(f);
-    cr_assert_eq(in, 2, "both marks in the log %s", log);
+    /* From the line after the first mark to the line of the second. */
+    char *whole = ls_file_text(log);
+    char *first = strstr(whole, "sched_yield(");
+    cr_assert_not_null(first, "the first mark in the log %s", log);
+    char *from = strchr(first, '\n');
+    char *to = from ? strstr(from, "\nsched_yield(") : NULL;
+    cr_assert_not_null(to, "the second mark in the log %s", log);
+    char *text = strndup(from + 1, (size_t)(to - from));
+    free(whole);
     free(probe);
     free(log);
     return text;
