@@ -46,7 +46,8 @@ void ls_sample_handler(int sig, siginfo_t *si, void *uc)
     }
     uint32_t slot = atomic_load_explicit(&l->sample_next, memory_order_acquire);
     t->guard = 1; /* whatever the walk calls is the agent's, not the host's */
-    /* The thread's exact CPU time, which a watcher outside cannot read: the stall's start. */
+    /* The thread's exact CPU time, which a watcher outside cannot read (the stall's start), and
+     * its count of sleeps, from which the end tells time a hypervisor kept from it (cpu.h). */
     ls_cpu_note_exact_here(r, l);
     if (slot < LS_SAMPLES) {
         struct ls_stack *f = &l->live_samples[slot];

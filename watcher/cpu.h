@@ -24,6 +24,14 @@
  * still holds (within LS_RUNQ_SLACK_NS) and /proc is not opened. In a storm of
  * CPU stalls that spares the agent's watcher and the loop a /proc file each
  * per stall.
+ *
+ * On a virtual machine the hypervisor may take the CPU from a running thread
+ * (steal time): the wall clock goes on, the thread's CPU clock and its
+ * run-queue figure do not (a thread spinning 50 ms lost up to 14 ms so here,
+ * with no context switch at all). So the handler notes, with the clock, how
+ * many times the thread has slept; where it has not slept again by the end,
+ * all its time off the CPU since was spent waiting for one, and counts as
+ * run-queue time.
  */
 #ifndef LS_CPU_H
 #define LS_CPU_H
@@ -47,7 +55,8 @@ int ls_cpu_snapshot_here(const struct ls_record *r, const struct ls_loop *l, uin
 uint64_t ls_cpu_outside_calls(const struct ls_record *r, const struct ls_loop *l, uint64_t start,
                               uint64_t now);
 /* The sampling signal's handler, on the loop thread: its exact CPU time in the current
- * iteration, once per iteration (async-signal-safe: a clock read and stores). */
+ * iteration and its count of sleeps, once per iteration (async-signal-safe: a clock read, a
+ * getrusage and stores). */
 void ls_cpu_note_exact_here(const struct ls_record *r, struct ls_loop *l);
 /* Fills s->cpu_ns and s->runq_ns of the stall of iteration seq of slot l in
  * process pid (0: this one; -1: gone, no schedstat to read); s->wall_ns and

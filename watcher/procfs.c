@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +145,17 @@ int ls_thread_on_cpu_here(pid_t tid)
     uint64_t a, b;
     /* A thread on a CPU has its clock brought up to date at each read, to the nanosecond. */
     return ls_thread_cpu_ns_here(tid, &a) == 0 && ls_thread_cpu_ns_here(tid, &b) == 0 ? b > a : -1;
+}
+
+int ls_thread_sleeps_here(uint64_t *n)
+{
+    int saved = errno;
+    struct rusage u;
+    long rc = syscall(SYS_getrusage, RUSAGE_THREAD, &u);
+    errno = saved;
+    if (rc != 0) return -1;
+    *n = (uint64_t)u.ru_nvcsw;
+    return 0;
 }
 
 /* One pread at offset 0 of a /proc file kept open (its contents are made

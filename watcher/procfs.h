@@ -30,6 +30,9 @@ int ls_thread_cpu_ns_here(pid_t tid, uint64_t *ns);
  * preempted: only /proc tells which), -1 when the clock cannot be read. It needs no descriptor,
  * but only a thread of one's own process may read another's clock. */
 int ls_thread_on_cpu_here(pid_t tid);
+/* How many times the calling thread has gone to sleep (its voluntary context switches: a wait
+ * in a call, a lock, a page read from disk), not counting preemption. 0, or -1. */
+int ls_thread_sleeps_here(uint64_t *n);
 /* The same two, read through a descriptor kept open in *fd (fd + 1; 0: not
  * open yet), so that a watcher outside the host asks /proc with one pread a
  * time instead of three calls. Never in the agent: a host may close every

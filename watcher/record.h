@@ -26,7 +26,7 @@
 #include "pyframes.h"
 
 #define LS_RECORD_MAGIC   0x4452434cu /* "LCRD" */
-#define LS_RECORD_VERSION 3           /* one more whenever the layout changes */
+#define LS_RECORD_VERSION 4           /* one more whenever the layout changes */
 
 #define LS_MAX_LOOPS     64  /* loop threads alive at once; exited ones free their slot */
 #define LS_FRAMES        32  /* native frames kept per stack */
@@ -180,8 +180,9 @@ struct ls_loop {
     _Atomic uint64_t end_ticks, end_cpu_ns, end_runq_ns;
     /* The loop thread's own exact CPU time in iteration exact_seq, taken by the sampling
      * signal's handler (the stall's CPU where the snapshot lags), with the CPU estimated
-     * before it (its time outside calls). */
-    _Atomic uint64_t exact_seq, exact_cpu_ns, exact_pre_ns;
+     * before it (its time outside calls), when it was taken and how many times the thread had
+     * slept by then (so that the end tells time kept from it by the hypervisor: see cpu.h). */
+    _Atomic uint64_t exact_seq, exact_cpu_ns, exact_pre_ns, exact_ticks, exact_sleeps;
 
     /* Stack samples of the current iteration: the watcher names the slot, the
      * thread's signal handler fills it; the count is reset when an iteration begins. */

@@ -353,10 +353,14 @@ const char *ls_describe_stalls(json_t *report)
     for (size_t i = 0; i < n && used < sizeof text - 1; i++) {
         json_t *s = ls_report_stall(report, i);
         json_t *c = json_array_get(json_object_get(s, "calls"), 0);
-        int w = snprintf(text + used, sizeof text - used, "\n  tid %llu: %.1f ms %s, %s %s",
-                         (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
-                         ls_json_str(s, "class"), c ? ls_json_str(c, "fn") : "no call",
-                         c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
+        int w =
+            snprintf(text + used, sizeof text - used,
+                     "\n  tid %llu: %.1f ms %s (%.1f cpu, %.1f run queue, %.1f in calls), %s %s",
+                     (unsigned long long)ls_json_u64(s, "tid"), ls_json_u64(s, "wall_ns") / 1e6,
+                     ls_json_str(s, "class"), ls_json_u64(s, "cpu_ns") / 1e6,
+                     ls_json_u64(s, "runq_ns") / 1e6, ls_json_u64(s, "blocked_ns") / 1e6,
+                     c ? ls_json_str(c, "fn") : "no call",
+                     c && ls_json_str(c, "target") ? ls_json_str(c, "target") : "");
         used += w > 0 ? (size_t)w : 0;
     }
     return text;
