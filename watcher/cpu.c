@@ -1,6 +1,9 @@
 /* cpu.c -- a stall's CPU and run-queue time from the snapshot and a reading now (see cpu.h). */
 #include "cpu.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "clock.h"
 #include "procfs.h"
 
@@ -87,24 +90,6 @@ static void split(struct ls_stall_rec *s, int have, uint64_t cpu_now, uint64_t r
     if (s->runq_ns > s->wall_ns - s->cpu_ns) s->runq_ns = s->wall_ns - s->cpu_ns;
 }
 
-void ls_stall_fill_cpu(const struct ls_record *r, pid_t pid, const struct ls_loop *l, uint64_t seq,
-                       struct ls_stall_rec *s)
-{
-    uint64_t cpu = 0, runq = 0;
-    int have = pid >= 0 && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq;
-    if (have && pid == 0 && atomic_load_explicit(&l->snap_exact, memory_order_relaxed))
-        have = read_here(r, l, ls_rec_ticks(r),
-                         atomic_load_explicit(&l->snap_ticks, memory_order_relaxed),
-                         atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
-                         atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed), &cpu,
-                         &runq) == 0;
-    else if (have) /* this process by its number: /proc/self is a link followed at each open */
-        have = ls_sched_times(pid ? pid : r->pid, l->tid, &cpu, &runq) == 0;
-    split(s, have, cpu, atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
-          atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed), have, runq,
-          atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed));
-}
-
 /* The time the thread was off the CPU since the handler's note in iteration seq, when it has
  * not slept since: then all of it was spent waiting for a CPU, on the kernel's run queue or (the
  * part neither schedstat nor the CPU clock counts) the hypervisor's. 0 when it slept, or
@@ -121,6 +106,43 @@ static uint64_t waited_since_note(const struct ls_record *r, const struct ls_loo
         return 0;
     uint64_t wall = ls_rec_to_ns(r, now - at), ran = cpu_now - at_cpu;
     return wall > ran ? wall - ran : 0;
+}
+
+/* Raises the stall's run-queue time to its wait since the note (waited_since_note), as the loop
+ * thread reads it at now with its CPU clock at cpu_now. A running thread whose vCPU the
+ * hypervisor takes (steal time: 25 ms of a 60 ms CPU stall seen on a busy VM) loses wall time
+ * that neither its clock nor its run-queue figure counts, and a stall on the CPU would read as
+ * partly blocked. */
+static void count_wait_since_note(const struct ls_record *r, const struct ls_loop *l, uint64_t seq,
+                                  uint64_t now, uint64_t cpu_now, struct ls_stall_rec *s)
+{
+    uint64_t waited = waited_since_note(r, l, seq, now, cpu_now);
+    if (waited > s->runq_ns)
+        s->runq_ns = waited < s->wall_ns - s->cpu_ns ? waited : s->wall_ns - s->cpu_ns;
+}
+
+void ls_stall_fill_cpu(const struct ls_record *r, pid_t pid, const struct ls_loop *l, uint64_t seq,
+                       struct ls_stall_rec *s)
+{
+    uint64_t cpu = 0, runq = 0, now = 0;
+    int exact = 0;
+    int have = pid >= 0 && atomic_load_explicit(&l->snap_seq, memory_order_acquire) == seq;
+    if (have && pid == 0 && atomic_load_explicit(&l->snap_exact, memory_order_relaxed)) {
+        now = ls_rec_ticks(r);
+        have = exact =
+            read_here(r, l, now, atomic_load_explicit(&l->snap_ticks, memory_order_relaxed),
+                      atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
+                      atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed), &cpu,
+                      &runq) == 0;
+    } else if (have) /* this process by its number: /proc/self is a link followed at each open */
+        have = ls_sched_times(pid ? pid : r->pid, l->tid, &cpu, &runq) == 0;
+    split(s, have, cpu, atomic_load_explicit(&l->snap_cpu_ns, memory_order_relaxed),
+          atomic_load_explicit(&l->snap_pre_ns, memory_order_relaxed), have, runq,
+          atomic_load_explicit(&l->snap_runq_ns, memory_order_relaxed));
+    /* On the loop thread itself (a fatal signal's report of the stall it cut short), its own
+     * count of sleeps tells its wait since the note, as at a stall's end. */
+    if (exact && (pid_t)syscall(SYS_gettid) == l->tid)
+        count_wait_since_note(r, l, seq, now, cpu, s);
 }
 
 void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint64_t seq,
@@ -152,12 +174,7 @@ void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint
         have = 1;
     }
     split(s, have, cpu, ref, pre, snap && have_runq, runq, snap_runq);
-    /* A running thread whose vCPU the hypervisor takes (steal time: 25 ms of a 60 ms CPU stall
-     * seen on a busy VM) loses wall time that neither its clock nor its run-queue figure
-     * counts, and a stall on the CPU would read as partly blocked. */
-    uint64_t waited = waited_since_note(r, l, seq, now, cpu);
-    if (have && waited > s->runq_ns)
-        s->runq_ns = waited < s->wall_ns - s->cpu_ns ? waited : s->wall_ns - s->cpu_ns;
+    if (have) count_wait_since_note(r, l, seq, now, cpu, s);
     if (!have_runq) return;
     atomic_store_explicit(&l->end_cpu_ns, cpu, memory_order_relaxed);
     atomic_store_explicit(&l->end_runq_ns, runq, memory_order_relaxed);
