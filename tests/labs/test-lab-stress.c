@@ -155,7 +155,10 @@ Test(stress, with_a_cpu_bound_downstream_a_thread_per_request_makes_every_thread
                 lab_num(u, "vcsw"), lab_num(u, "ivcsw"), lab_num(q, "vcsw"), lab_num(q, "ivcsw"),
                 lab_num(u, "latency_ms.p50"), lab_num(q, "latency_ms.p50"));
     cr_expect_gt(lab_num(u, "peak_threads"), 4 * lab_num(q, "peak_threads"));
-    cr_expect_geq(ur, 10 * qr, "run-queue wait %.0f ms vs the pool's %.0f ms", ur, qr);
+    /* Five times, not ten: the pool's wait grows with whatever else the machine runs (a process
+     * spinning beside the suite made it 2.6 s against 25.9 s, 9.8 times), the threads' wait
+     * with their own number. Without the pile-up the two are about equal. */
+    cr_expect_geq(ur, 5 * qr, "run-queue wait %.0f ms vs the pool's %.0f ms", ur, qr);
     /* Past capacity the runnable threads pile up: each request waits for a CPU longer than it
      * computes. Thread creation alone, with nothing to compute, waits about a millisecond. */
     double service = lab_num(s, "service_ms"), per_request = ur / lab_num(u, "done");
