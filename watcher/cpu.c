@@ -149,8 +149,8 @@ void ls_stall_fill_cpu_at_end(const struct ls_record *r, struct ls_loop *l, uint
                               struct ls_stall_rec *s)
 {
     uint64_t now = ls_rec_ticks(r), cpu = 0, runq = 0;
-    if (ls_thread_cpu_ns_here(l->tid, &cpu) !=
-        0) { /* no clock (never seen): as the watcher would */
+    if (ls_thread_cpu_ns_here(l->tid, &cpu) != 0) {
+        /* No clock to read (never seen): as the watcher would. */
         ls_stall_fill_cpu(r, 0, l, seq, s);
         return;
     }
