@@ -19,53 +19,11 @@
 #include <sys/uio.h>
 
 #include "calls.h"
+#include "sys.h"
 
 void *ls_raw_glibc[LS_FN_COUNT];
 
 #if defined(__x86_64__)
-
-/* The system call itself, with as many argument registers as it takes (each one set costs an
- * instruction on every call). */
-static inline long sys1(long n, long a1)
-{
-    long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a1) : "rcx", "r11", "memory");
-    return ret;
-}
-
-static inline long sys3(long n, long a1, long a2, long a3)
-{
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
-
-static inline long sys4(long n, long a1, long a2, long a3, long a4)
-{
-    register long r10 __asm__("r10") = a4;
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
-
-static inline long sys6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-    register long r10 __asm__("r10") = a4;
-    register long r8 __asm__("r8") = a5;
-    register long r9 __asm__("r9") = a6;
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
 
 /* The kernel's -errno as glibc returns it. */
 static inline long result(long r)
@@ -80,11 +38,11 @@ static inline long result(long r)
 /* An int argument as glibc passes it: its 32 bits, the upper half of the register clear (what a
  * seccomp filter or a tracer sees; the kernel reads the low half either way). */
 #define U(x)                ((long)(unsigned)(x))
-#define SYS1(n, a)          result(sys1(n, (long)(a)))
-#define SYS3(n, a, b, c)    result(sys3(n, (long)(a), (long)(b), (long)(c)))
-#define SYS4(n, a, b, c, d) result(sys4(n, (long)(a), (long)(b), (long)(c), (long)(d)))
+#define SYS1(n, a)          result(ls_sys1(n, (long)(a)))
+#define SYS3(n, a, b, c)    result(ls_sys3(n, (long)(a), (long)(b), (long)(c)))
+#define SYS4(n, a, b, c, d) result(ls_sys4(n, (long)(a), (long)(b), (long)(c), (long)(d)))
 #define SYS6(n, a, b, c, d, e, f)                                                                  \
-    result(sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)))
+    result(ls_sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)))
 
 static ssize_t raw_read(int fd, void *buf, size_t n)
 {

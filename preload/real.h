@@ -3,6 +3,7 @@
 #define LS_REAL_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "calls.h"
+#include "sys.h"
 
 /* One pointer type per function, from the table. */
 #define LS_CALL(how, name, ret, params, ...) typedef ret(*ls_real_##name##_t) params;
@@ -69,9 +71,22 @@ static inline void *ls_real_get(int fn)
 #define real_to_pass(name)                                                                         \
     ((ls_real_##name##_t)__atomic_load_n(&ls_pass_table[LS_FN_##name], __ATOMIC_RELAXED))
 
-/* A system call made by libc's syscall(), not through the agent's own wrapper of it
- * (wrap_exit.c): for the load path, where each further page of the agent's code costs a process
- * that never runs a loop a page fault. */
-#define ls_raw_syscall(...) real(syscall)(__VA_ARGS__)
+/* ls_raw_syscall(SYS_x, up to three arguments): a system call on the load path, not through the
+ * agent's own wrapper of syscall() (wrap_exit.c); the kernel's result, -errno on failure, errno
+ * untouched. The instruction itself where sys.h has it, else libc's syscall(), looked up. */
+#ifndef LS_SYS_DIRECT
+static inline long ls_raw_result(long r, int saved)
+{
+    long ret = r == -1 ? -(long)errno : r;
+    errno = saved;
+    return ret;
+}
+/* errno read before the call: the order of a function's arguments is unspecified. */
+#define ls_raw_syscall(...)                                                                        \
+    __extension__({                                                                                \
+        int ls_saved = errno;                                                                      \
+        ls_raw_result(real(syscall)(__VA_ARGS__), ls_saved);                                       \
+    })
+#endif
 
 #endif
