@@ -94,5 +94,10 @@ int main(int argc, char **argv)
     printf("monotonic      %.1f ns\n", median(mono, rounds));
     printf("wake-up        %.1f us late, %.1f us of CPU\n", median(late, rounds),
            median(cpu, rounds));
+    free(sys);
+    free(tcl);
+    free(mono);
+    free(late);
+    free(cpu);
     return 0;
 }

@@ -11,7 +11,7 @@
 #
 # Usage: bench/run-all.sh [--build DIR] [--out DIR] [--quick] [--only NAME...]
 #   --quick     smaller counts (a check that everything runs, not figures to publish)
-#   --only      run only these (rss, redis-instructions, nginx-instructions, python-instructions,
+#   --only      run only these (machine, rss, redis-instructions, nginx-instructions, python-instructions,
 #               node-instructions, startup, wrapper-cost, idle, storm, redis-cpu, python-cpu,
 #               node-cpu)
 set -uo pipefail
@@ -39,6 +39,7 @@ mkdir -p "$out"
 b=bench
 # name | command (relative to the repository root), full and --quick
 benches=(
+    "machine|$b/benchmark-machine.sh --rounds 5|$b/benchmark-machine.sh --rounds 1"
     "rss|$b/benchmark-rss.sh --repeat 3|$b/benchmark-rss.sh --repeat 1"
     "redis-instructions|$b/benchmark-redis-instructions.sh --requests 10000 --repeat 5|$b/benchmark-redis-instructions.sh --requests 2000 --repeat 1"
     "nginx-instructions|$b/benchmark-nginx-instructions.sh --requests 5000 --repeat 5|$b/benchmark-nginx-instructions.sh --requests 1000 --repeat 1"
