@@ -71,7 +71,7 @@ static inline void *ls_real_get(int fn)
 #define real_to_pass(name)                                                                         \
     ((ls_real_##name##_t)__atomic_load_n(&ls_pass_table[LS_FN_##name], __ATOMIC_RELAXED))
 
-/* ls_raw_syscall(SYS_x, up to three arguments): a system call on the load path, not through the
+/* ls_raw_syscall(SYS_x, its arguments): a system call on the load path, not through the
  * agent's own wrapper of syscall() (wrap_exit.c); the kernel's result, -errno on failure, errno
  * untouched. The instruction itself where sys.h has it, else libc's syscall(), looked up. */
 #ifndef LS_SYS_DIRECT

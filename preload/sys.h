@@ -58,9 +58,12 @@ static inline long ls_sys6(long n, long a1, long a2, long a3, long a4, long a5, 
     return ret;
 }
 
-/* ls_raw_syscall(SYS_x, up to three arguments): the kernel's result, -errno on failure. */
-#define LS_RAW_PAD_(n, a, b, c, ...) ls_sys3((long)(n), (long)(a), (long)(b), (long)(c))
-#define ls_raw_syscall(...)          LS_RAW_PAD_(__VA_ARGS__, 0, 0, 0)
+/* ls_raw_syscall(SYS_x, its arguments): the kernel's result, -errno on failure. Every call sets
+ * all six argument registers (a system call takes at most six; the load path makes few), so none
+ * is dropped. */
+#define LS_RAW_PAD_(n, a, b, c, d, e, f, ...)                                                      \
+    ls_sys6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+#define ls_raw_syscall(...) LS_RAW_PAD_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 
 #endif
 
