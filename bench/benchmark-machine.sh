@@ -4,7 +4,8 @@
 # clock, a vDSO clock read, and a 0.5 ms clock_nanosleep (how late it wakes and the CPU it is
 # charged: the watchers sleep that way while a loop is busy). Nothing here runs under the agent.
 #
-# Runs build/bin/machine-costs (bench/machine-costs.c); each figure is its median over --rounds.
+# Runs build/bin/machine-costs (bench/machine-costs.c), which prints one line a round; each figure is
+# the median over --rounds (bench_stats).
 #
 # Usage: bench/benchmark-machine.sh [--rounds N] [--build DIR]
 set -euo pipefail
@@ -28,10 +29,12 @@ bin="$build/bin/machine-costs"
 bench_start "what the watchers' operations cost on this machine, medians of $rounds rounds"
 out=$("$bin" --rounds "$rounds")
 echo "$out" | sed 's/^/  /'
-sys=$(echo "$out" | awk '/^syscall/ { print $2 }')
-tclock=$(echo "$out" | awk '/^thread clock/ { print $3 }')
-late=$(echo "$out" | awk '/^wake-up/ { print $2 }')
-wake_cpu=$(echo "$out" | awk '/^wake-up/ { print $5 }')
+# The median of column k of the rounds (bench_stats' first figure).
+median() { echo "$out" | awk -v k="$1" '$1 == "round" { print $k }' | bench_stats | cut -d' ' -f1; }
+sys=$(median 2)
+tclock=$(median 3)
+late=$(median 5)
+wake_cpu=$(median 6)
 bench_table "machine: a system call (getppid)" "$sys ns" "median of $rounds rounds" "(none)" ""
 bench_table "machine: another thread's CPU clock" "$tclock ns" "median of $rounds rounds" "(none)" ""
 bench_table "machine: a 0.5 ms clock_nanosleep (a watcher's sleep)" "$wake_cpu us of CPU, $late us late" \
