@@ -273,6 +273,8 @@ static void finish(struct ls_collector *c, struct image *im, enum ls_image_end e
 {
     if (im->done) return;
     im->done = 1;
+    /* The longest span the rate can have: a stall cut short by the end is measured with it. */
+    ls_clock_refine(im->rec);
     ls_watch_drain(&im->w);
     if (ls_worth_a_report(&im->w, c->root_pid, end)) {
         int err = c->hold ? hold_report(c, im, end, at) : write_file(c, im, end, at);

@@ -80,6 +80,7 @@ LS_COLD static void fill_record(struct ls_record *r, const struct ls_record *par
         r->base_ticks = parent->base_ticks;
         r->base_ns = parent->base_ns;
         atomic_store(&r->ns_per_tick_bits, atomic_load(&parent->ns_per_tick_bits));
+        atomic_store(&r->rate_span_ns, atomic_load(&parent->rate_span_ns));
         r->py_layout = parent->py_layout;
         atomic_store(&r->py_ready, atomic_load(&parent->py_ready));
     } else {

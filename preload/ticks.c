@@ -10,8 +10,6 @@
 #include "config.h"
 #include "inject.h"
 
-#define LS_FIRST_CALIBRATION_NS 20000 /* +-25 ns of pair jitter: 0.1% */
-
 /* One tick is one nanosecond until the rate is known (and always, without the TSC). */
 LS_HIDDEN _Atomic uint64_t ls_ns_per_tick_q32 = 1ULL << 32;
 
@@ -38,7 +36,7 @@ void ls_ticks_ensure_calibrated(void)
 {
     static _Atomic int done;
     if (atomic_load_explicit(&done, memory_order_acquire)) return;
-    ls_clock_calibrate(ls_proc.rec, LS_FIRST_CALIBRATION_NS);
+    ls_clock_calibrate(ls_proc.rec, LS_CLOCK_MIN_SPAN_NS);
     ls_ticks_thresholds();
     atomic_store_explicit(&done, 1, memory_order_release);
 }

@@ -193,6 +193,8 @@ void ls_watchdog_final(enum ls_image_end how)
         errno = saved;
         return;
     }
+    /* The longest span the rate can have: a stall cut short by the end is measured with it. */
+    ls_clock_refine(ls_proc.rec);
     ls_watch_drain(&self);
     if (ls_worth_a_report(&self, ls_cfg.root_pid, how)) {
         ls_modules_refresh();

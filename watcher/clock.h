@@ -58,11 +58,14 @@ static inline uint64_t ls_rec_from_ns(const struct ls_record *r, uint64_t ns)
 /* Decides whether the record's clock is the TSC, and takes the base pair, reading
  * CLOCK_MONOTONIC with mono_ns (NULL: ls_mono_ns). */
 void ls_clock_init(struct ls_record *r, uint64_t (*mono_ns)(void));
+/* The shortest span a rate is measured over: +-25 ns of pair jitter is 0.1% of it. */
+#define LS_CLOCK_MIN_SPAN_NS 20000
 /* Measures the rate over at least min_ns since the base pair (busy-waiting
  * only for what is missing) and stores it; used for the first estimate. */
 void ls_clock_calibrate(struct ls_record *r, uint64_t min_ns);
-/* Refines the rate from the base pair to now, once enough time has passed
- * for it to beat the current estimate; cheap, for the watcher's ticks. */
+/* Refines the rate from the base pair to now when that span is longer than the
+ * current estimate's (and at least LS_CLOCK_MIN_SPAN_NS); cheap, for the
+ * watcher's ticks and for the last look at an image that ended. */
 void ls_clock_refine(struct ls_record *r);
 
 #endif

@@ -26,7 +26,7 @@
 #include "pyframes.h"
 
 #define LS_RECORD_MAGIC   0x4452434cu /* "LCRD" */
-#define LS_RECORD_VERSION 4           /* one more whenever the layout changes */
+#define LS_RECORD_VERSION 5           /* one more whenever the layout changes */
 
 #define LS_MAX_LOOPS     64  /* loop threads alive at once; exited ones free their slot */
 #define LS_FRAMES        32  /* native frames kept per stack */
@@ -238,6 +238,7 @@ struct ls_record {
     uint32_t use_tsc;
     _Atomic uint64_t ns_per_tick_bits; /* a double's bits, refined by the watcher */
     uint64_t base_ticks, base_ns;      /* the pair the rate is measured from */
+    _Atomic uint64_t rate_span_ns;     /* from the base pair to the rate's other pair; 0: none */
 
     /* Configuration the agent runs with. */
     uint64_t threshold_ns;
