@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "identity.h"
 #include "interp.h"
 #include "modules.h"
-#include "identity.h"
 #include "sampler.h"
 #include "store.h"
+#include "this_process.h"
 #include "ticks.h"
 #include "watchdog.h"
 
@@ -161,6 +162,9 @@ void ls_loop_thread_exit(struct ls_loop *l)
 
 void ls_loop_fd_gone(struct ls_loop *l)
 {
+    /* A vfork child closing every descriptor before its exec (CPython's subprocess, close_fds)
+     * closes its own copy of the loop's fd, on the loop thread's TLS: the loop goes on. */
+    if (!ls_is_this_process()) return;
     atomic_store_explicit(&l->loop_fd, -1, memory_order_relaxed);
     ls_iteration_stop(l);
 }

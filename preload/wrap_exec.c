@@ -17,18 +17,12 @@
 
 #include "child_env.h"
 #include "lifecycle.h"
+#include "this_process.h"
 #include "wrap.h"
 
 extern char **environ;
 
 #define LS_EXECL_MAX 4096
-
-/* This process's own image is about to be replaced (not a vfork child's,
- * which shares our memory but is another process). */
-static int replaces_this_image(void)
-{
-    return (pid_t)syscall(SYS_getpid) == ls_proc.pid;
-}
 
 /* The rule first (its fire and its delay belong to this image, and the call
  * is kept with them before the image's report is finished), then the
@@ -36,7 +30,7 @@ static int replaces_this_image(void)
 #define EXEC_BODY(name, tkind, target, call_with_env)                                              \
     do {                                                                                           \
         struct ls_child_env ce;                                                                    \
-        int same = ls_agent_set_up() && replaces_this_image();                                     \
+        int same = ls_agent_set_up() && ls_is_this_process();                                      \
         char *const *env = ls_child_env(&ce, envp, same);                                          \
         struct ls_call ls_c;                                                                       \
         int ls_err = 0;                                                                            \

@@ -22,6 +22,7 @@
 #include "real.h"
 #include "remaining.h"
 #include "state.h"
+#include "this_process.h"
 #include "ticks.h"
 
 LS_EXPORT void _exit(int status)
@@ -81,7 +82,9 @@ LS_EXPORT long syscall(long nr, ...)
         /* libuv closes with the raw call (no cancellation point): the loop and the descriptor
          * cache must hear of it as of close(). The call stays the raw one the host asked for. */
         unsigned lo = (unsigned)a1, hi = nr == SYS_close ? (unsigned)a1 : (unsigned)a2;
-        int closes = nr == SYS_close || !((unsigned)a3 & CLOSE_RANGE_CLOEXEC);
+        /* A vfork child's descriptors are its own (close_range's getpid only: a range is rare). */
+        int closes =
+            nr == SYS_close || (!((unsigned)a3 & CLOSE_RANGE_CLOEXEC) && ls_is_this_process());
         if (closes) {
             ls_loop_fd_closed((int)(lo > INT_MAX ? INT_MAX : lo),
                               (int)(hi > INT_MAX ? INT_MAX : hi));

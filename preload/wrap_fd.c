@@ -18,6 +18,7 @@
 
 #include "fdstate.h"
 #include "iteration.h"
+#include "this_process.h"
 #include "wrap.h"
 
 /* open's mode argument exists only when the flags create a file, and the real open reads it
@@ -195,7 +196,8 @@ LS_EXPORT int ioctl(int fd, unsigned long req, ...)
 LS_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
     LS_RESOLVE(close_range);
-    int closes = !(flags & CLOSE_RANGE_CLOEXEC);
+    /* A vfork child's descriptors are its own: what this process knows of its own stays. */
+    int closes = !(flags & CLOSE_RANGE_CLOEXEC) && ls_is_this_process();
     if (closes) {
         ls_loop_fd_closed((int)(lo > INT_MAX ? INT_MAX : lo), (int)(hi > INT_MAX ? INT_MAX : hi));
         ls_fd_forget_range(lo, hi);

@@ -91,6 +91,36 @@ Test(fds, an_asyncio_program_that_calls_closerange_first_runs_its_loop_and_repor
     ls_proc_result_free(&bare);
 }
 
+/* A vfork child shares the loop thread's memory but not its descriptors: the loop's epoll fd it
+ * closes before its exec is its own, and the parent's iteration goes on (it was lost whole, with
+ * the sleep after the wait, when the child's close ended the parent's loop). */
+Test(fds, a_coroutine_that_runs_a_subprocess_stalls_for_the_wait_and_the_sleep_after_it)
+{
+    char *cmd[] = {BT_PYTHON, LS_HOSTILE_DIR "/subprocess_asyncio.py", NULL};
+    for (int way = 0; way < BT_WAYS; way++) {
+        struct bt_run r;
+        bt_run(&r, way, "50", cmd, NULL, 60);
+        cr_assert_eq(bt_status(&r), 0, "%s: %s", bt_way_name[way], r.proc.err);
+        cr_assert_str_eq(r.proc.out, "vfork True\nsubprocess ok\n", "%s: %s", bt_way_name[way],
+                         r.proc.err);
+        json_t *proc = ls_report_process(r.report, 0);
+        json_t *stalls = json_object_get(proc, "stalls");
+        size_t i, whole = 0;
+        json_t *s;
+        json_array_foreach(stalls, i, s)
+        {
+            uint64_t wall = ls_json_u64(s, "wall_ns");
+            const char *culprit = ls_stall_culprit(s);
+            if (wall >= 195 * LS_MS && wall < 1000 * LS_MS && culprit && strstr(culprit, "wait") &&
+                ls_stall_interp_frame(s, "python", "handler"))
+                whole++;
+        }
+        cr_assert_eq(whole, 2, "%s: each handler's wait and sleep, 200 ms, in one stall:%s",
+                     bt_way_name[way], ls_describe_stalls(r.report));
+        bt_free(&r);
+    }
+}
+
 Test(fds, the_hang_line_never_goes_into_a_data_file_the_host_put_on_descriptor_2)
 {
     char *target = ls_target("hostile-fds");
