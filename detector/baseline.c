@@ -6,6 +6,7 @@
 #include "baseline_file.h"
 #include "commands.h"
 #include "merge.h"
+#include "options.h"
 #include "output.h"
 #include "sites.h"
 
@@ -19,11 +20,15 @@ int ls_cmd_baseline(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+    while ((c = ls_getopt(argc, argv, ":o:", opts)) != -1) {
         if (c == 'o') {
             out_path = optarg;
         } else if (c == 's') {
             phases = LS_ALL_PHASES;
+        } else if (c == ':') {
+            fprintf(stderr, "loopstall baseline: option %s needs a value (see loopstall --help)\n",
+                    argv[optind - 1]);
+            return 2;
         } else {
             fprintf(stderr,
                     "loopstall baseline: bad option %s: accepted are -o FILE and "

@@ -21,6 +21,7 @@
 
 #include "collector.h"
 #include "commands.h"
+#include "options.h"
 #include "self_path.h"
 
 #define NAME_MAX_LEN 100
@@ -68,7 +69,7 @@ int ls_cmd_collect(int argc, char **argv)
     int any_user = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+    while ((c = ls_getopt(argc, argv, "+:", opts)) != -1) {
         switch (c) {
         case 'D':
             dir = optarg;

@@ -15,7 +15,9 @@ struct ls_outputs {
 
 /* Validates -o/--format together; returns 0 or prints one line and returns -1. */
 int ls_outputs_check(struct ls_outputs *o);
-/* Symbolizes, assigns site ids, then writes --json and -o. 0 or -1 (message printed). */
+/* Symbolizes, assigns site ids, then writes --json and -o. 0, or the LS_LOST_* of each that
+ * could not be written (its message printed). */
+enum { LS_LOST_JSON = 1, LS_LOST_OUTPUT = 2 };
 int ls_outputs_write(json_t *report, const struct ls_outputs *o);
 
 /* Writes render(doc) to path ("-": stdout). 0, or -1 after a message naming the path. */

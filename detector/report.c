@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "merge.h"
+#include "options.h"
 #include "output.h"
 
 int ls_cmd_report(int argc, char **argv)
@@ -18,7 +19,7 @@ int ls_cmd_report(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+    while ((c = ls_getopt(argc, argv, ":o:", opts)) != -1) {
         switch (c) {
         case 'f':
             if (!(out.format = ls_renderer_find(optarg))) {
@@ -37,6 +38,10 @@ int ls_cmd_report(int argc, char **argv)
         case 'r':
             out.source_root = optarg;
             break;
+        case ':':
+            fprintf(stderr, "loopstall report: option %s needs a value (see loopstall --help)\n",
+                    argv[optind - 1]);
+            return 2;
         default:
             fprintf(stderr,
                     "loopstall report: bad option %s: accepted are --format FMT, -o FILE, --json "

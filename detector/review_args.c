@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "review.h"
 
 /* --max-stall MS: milliseconds above 0, fractions allowed. */
@@ -35,7 +36,7 @@ int ls_review_args_parse(const char *cmd, int argc, char **argv, int nreports, c
     a->phases = LS_SERVING_ONLY;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+    while ((c = ls_getopt(argc, argv, ":o:", opts)) != -1) {
         if (c == 'f') {
             format = optarg;
         } else if (c == 'o') {

@@ -33,6 +33,7 @@
 #include "config_limits.h"
 #include "inject_rule.h"
 #include "merge.h"
+#include "options.h"
 #include "output.h"
 #include "preflight.h"
 #include "run_env.h"
@@ -274,7 +275,7 @@ int ls_cmd_run(int argc, char **argv)
     const char *keep_dir = NULL;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:t:o:qh", opts, NULL)) != -1) {
+    while ((c = ls_getopt(argc, argv, "+:t:o:qh", opts)) != -1) {
         switch (c) {
         case 't':
             if (parse_threshold(optarg, &threshold_ms) != 0) {
@@ -513,9 +514,10 @@ int ls_cmd_run(int argc, char **argv)
                 "cannot preload into it)\n",
                 program, how);
     }
-    int rc = ls_outputs_write(report, &out);
+    int lost = ls_outputs_write(report, &out);
     if (!quiet) {
-        ls_render_summary(report, out.json_path, stderr); /* it says each loss */
+        /* It says each loss; a --json that could not be written is not "written to". */
+        ls_render_summary(report, lost & LS_LOST_JSON ? NULL : out.json_path, stderr);
         if (no_wait && still) {
             fprintf(stderr, "loopstall: %d process%s still running under the agent (pid", still,
                     still == 1 ? "" : "es");
@@ -531,6 +533,7 @@ int ls_cmd_run(int argc, char **argv)
     json_decref(report);
     if (!keep_dir && !(no_wait && still)) remove_dir(dir);
     ls_run_env_free(env, root_slot);
-    (void)rc; /* a write error was reported; the exit status stays the command's own */
+    /* A write that failed after the checks (a full disk) was said; the exit status stays the
+     * command's own, as the contract has it. */
     return code;
 }

@@ -51,6 +51,39 @@ Test(cli, unknown_options_and_formats_are_refused_with_what_is_accepted)
     assert_refused((char *[]){"run", NULL}, "no command given");
 }
 
+Test(cli, an_option_whose_value_is_the_end_of_the_options_lacks_its_value)
+{
+    unlink("/tmp/loopstall-cli-marker");
+    assert_refused((char *[]){"run", "--json", "--", MARKER, NULL}, "option --json needs a value");
+    assert_refused((char *[]){"run", "--dir", "--", MARKER, NULL}, "option --dir needs a value");
+    assert_refused((char *[]){"run", "-o", "--", MARKER, NULL}, "option -o needs a value");
+    assert_refused((char *[]){"run", "-t", "--", MARKER, NULL}, "option -t needs a value");
+    cr_assert_eq(access("--", F_OK), -1, "no report file named \"--\"");
+}
+
+/* A report that could not be written would be a run lost: the path is a bad option. */
+Test(cli, an_output_that_cannot_be_written_is_refused_before_the_command_starts)
+{
+    unlink("/tmp/loopstall-cli-marker");
+    assert_refused(
+        (char *[]){"run", "--json", "/nonexistent/dir/r.json", "--", MARKER, NULL},
+        "--json /nonexistent/dir/r.json cannot be written: no directory /nonexistent/dir");
+    assert_refused((char *[]){"run", "-o", "/nonexistent/r.txt", "--", MARKER, NULL},
+                   "-o /nonexistent/r.txt cannot be written");
+    assert_refused((char *[]){"run", "--json", "/tmp", "--", MARKER, NULL}, "is a directory");
+    assert_refused((char *[]){"run", "--json=", "--", MARKER, NULL}, "not an empty one");
+}
+
+/* One that fails later (a full disk) is said as lost, and not as written. */
+Test(cli, a_report_lost_to_a_full_disk_is_said_lost_and_never_written)
+{
+    struct ls_proc_result r = run_cli((char *[]){"run", "--json", "/dev/full", "--", "true", NULL});
+    cr_assert_eq(r.status, 0, "the command's own status: %s", r.err);
+    cr_assert(strstr(r.err, "writing /dev/full failed (No space left on device)"), "%s", r.err);
+    cr_assert_null(strstr(r.err, "written to"), "%s", r.err);
+    ls_proc_result_free(&r);
+}
+
 Test(cli, a_command_that_does_not_exist_exits_127)
 {
     struct ls_proc_result r = run_cli((char *[]){"run", "-q", "--", "/no/such/program", NULL});
