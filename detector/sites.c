@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "frames.h"
 #include "site_id.h"
 
@@ -261,10 +262,15 @@ json_t *ls_sites_by_id(json_t *report, enum ls_phases phases)
         {
             const char *id = json_string_value(json_object_get(s, "id"));
             json_t *have = json_object_get(out, id);
-            if (have)
+            if (have) {
                 join_site(have, s);
-            else
+            } else {
+                /* Said in the terms of the process it was first seen in (review formats). */
+                char advice[1024];
+                json_object_set_new(s, "advice",
+                                    json_string(ls_site_advice(p, s, advice, sizeof advice)));
                 json_object_set(out, id, s);
+            }
         }
         json_decref(sites);
     }

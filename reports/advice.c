@@ -207,3 +207,11 @@ const char *ls_site_advice(json_t *proc, json_t *site, char *buf, size_t len)
     }
     return a ? a : ls_advice(in.cls, in.fn);
 }
+
+const char *ls_review_site_advice(json_t *site)
+{
+    const char *kept = json_string_value(json_object_get(site, "advice"));
+    if (kept && *kept) return kept;
+    return ls_advice(json_string_value(json_object_get(site, "class")),
+                     json_string_value(json_object_get(site, "fn")));
+}

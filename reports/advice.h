@@ -17,4 +17,8 @@ const char *ls_advice(const char *cls, const char *fn);
  * Returns buf (or a constant), never NULL. */
 const char *ls_site_advice(json_t *proc, json_t *site, char *buf, size_t len);
 
+/* A reviewed site's advice (gate, diff, a report's sites as found): the one ls_site_advice gave it
+ * where its process was known (ls_sites_by_id keeps it as "advice"), else ls_advice's. */
+const char *ls_review_site_advice(json_t *site);
+
 #endif

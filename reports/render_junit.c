@@ -81,7 +81,7 @@ static void failure(FILE *out, json_t *entry)
             ls_fmt_ns(json_integer_value(json_object_get(site, "total_ns")), total, sizeof total),
             ls_fmt_ns(json_integer_value(json_object_get(site, "max_ns")), max, sizeof max));
     fputs("advice: ", out);
-    xml(out, ls_advice(str(site, "class", NULL), str(site, "fn", NULL)));
+    xml(out, ls_review_site_advice(site));
     fputc('\n', out);
     json_t *f;
     json_array_foreach(json_object_get(site, "stack"), i, f)

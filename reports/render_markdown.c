@@ -182,7 +182,7 @@ static void md_detail(FILE *out, json_t *e)
 {
     json_t *site = json_object_get(e, "site"), *was = json_object_get(e, "was");
     char t[32], m[32], frame[512];
-    const char *cls = md_str(site, "class", "mixed"), *fn = md_str(site, "fn", NULL);
+    const char *cls = md_str(site, "class", "mixed");
     fprintf(out, "\n#### %s: %s ", state_words(md_str(e, "state", "?")), cls);
     md_call(out, site);
     fprintf(out, " (`%s`)\n\n", md_str(site, "id", "?"));
@@ -209,7 +209,7 @@ static void md_detail(FILE *out, json_t *e)
         md_cell(out, json_string_value(p));
     }
     if (json_array_size(json_object_get(e, "problems"))) fputs(".\n", out);
-    fprintf(out, "Advice: %s.\n", ls_advice(cls, fn));
+    fprintf(out, "Advice: %s.\n", ls_review_site_advice(site));
     json_t *stack = json_object_get(site, "stack");
     if (!json_array_size(stack)) return;
     fprintf(out, "\n<details><summary>stack (%zu frames)</summary>\n\n```\n",

@@ -208,7 +208,10 @@ static json_t *message(json_t *entry)
                       json_string_value(p));
     }
     if (json_array_size(json_object_get(entry, "problems")) && n > 0 && (size_t)n < sizeof text - 1)
-        snprintf(text + n, sizeof text - (size_t)n, ")");
+        n += snprintf(text + n, sizeof text - (size_t)n, ")");
+    /* The rule's help is the class's general advice; the result says it in the site's terms. */
+    if (n > 0 && (size_t)n < sizeof text)
+        snprintf(text + n, sizeof text - (size_t)n, ". Advice: %s", ls_review_site_advice(site));
     return json_pack("{s:s}", "text", text);
 }
 
