@@ -312,7 +312,7 @@ static json_t *frame_in(json_t *sample, json_t *f)
 }
 
 /* How many of the counted samples hold a frame equal to f; *same_line is cleared when one of
- * them has it at another line. */
+ * them has it at another line, or one has a line and another none. */
 static size_t samples_holding(json_t *samples, json_t *f, int *same_line)
 {
     size_t k, n = 0;
@@ -323,8 +323,8 @@ static size_t samples_holding(json_t *samples, json_t *f, int *same_line)
         json_t *g = frame_in(x, f);
         if (!g) continue;
         n++;
-        *same_line &= json_equal(json_object_get(f, "line"), json_object_get(g, "line")) ||
-                      !json_object_get(f, "lang");
+        json_t *lf = json_object_get(f, "line"), *lg = json_object_get(g, "line");
+        *same_line &= lf ? lg && json_equal(lf, lg) : !lg;
     }
     return n;
 }
@@ -356,7 +356,9 @@ static size_t shared_frames(json_t *samples, json_t *base, size_t need, json_t *
  * and not one sample's frames where the others lack them: the function that ran the whole
  * time, not wherever one sample happened to land. A sample that cannot say where it was called
  * from (frames.h, ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
- * An interpreter frame whose line differs between samples keeps no line. */
+ * A frame whose line differs between samples keeps no line (a native one too, once symbolized:
+ * "every sample was inside lab_cpu_job (cpu_job.c:14)" was the first sample's line, where the
+ * others were on 13 and 15). */
 static json_t *common_stack(json_t *samples)
 {
     json_t *x, *out = json_array();

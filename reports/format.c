@@ -104,6 +104,8 @@ const char *ls_fmt_frame(json_t *frame, char *buf, size_t len)
                  (long long)line);
     else if (interp && sym)
         snprintf(buf, len, "%s (%s)", sym, file ? script_name(file) : "?");
+    else if (sym && file) /* a CPU stall's function, whose samples were on several lines */
+        snprintf(buf, len, "%s (%s)", sym, base_name(file));
     else if (sym)
         snprintf(buf, len, "%s (%s)", sym, module_name(mod));
     else if (interp)
