@@ -52,6 +52,24 @@ static int parse_threshold(const char *v, double *ms)
                : 0;
 }
 
+/* Direct use's settings that run replaces with its options (run_env.c): said, not dropped
+ * silently, so that a CI job that exports LOOPSTALL_INJECT learns that it had no effect. */
+static void warn_ignored_environment(void)
+{
+    static const char *const vars[][2] = {{"LOOPSTALL_INJECT", "--inject RULE"},
+                                          {"LOOPSTALL_THRESHOLD_MS", "-t MS"},
+                                          {"LOOPSTALL_STRICT", "--strict"},
+                                          {"LOOPSTALL_OUT", "--dir DIR or --json FILE"}};
+    /* Set by a loopstall this run runs under (its command runs run), not by the user. */
+    if (getenv("LOOPSTALL_ROOT_PID")) return;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i][0]);
+        if (v && *v && !(i == 2 && !strcmp(v, "0")))
+            fprintf(stderr, "loopstall run: %s=%s in the environment is ignored: run takes %s\n",
+                    vars[i][0], v, vars[i][1]);
+    }
+}
+
 static void usage_error(const char *what)
 {
     fprintf(stderr, "loopstall run: %s (see loopstall --help)\n", what);
@@ -357,6 +375,7 @@ int ls_cmd_run(int argc, char **argv)
         return 2;
     }
     if (ls_outputs_check(&out) != 0) return 2;
+    warn_ignored_environment();
     if (out.format && !out.out_path) /* --format alone prints the report on stdout */
         out.out_path = "-";
 

@@ -84,6 +84,20 @@ Test(cli, a_report_lost_to_a_full_disk_is_said_lost_and_never_written)
     ls_proc_result_free(&r);
 }
 
+/* Direct use's settings do nothing under run (its options set them): said, one line each. */
+Test(cli, a_direct_use_setting_in_the_environment_is_said_to_be_ignored_under_run)
+{
+    setenv("LOOPSTALL_INJECT", "clock_nanosleep:delay=100ms", 1);
+    setenv("LOOPSTALL_STRICT", "0", 1); /* the default: nothing to say */
+    struct ls_proc_result r = run_cli((char *[]){"run", "-q", "--", "true", NULL});
+    unsetenv("LOOPSTALL_INJECT");
+    unsetenv("LOOPSTALL_STRICT");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "loopstall run: LOOPSTALL_INJECT=clock_nanosleep:delay=100ms in the "
+                            "environment is ignored: run takes --inject RULE\n");
+    ls_proc_result_free(&r);
+}
+
 Test(cli, a_command_that_does_not_exist_exits_127)
 {
     struct ls_proc_result r = run_cli((char *[]){"run", "-q", "--", "/no/such/program", NULL});
