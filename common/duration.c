@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config_limits.h"
+
 int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
 {
     size_t i = 0;
@@ -45,4 +47,26 @@ int ls_parse_duration(const char *s, size_t len, uint64_t *ns)
         }
     }
     return -EINVAL;
+}
+
+int ls_parse_ms(const char *s, uint64_t *ns)
+{
+    char buf[48];
+    size_t n = strlen(s);
+    if (n == 0 || n + 2 >= sizeof buf) return -EINVAL;
+    memcpy(buf, s, n);
+    if (s[n - 1] >= '0' && s[n - 1] <= '9') { /* bare digits are milliseconds */
+        buf[n++] = 'm';
+        buf[n++] = 's';
+    }
+    return ls_parse_duration(buf, n, ns);
+}
+
+int ls_parse_threshold(const char *s, uint64_t *ns)
+{
+    int rc = ls_parse_ms(s, ns);
+    if (rc) return rc;
+    if (*ns < (uint64_t)(LS_THRESHOLD_MIN_MS * 1e6) || *ns > (uint64_t)(LS_THRESHOLD_MAX_MS * 1e6))
+        return -ERANGE;
+    return 0;
 }

@@ -2,21 +2,20 @@
 #include "review_args.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "options.h"
 #include "review.h"
 
-/* --max-stall MS: milliseconds above 0, fractions allowed. */
+/* --max-stall MS: milliseconds above 0 (as -t writes them: 250, 0.5, 500us), up to 1e9. */
 static int parse_ms(const char *v, long long *ns)
 {
-    char *end;
-    double ms = strtod(v, &end);
-    if (end == v || *end || !(ms > 0) || !isfinite(ms) || ms > 1e9) return -1;
-    *ns = (long long)llround(ms * 1e6);
+    uint64_t n;
+    if (ls_parse_ms(v, &n) != 0 || n == 0 || n > 1000000000ULL * 1000000ULL) return -1;
+    *ns = (long long)n;
     return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "collector.h"
 #include "commands.h"
 #include "config_limits.h"
+#include "duration.h"
 #include "inject_rule.h"
 #include "merge.h"
 #include "options.h"
@@ -41,16 +42,6 @@
 #include "usage.h"
 
 #define MAX_INJECT LS_MAX_RULES
-
-static int parse_threshold(const char *v, double *ms)
-{
-    char *end;
-    errno = 0;
-    *ms = strtod(v, &end);
-    return errno || *end || end == v || !(*ms >= LS_THRESHOLD_MIN_MS) || *ms > LS_THRESHOLD_MAX_MS
-               ? -1
-               : 0;
-}
 
 /* Direct use's settings that run replaces with its options (run_env.c): said, not dropped
  * silently, so that a CI job that exports LOOPSTALL_INJECT learns that it had no effect. */
@@ -287,7 +278,7 @@ int ls_cmd_run(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct ls_outputs out = {0};
-    double threshold_ms = 20;
+    uint64_t threshold_ns = 20000000;
     char *rules[MAX_INJECT];
     int nrules = 0, strict = 0, quiet = 0, no_wait = 0, perf_map = 1, c;
     const char *keep_dir = NULL;
@@ -296,10 +287,10 @@ int ls_cmd_run(int argc, char **argv)
     while ((c = ls_getopt(argc, argv, "+:t:o:qh", opts)) != -1) {
         switch (c) {
         case 't':
-            if (parse_threshold(optarg, &threshold_ms) != 0) {
+            if (ls_parse_threshold(optarg, &threshold_ns) != 0) {
                 fprintf(stderr,
                         "loopstall run: bad threshold \"%s\": expected milliseconds from 0.1 to "
-                        "3600000, e.g. -t 50\n",
+                        "3600000, as digits or with a unit, e.g. -t 50, -t 0.5, -t 500us\n",
                         optarg);
                 return 2;
             }
@@ -426,7 +417,7 @@ int ls_cmd_run(int argc, char **argv)
                                  .sanitizer = prog.needs_sanitizer ? prog.sanitizer : NULL,
                                  .dir = dir,
                                  .collector = collector,
-                                 .threshold_ms = threshold_ms,
+                                 .threshold_ns = threshold_ns,
                                  .inject = inject,
                                  .strict = strict,
                                  .node_perf_map = perf_map};
@@ -514,7 +505,7 @@ int ls_cmd_run(int argc, char **argv)
         json_array_append_new(cmd, json_string(argv[i]));
     json_object_set_new(report, "command", cmd);
     json_object_set_new(report, "exit_status", json_integer(code));
-    json_object_set_new(report, "threshold_ns", json_integer((json_int_t)(threshold_ms * 1e6)));
+    json_object_set_new(report, "threshold_ns", json_integer((json_int_t)threshold_ns));
     note_losses(report, col);
     if (!(no_wait && still))
         ls_collector_close(col);

@@ -81,8 +81,15 @@ char **ls_run_env(const struct ls_run_env_opts *o, int *root_slot)
     env[k++] = join("LD_PRELOAD", pre);
     free(pre);
     env[k++] = join("LOOPSTALL_OUT", o->dir);
+    /* In milliseconds, as the agent's parser reads them: digits and a fraction, never the
+     * exponent %g would write from 1e6 ms on. */
     char num[64];
-    snprintf(num, sizeof num, "%g", o->threshold_ms);
+    int w =
+        snprintf(num, sizeof num, "%llu.%06llu", (unsigned long long)(o->threshold_ns / 1000000),
+                 (unsigned long long)(o->threshold_ns % 1000000));
+    while (w > 0 && num[w - 1] == '0')
+        num[--w] = '\0';
+    if (w > 0 && num[w - 1] == '.') num[--w] = '\0';
     env[k++] = join("LOOPSTALL_THRESHOLD_MS", num);
     if (o->inject) env[k++] = join("LOOPSTALL_INJECT", o->inject);
     env[k++] = join("LOOPSTALL_STRICT", o->strict ? "1" : "0");

@@ -6,12 +6,14 @@
 #ifndef LS_RUN_ENV_H
 #define LS_RUN_ENV_H
 
+#include <stdint.h>
+
 struct ls_run_env_opts {
     const char *agent;     /* path of libloopstall.so */
     const char *sanitizer; /* a sanitizer runtime the program needs first in LD_PRELOAD, or NULL */
     const char *dir;       /* LOOPSTALL_OUT: where reports go */
     const char *collector; /* LOOPSTALL_COLLECTOR: the watcher's socket, or NULL */
-    double threshold_ms;
+    uint64_t threshold_ns;
     const char *inject; /* rules joined with ';', or NULL */
     int strict;
     int node_perf_map; /* add V8's perf-map flags to NODE_OPTIONS */

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "say.h"
 #include "state.h"
 
@@ -36,15 +37,14 @@ static const char *keep_env(const char *name, const char *value)
 
 static void read_threshold(const char *v)
 {
-    char *end;
-    errno = 0;
-    double ms = strtod(v, &end);
-    if (errno || end == v || *end || !(ms >= LS_THRESHOLD_MIN_MS) || ms > LS_THRESHOLD_MAX_MS) {
+    uint64_t ns;
+    if (ls_parse_threshold(v, &ns) != 0) {
         ls_say("LOOPSTALL_THRESHOLD_MS=", v,
-               " ignored: expected milliseconds from 0.1 to 3600000 (default 20)");
+               " ignored: expected milliseconds from 0.1 to 3600000, as digits (50, 0.5) or with "
+               "a unit (500us); default 20");
         return;
     }
-    ls_cfg.threshold_ns = (uint64_t)(ms * 1e6);
+    ls_cfg.threshold_ns = ns;
 }
 
 static void read_mode(const char *v)

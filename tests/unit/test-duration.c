@@ -113,3 +113,36 @@ Test(duration, a_fraction_that_overflows_is_out_of_range)
 {
     cr_assert_eq(rc_of("18446744073.9s"), -ERANGE);
 }
+
+/* -t, --max-stall and LOOPSTALL_THRESHOLD_MS: bare digits are milliseconds. */
+Test(duration, an_option_in_milliseconds_takes_digits_or_a_unit)
+{
+    uint64_t ns = 0;
+    cr_assert_eq(ls_parse_ms("50", &ns), 0);
+    cr_assert_eq(ns, 50000000);
+    cr_assert_eq(ls_parse_ms("0.5", &ns), 0);
+    cr_assert_eq(ns, 500000);
+    cr_assert_eq(ls_parse_ms("500us", &ns), 0);
+    cr_assert_eq(ns, 500000);
+    cr_assert_eq(ls_parse_ms("20.000001", &ns), 0);
+    cr_assert_eq(ns, 20000001);
+}
+
+Test(duration, an_option_in_milliseconds_refuses_hex_exponents_signs_and_spaces)
+{
+    uint64_t ns = 0;
+    const char *bad[] = {"0x10", "1e3", " 50", "50 ", "+50", "-5", "", ".", "50mss", "inf", "nan"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_eq(ls_parse_ms(bad[i], &ns), -EINVAL, "\"%s\"", bad[i]);
+}
+
+Test(duration, a_threshold_is_refused_outside_a_tenth_of_a_ms_to_an_hour)
+{
+    uint64_t ns = 0;
+    cr_assert_eq(ls_parse_threshold("0.1", &ns), 0);
+    cr_assert_eq(ls_parse_threshold("3600000", &ns), 0);
+    cr_assert_eq(ns, 3600000000000ULL);
+    cr_assert_eq(ls_parse_threshold("0.09", &ns), -ERANGE);
+    cr_assert_eq(ls_parse_threshold("3600001", &ns), -ERANGE);
+    cr_assert_eq(ls_parse_threshold("0", &ns), -ERANGE);
+}
