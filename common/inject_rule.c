@@ -542,6 +542,12 @@ static int parse_option(struct ctx *c, struct span item, struct ls_rule *r, unsi
         msg_str(&c->m, "= expects a whole number from 0 to 18446744073709551615");
         return -EINVAL;
     }
+    /* The rule's 0 is its default, no limit: count=0, "at most 0 times", would be taken for it. */
+    if (opt == OPT_COUNT && *num == 0) {
+        bad_token(c, "number", val);
+        msg_str(&c->m, "count= expects 1 or more (leave it out for no limit; p=0 never fires)");
+        return -EINVAL;
+    }
     return 0;
 }
 

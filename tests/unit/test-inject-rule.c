@@ -733,3 +733,12 @@ Test(inject_rule, a_glob_with_many_stars_does_not_blow_up)
     str[4000] = '\0';
     cr_assert(!ls_glob_match("*a*a*a*a*a*a*a*a*a*a*b", str, 0));
 }
+
+/* count=N fires at most N times; 0 is the rule's own "no limit", so count=0 is refused rather
+ * than read as the opposite of what it says. */
+Test(inject_rule, a_count_of_zero_is_refused_as_it_would_mean_no_limit)
+{
+    assert_err_has("read:delay=5ms,count=0", "count= expects 1 or more");
+    cr_assert_eq(parse_ok("read:delay=5ms,count=1").count, 1);
+    cr_assert_eq(parse_ok("read:delay=5ms").count, 0, "no count=: no limit");
+}
