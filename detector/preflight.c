@@ -14,23 +14,29 @@
 
 int ls_find_program(const char *cmd, char *out, size_t len)
 {
+    struct stat st;
     if (strchr(cmd, '/')) {
         snprintf(out, len, "%s", cmd);
-        return access(out, X_OK) == 0 ? 0 : -ENOENT;
+        if (stat(out, &st) != 0) return -ENOENT;
+        if (S_ISDIR(st.st_mode)) return -EISDIR;
+        return access(out, X_OK) == 0 ? 0 : -EACCES;
     }
     const char *path = getenv("PATH");
     if (!path) path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = strdup(path), *save = NULL;
+    int unrunnable = 0; /* a file of that name that is not executable: as a shell, say so */
     for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         snprintf(out, len, "%s/%s", *d ? d : ".", cmd);
-        struct stat st;
-        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0) {
-            free(copy);
-            return 0;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(out, X_OK) == 0) {
+                free(copy);
+                return 0;
+            }
+            unrunnable = 1;
         }
     }
     free(copy);
-    return -ENOENT;
+    return unrunnable ? -EACCES : -ENOENT;
 }
 
 /* An ELF file being looked at: its first bytes held in memory, where the

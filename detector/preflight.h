@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Finds cmd on PATH (or as given when it holds a '/'); 0, or -ENOENT. */
+/* Finds cmd on PATH (or as given when it holds a '/'); 0, or -ENOENT (no such file), -EACCES
+ * (there, but not executable) or -EISDIR, as a shell tells them apart. */
 int ls_find_program(const char *cmd, char *out, size_t len);
 
 #include <limits.h>

@@ -378,9 +378,14 @@ int ls_cmd_run(int argc, char **argv)
         return 2;
     }
     char program[PATH_MAX];
-    if (ls_find_program(argv[optind], program, sizeof program) != 0) {
+    int found = ls_find_program(argv[optind], program, sizeof program);
+    if (found == -ENOENT) {
         fprintf(stderr, "loopstall: %s: command not found\n", argv[optind]);
         return 127;
+    }
+    if (found != 0) { /* as a shell: there, but it cannot be run */
+        fprintf(stderr, "loopstall: %s: %s\n", argv[optind], strerror(-found));
+        return 126;
     }
     static struct ls_program_info prog;
     ls_inspect_program(program, &prog);

@@ -106,6 +106,19 @@ Test(cli, a_command_that_does_not_exist_exits_127)
     ls_proc_result_free(&r);
 }
 
+/* As a shell: a file that is there but cannot be run is 126, not "not found". */
+Test(cli, a_command_that_cannot_be_run_exits_126_saying_why)
+{
+    struct ls_proc_result r = run_cli((char *[]){"run", "-q", "--", "/etc/passwd", NULL});
+    cr_assert_eq(r.status, 126, "%s", r.err);
+    cr_assert_str_eq(r.err, "loopstall: /etc/passwd: Permission denied\n");
+    ls_proc_result_free(&r);
+    r = run_cli((char *[]){"run", "-q", "--", "/tmp", NULL});
+    cr_assert_eq(r.status, 126, "%s", r.err);
+    cr_assert_str_eq(r.err, "loopstall: /tmp: Is a directory\n");
+    ls_proc_result_free(&r);
+}
+
 Test(cli, a_command_killed_by_a_signal_gives_128_plus_the_signal)
 {
     struct ls_proc_result r =
