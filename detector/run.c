@@ -538,10 +538,9 @@ int ls_cmd_run(int argc, char **argv)
                     still == 1 ? "" : "es");
             for (int k = 0; k < nstill; k++)
                 fprintf(stderr, "%s%d", k ? ", " : " ", (int)still_pids[k]);
-            fprintf(stderr,
-                    "): their reports will be written to %s as they end; merge them "
-                    "with: loopstall report %s\n",
-                    dir, dir);
+            fprintf(stderr, "): %s written to %s as %s; merge %s with: loopstall report %s\n",
+                    still == 1 ? "its report will be" : "their reports will be", dir,
+                    still == 1 ? "it ends" : "they end", still == 1 ? "it" : "them", dir);
         }
     }
     if (ls_run_env_adds_perf_map(&eo) && !(no_wait && still)) remove_perf_maps(report, started);

@@ -96,6 +96,15 @@ const char *ls_fmt_frame(json_t *frame, char *buf, size_t len)
     const char *line_is = json_string_value(json_object_get(frame, "line_is"));
     json_int_t line = json_integer_value(json_object_get(frame, "line"));
     int interp = json_object_get(frame, "lang") != NULL;
+    /* A dynamic symbol's version (__libc_start_main@@GLIBC_2.34) says nothing to the reader; the
+     * report keeps it (site ids hash the name as the symbolizer gave it). */
+    char unversioned[256];
+    size_t at = sym && !interp ? strcspn(sym, "@") : 0;
+    if (sym && !interp && sym[at] && at > 0 && at < sizeof unversioned) {
+        memcpy(unversioned, sym, at);
+        unversioned[at] = '\0';
+        sym = unversioned;
+    }
     if (interp && sym && file && line && line_is && !strcmp(line_is, "function_start"))
         /* V8 knows where the function starts, not the line it is on: say which it is. */
         snprintf(buf, len, "%s (function at %s:%lld)", sym, script_name(file), (long long)line);

@@ -12,11 +12,34 @@
 
 #define STALLS_SHOWN 20
 
+/* One argument as a shell would need it to be typed again: as it is when it holds only
+ * characters no shell treats specially, else in single quotes ('\'' for a quote). */
+static void print_word(FILE *out, const char *w)
+{
+    if (!w) w = "";
+    if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "-_./:=+,@%") == strlen(w)) {
+        fputs(w, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *w; w++)
+        if (*w == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*w, out);
+    fputc('\'', out);
+}
+
 static void print_argv(FILE *out, json_t *argv)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(argv, i, a) fprintf(out, "%s%s", i ? " " : "", json_string_value(a));
+    json_array_foreach(argv, i, a)
+    {
+        if (i) fputc(' ', out);
+        print_word(out, json_string_value(a));
+    }
 }
 
 static void print_loop(FILE *out, json_t *proc, json_t *loop)

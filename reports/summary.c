@@ -30,7 +30,8 @@ static void stall_line(FILE *out, json_t *proc, json_t *s)
             ls_fmt_ns(json_integer_value(json_object_get(s, "wall_ns")), w, sizeof w),
             json_string_value(json_object_get(s, "class")),
             json_is_true(json_object_get(s, "ongoing")) ? " (ongoing)" : "",
-            (long long)json_integer_value(json_object_get(proc, "pid")), c ? ": " : "", c ? c : "");
+            (long long)json_integer_value(json_object_get(proc, "pid")), ": ",
+            c ? c : "no call and no stack sample to say where");
     ls_fmt_use_process(NULL);
 }
 
