@@ -4,12 +4,6 @@
 enum ls_class ls_classify(uint64_t wall, uint64_t cpu, uint64_t runq, uint64_t blocked)
 {
     uint64_t compute = cpu + runq;
-    /* Time in calls is blocked time, even where the kernel computed in them (a large read from
-     * the page cache blocks the loop as surely as a disk does), but not the part the thread
-     * waited for a CPU: a non-blocking read on a starved machine did not block. Whatever of the
-     * run-queue wait the time outside calls cannot hold was spent in them. */
-    if (runq > wall) runq = wall;
-    if (blocked > wall - runq) blocked = wall - runq;
     if (compute * 10 >= wall * 6 && blocked * 10 < wall * 3) return LS_CLASS_CPU;
     if (blocked * 10 >= wall * 6 || compute * 4 <= wall) return LS_CLASS_BLOCKING;
     return LS_CLASS_MIXED;

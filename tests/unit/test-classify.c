@@ -1,8 +1,7 @@
 /* test-classify.c -- a stall's class at every threshold of watcher/classify.c.
  *
  * The rules, from the scheduler's accounting (compute = CPU time + time runnable but waiting
- * for a CPU; blocked = time in calls, less the wait for a CPU that must have fallen in them):
- * cpu when compute is at least 60% of the stall and blocked time under 30%;
+ * for a CPU): cpu when compute is at least 60% of the stall and blocked time under 30%;
  * otherwise blocking when blocked time is at least 60% or compute at most 25%; mixed in
  * between. Each edge is checked on both sides, at a millisecond's scale and an hour's.
  */
@@ -58,21 +57,6 @@ Test(classify, sixty_percent_blocked_is_blocking_whatever_the_compute)
         cr_expect_eq(at(W, 300, 0, 599), LS_CLASS_MIXED);
         /* Accounting that overlaps (both large) is blocking, not cpu. */
         cr_expect_eq(at(W, 700, 0, 600), LS_CLASS_BLOCKING);
-    }
-}
-
-/* A non-blocking read on a starved machine: the thread spent most of its time in the call
- * waiting for a CPU, which is computing wherever it falls. */
-Test(classify, waiting_for_a_cpu_inside_a_call_is_not_blocked_time)
-{
-    EACH_SCALE
-    {
-        cr_expect_eq(at(W, 200, 750, 1000), LS_CLASS_CPU, "all in one call, 75%% runnable");
-        cr_expect_eq(at(W, 100, 650, 1000), LS_CLASS_MIXED, "35%% in the call off the run queue");
-        cr_expect_eq(at(W, 0, 300, 1000), LS_CLASS_BLOCKING, "70%% in the call off the run queue");
-        /* The wait that time outside calls can hold may have been there: the call keeps it. */
-        cr_expect_eq(at(W, 0, 400, 600), LS_CLASS_BLOCKING, "runnable only outside the call");
-        cr_expect_eq(at(W, 0, 500, 600), LS_CLASS_MIXED, "a tenth of the wait inside the call");
     }
 }
 
