@@ -35,6 +35,7 @@
 #include "sampler.h"
 #include "say.h"
 #include "state.h"
+#include "this_process.h"
 #include "ticks.h"
 #include "watchdog.h"
 
@@ -156,6 +157,9 @@ LS_COLD static int has_news(const struct ls_record *r)
 LS_COLD void ls_image_end(enum ls_image_end how, int code)
 {
     if (!ls_agent_set_up()) return; /* ended before the agent was set up: nothing to say */
+    /* A vfork child whose exec failed exits (CPython's subprocess: _exit(255)) on this image's
+     * memory: the image goes on, and its record and report are not the child's to end. */
+    if (!ls_is_this_process()) return;
     int expect = 0;
     if (!atomic_compare_exchange_strong(&image_ended, &expect, 1)) return;
     struct ls_tls *t = &ls_tls;

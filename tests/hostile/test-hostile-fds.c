@@ -93,7 +93,8 @@ Test(fds, an_asyncio_program_that_calls_closerange_first_runs_its_loop_and_repor
 
 /* A vfork child shares the loop thread's memory but not its descriptors: the loop's epoll fd it
  * closes before its exec is its own, and the parent's iteration goes on (it was lost whole, with
- * the sleep after the wait, when the child's close ended the parent's loop). */
+ * the sleep after the wait, when the child's close ended the parent's loop); its exit after a
+ * failed exec is its own too (it ended the parent's image, and every later stall was lost). */
 Test(fds, a_coroutine_that_runs_a_subprocess_stalls_for_the_wait_and_the_sleep_after_it)
 {
     char *cmd[] = {BT_PYTHON, LS_HOSTILE_DIR "/subprocess_asyncio.py", NULL};
@@ -117,6 +118,19 @@ Test(fds, a_coroutine_that_runs_a_subprocess_stalls_for_the_wait_and_the_sleep_a
         }
         cr_assert_eq(whole, 2, "%s: each handler's wait and sleep, 200 ms, in one stall:%s",
                      bt_way_name[way], ls_describe_stalls(r.report));
+        /* The child whose exec failed exited on the parent's memory: the parent's image went
+         * on, and so did its report. */
+        size_t after = 0;
+        json_array_foreach(stalls, i, s)
+        {
+            const char *culprit = ls_stall_culprit(s);
+            if (culprit && strstr(culprit, "sleep") &&
+                ls_stall_interp_frame(s, "python", "after_a_failed_exec"))
+                after++;
+        }
+        cr_assert_eq(after, 1, "%s: the sleep after a failed exec:%s", bt_way_name[way],
+                     ls_describe_stalls(r.report));
+        cr_assert_str_eq(ls_json_str(proc, "ended"), "exit", "%s", bt_way_name[way]);
         bt_free(&r);
     }
 }
