@@ -140,3 +140,22 @@ long long bt_number_after(const char *text, const char *key)
     long long v = strtoll(p + strlen(key), &end, 10);
     return end == p + strlen(key) ? -1 : v;
 }
+
+int bt_stall_has_call(json_t *stall, const char *fn)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(stall, "calls"), i, c)
+    {
+        const char *name = ls_json_str(c, "fn");
+        if (name && strcmp(name, fn) == 0) return 1;
+    }
+    return 0;
+}
+
+int bt_stall_of_a_starved_machine(json_t *stall)
+{
+    const char *class = ls_json_str(stall, "class");
+    if (class && strcmp(class, "cpu") == 0) return 1;
+    return ls_json_u64(stall, "runq_ns") * 3 >= ls_json_u64(stall, "wall_ns");
+}

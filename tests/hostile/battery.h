@@ -48,4 +48,12 @@ void bt_names_free(char **names);
 /* An unsigned number printed after key in text ("child 1234 exited"), or -1. */
 long long bt_number_after(const char *text, const char *key);
 
+/* 1 when fn is among the stall's calls. */
+int bt_stall_has_call(json_t *stall, const char *fn);
+/* 1 for a stall a starved machine can make of any iteration, which a test that wants a host's
+ * own stalls passes over: one on the CPU (the copy-on-write faults after a fork, an exit's lazy
+ * binding), or one a third or more spent waiting for a CPU (a call that returns at once, kept
+ * on the run queue: a blocking stall, since its time is a call's). */
+int bt_stall_of_a_starved_machine(json_t *stall);
+
 #endif

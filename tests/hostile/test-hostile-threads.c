@@ -29,18 +29,6 @@ Test(threads, a_host_library_that_makes_a_thread_and_a_key_in_its_constructor_ke
     free(target);
 }
 
-static int stall_has_call(json_t *stall, const char *fn)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(stall, "calls"), i, c)
-    {
-        const char *name = ls_json_str(c, "fn");
-        if (name && strcmp(name, fn) == 0) return 1;
-    }
-    return 0;
-}
-
 Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_no_child_hangs,
      .timeout = 150)
 {
@@ -80,11 +68,9 @@ Test(threads, a_multithreaded_host_forks_300_times_while_the_watcher_writes_and_
             json_t *s;
             json_array_foreach(stalls, j, s)
             {
-                const char *class = ls_json_str(s, "class");
-                int starved = ls_json_u64(s, "runq_ns") * 3 >= ls_json_u64(s, "wall_ns");
-                if (stall_has_call(s, "nanosleep"))
+                if (bt_stall_has_call(s, "nanosleep"))
                     sleeps++;
-                else if (!(class && strcmp(class, "cpu") == 0) && !starved)
+                else if (!bt_stall_of_a_starved_machine(s))
                     others++;
             }
             if (json_array_size(json_object_get(p, "loops")) == 1 && sleeps == 1 && !others &&

@@ -15,6 +15,23 @@ static json_t *only_loop(json_t *proc, const char *what)
     return json_array_get(loops, 0);
 }
 
+/* The stalls of proc with a nanosleep in them (the host's own, host_block), the first of them in
+ * *first; none other may be there but those a starved machine makes of any iteration. */
+static size_t sleep_stalls(json_t *proc, json_t **first)
+{
+    size_t i, n = 0;
+    json_t *s;
+    json_array_foreach(json_object_get(proc, "stalls"), i, s)
+    {
+        if (bt_stall_has_call(s, "nanosleep")) {
+            if (!n++) *first = s;
+        } else if (!bt_stall_of_a_starved_machine(s)) {
+            return (size_t)-1;
+        }
+    }
+    return n;
+}
+
 Test(loops, a_child_forked_from_a_loop_thread_reports_its_own_loop_and_stall)
 {
     char *target = ls_target("fork-child-loop");
@@ -36,17 +53,18 @@ Test(loops, a_child_forked_from_a_loop_thread_reports_its_own_loop_and_stall)
                      w);
         cr_assert_eq(ls_json_u64(loop, "tid"), ls_json_u64(child, "pid"), "%s", w);
         cr_assert_geq(ls_json_u64(loop, "iterations"), 10, "%s: the child's own iterations", w);
-        json_t *stalls = json_object_get(child, "stalls");
-        cr_assert_eq(json_array_size(stalls), 1, "%s: only the child's own stall:%s", w,
+        json_t *s = NULL;
+        cr_assert_eq(sleep_stalls(child, &s), 1, "%s: only the child's own stall:%s", w,
                      ls_describe_stalls(r.report));
-        json_t *s = json_array_get(stalls, 0);
         uint64_t wall = ls_json_u64(s, "wall_ns"), start = ls_json_u64(s, "start_ns");
         cr_assert(wall >= 49 * LS_MS && wall <= 90 * LS_MS, "%s: %.1f ms", w, wall / 1e6);
         cr_assert_lt(start + wall, ls_json_u64(child, "uptime_ns"),
                      "%s: the stall (at %llu ns) lies inside the child's life", w,
                      (unsigned long long)start);
-        json_t *ps = json_object_get(parent, "stalls");
-        cr_assert_eq(json_array_size(ps), 1, "%s: the parent's 30 ms stall", w);
+        json_t *ps = NULL;
+        cr_assert_eq(sleep_stalls(parent, &ps), 1, "%s: the parent's 30 ms stall:%s", w,
+                     ls_describe_stalls(r.report));
+        cr_assert_geq(ls_json_u64(ps, "wall_ns"), 29 * LS_MS, "%s", w);
         bt_free(&r);
     }
     free(target);
