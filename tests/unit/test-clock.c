@@ -48,12 +48,14 @@ Test(clock, a_refine_ten_milliseconds_on_takes_the_longer_span_and_a_rate_as_tru
     uint64_t span = atomic_load(&r->rate_span_ns);
     cr_assert_geq(span, 10000000ULL, "the span after a 10 ms sleep: %llu ns (first %llu)",
                   (unsigned long long)span, (unsigned long long)first);
-    /* 50 ms measured in ticks with the refined rate, against CLOCK_MONOTONIC. */
+    /* 50 ms measured in ticks with the refined rate, against CLOCK_MONOTONIC: within 1%, as
+     * a rate at all (a placeholder of 1 ns a tick is off by the TSC's GHz), since on a loaded
+     * VM either pair here, or the refine's, can be some microseconds apart (0.11% seen in CI). */
     uint64_t t0 = ls_rec_ticks(r), m0 = ls_mono_ns();
     sleep_ms(50);
     uint64_t t1 = ls_rec_ticks(r), m1 = ls_mono_ns();
     double measured = (double)ls_rec_to_ns(r, t1 - t0), truth = (double)(m1 - m0);
-    cr_assert(measured > truth * 0.999 && measured < truth * 1.001,
+    cr_assert(measured > truth * 0.99 && measured < truth * 1.01,
               "50 ms read as %.0f ns against %.0f ns", measured, truth);
 }
 
