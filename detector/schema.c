@@ -49,6 +49,7 @@ static const struct member frame_m[] = {{"symbol", &string_or_null_t, 0},
                                         {"address", &string_t, 0},
                                         {"file", &string_or_null_t, 0},
                                         {"line", &uint_t, 0},
+                                        {"end_line", &uint_t, 0},
                                         {"lang", &string_t, 0},
                                         {"line_is", &string_t, 0},
                                         {NULL, NULL, 0}};

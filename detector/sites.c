@@ -329,6 +329,26 @@ static size_t samples_holding(json_t *samples, json_t *f, int *same_line)
     return n;
 }
 
+/* The lowest and highest line the counted samples holding f have it at; 0 when one of them has
+ * it at no line. */
+static int line_range(json_t *samples, json_t *f, json_int_t *lo, json_int_t *hi)
+{
+    size_t k;
+    json_t *x;
+    *lo = *hi = 0;
+    json_array_foreach(samples, k, x)
+    {
+        if (!ls_sample_counts(samples, x)) continue;
+        json_t *g = frame_in(x, f);
+        if (!g) continue;
+        json_int_t line = json_integer_value(json_object_get(g, "line"));
+        if (line <= 0) return 0;
+        if (!*lo || line < *lo) *lo = line;
+        if (line > *hi) *hi = line;
+    }
+    return *lo > 0;
+}
+
 /* The frames of base that at least need of the counted samples hold, innermost first, into
  * out (at most max); same_line[i] says whether out[i]'s line is the same in all of them. */
 static size_t shared_frames(json_t *samples, json_t *base, size_t need, json_t **out,
@@ -356,9 +376,10 @@ static size_t shared_frames(json_t *samples, json_t *base, size_t need, json_t *
  * and not one sample's frames where the others lack them: the function that ran the whole
  * time, not wherever one sample happened to land. A sample that cannot say where it was called
  * from (frames.h, ls_sample_counts: a walk that stopped in OpenSSL's assembly) is passed over.
- * A frame whose line differs between samples keeps no line (a native one too, once symbolized:
- * "every sample was inside lab_cpu_job (cpu_job.c:14)" was the first sample's line, where the
- * others were on 13 and 15). */
+ * A frame whose line differs between samples keeps the range of its lines where it is native
+ * ("line" the lowest, "end_line" the highest: "every sample was inside lab_cpu_job
+ * (cpu_job.c:14)" was the first sample's line, where the others were on 13 and 15), and no line
+ * where it is an interpreter's (its line moves as the function runs). */
 static json_t *common_stack(json_t *samples)
 {
     json_t *x, *out = json_array();
@@ -385,8 +406,14 @@ static json_t *common_stack(json_t *samples)
             json_array_append(out, best[i]);
         } else {
             json_t *copy = json_deep_copy(best[i]);
-            json_object_del(copy, "line");
+            json_int_t lo, hi;
             json_object_del(copy, "line_is");
+            if (!json_object_get(copy, "lang") && line_range(samples, best[i], &lo, &hi)) {
+                json_object_set_new(copy, "line", json_integer(lo));
+                json_object_set_new(copy, "end_line", json_integer(hi));
+            } else {
+                json_object_del(copy, "line");
+            }
             json_array_append_new(out, copy);
         }
     }

@@ -95,6 +95,7 @@ const char *ls_fmt_frame(json_t *frame, char *buf, size_t len)
     const char *file = json_string_value(json_object_get(frame, "file"));
     const char *line_is = json_string_value(json_object_get(frame, "line_is"));
     json_int_t line = json_integer_value(json_object_get(frame, "line"));
+    json_int_t end_line = json_integer_value(json_object_get(frame, "end_line"));
     int interp = json_object_get(frame, "lang") != NULL;
     /* A dynamic symbol's version (__libc_start_main@@GLIBC_2.34) says nothing to the reader; the
      * report keeps it (site ids hash the name as the symbolizer gave it). */
@@ -108,12 +109,15 @@ const char *ls_fmt_frame(json_t *frame, char *buf, size_t len)
     if (interp && sym && file && line && line_is && !strcmp(line_is, "function_start"))
         /* V8 knows where the function starts, not the line it is on: say which it is. */
         snprintf(buf, len, "%s (function at %s:%lld)", sym, script_name(file), (long long)line);
+    else if (sym && file && line && end_line > line) /* a CPU stall's samples, lines apart */
+        snprintf(buf, len, "%s (%s:%lld-%lld)", sym, base_name(file), (long long)line,
+                 (long long)end_line);
     else if (sym && file && line)
         snprintf(buf, len, "%s (%s:%lld)", sym, interp ? script_name(file) : base_name(file),
                  (long long)line);
     else if (interp && sym)
         snprintf(buf, len, "%s (%s)", sym, file ? script_name(file) : "?");
-    else if (sym && file) /* a CPU stall's function, whose samples were on several lines */
+    else if (sym && file) /* a function sampled on several lines, counted as one */
         snprintf(buf, len, "%s (%s)", sym, base_name(file));
     else if (sym)
         snprintf(buf, len, "%s (%s)", sym, module_name(mod));

@@ -126,9 +126,14 @@ static json_t *physical(const char *rel, json_t *frame)
 {
     char uri[PATH_MAX * 3];
     uri_path(rel, uri, sizeof uri);
-    return json_pack("{s:{s:s, s:s}, s:{s:I}}", "artifactLocation", "uri", uri, "uriBaseId",
-                     "SRCROOT", "region", "startLine",
-                     json_integer_value(json_object_get(frame, "line")));
+    json_int_t line = json_integer_value(json_object_get(frame, "line"));
+    json_int_t end = json_integer_value(json_object_get(frame, "end_line"));
+    json_t *loc = json_pack("{s:{s:s, s:s}, s:{s:I}}", "artifactLocation", "uri", uri, "uriBaseId",
+                            "SRCROOT", "region", "startLine", line);
+    /* A CPU stall's samples on several lines of the function: the region spans them. */
+    if (end > line)
+        json_object_set_new(json_object_get(loc, "region"), "endLine", json_integer(end));
+    return loc;
 }
 
 static json_t *logical(json_t *frame)
