@@ -47,17 +47,20 @@
  * silently, so that a CI job that exports LOOPSTALL_INJECT learns that it had no effect. */
 static void warn_ignored_environment(void)
 {
-    static const char *const vars[][2] = {{"LOOPSTALL_INJECT", "--inject RULE"},
-                                          {"LOOPSTALL_THRESHOLD_MS", "-t MS"},
-                                          {"LOOPSTALL_STRICT", "--strict"},
-                                          {"LOOPSTALL_OUT", "--dir DIR or --json FILE"}};
+    /* Each with the option that sets it, and the value that asks for nothing (or NULL). */
+    static const struct {
+        const char *var, *option, *as_default;
+    } vars[] = {{"LOOPSTALL_INJECT", "--inject RULE", NULL},
+                {"LOOPSTALL_THRESHOLD_MS", "-t MS", NULL},
+                {"LOOPSTALL_STRICT", "--strict", "0"},
+                {"LOOPSTALL_OUT", "--dir DIR or --json FILE", NULL}};
     /* Set by a loopstall this run runs under (its command runs run), not by the user. */
     if (getenv("LOOPSTALL_ROOT_PID")) return;
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i][0]);
-        if (v && *v && !(i == 2 && !strcmp(v, "0")))
+        const char *v = getenv(vars[i].var);
+        if (v && *v && !(vars[i].as_default && !strcmp(v, vars[i].as_default)))
             fprintf(stderr, "loopstall run: %s=%s in the environment is ignored: run takes %s\n",
-                    vars[i][0], v, vars[i][1]);
+                    vars[i].var, v, vars[i].option);
     }
 }
 
